@@ -1,0 +1,130 @@
+"""Reproducible tar.gz and zip writers, fed straight from memory.
+
+Release pipelines compare sha256 sums, so every byte must follow from the source alone: entries
+sorted, one timestamp for all of them, fixed owner and modes, no gzip file name or time, and no
+directory entries whose order or metadata could vary. Writers go to a temporary file beside the
+destination and rename it into place, so an interrupted build never leaves half an archive.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import subprocess
+import tarfile
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+
+Member = bytes | Path
+"""An archive member's content: bytes in memory, or a source file copied as it is."""
+
+FALLBACK_EPOCH = 315532800
+"""1980-01-01T00:00:00Z: the earliest time a zip entry can carry."""
+
+FILE_MODE = 0o644
+
+
+def source_epoch(src: Path) -> int:
+    """SOURCE_DATE_EPOCH, else the source tree's last git commit time, else a constant.
+
+    Never the wall clock or file mtimes: a fresh clone resets mtimes.
+    """
+    env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if env:
+        try:
+            return max(int(env), FALLBACK_EPOCH)
+        except ValueError:
+            raise ValueError(f"SOURCE_DATE_EPOCH must be an integer, got {env!r}") from None
+    try:
+        out = subprocess.run(
+            ["git", "log", "-1", "--format=%ct", "--", "."],
+            cwd=src,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+        if out.returncode == 0 and out.stdout.strip():
+            return max(int(out.stdout.strip()), FALLBACK_EPOCH)
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        pass
+    return FALLBACK_EPOCH
+
+
+def check_member_name(name: str) -> str:
+    """Refuse names that would escape the extraction folder or vary between systems."""
+    p = PurePosixPath(name)
+    if not name or p.is_absolute() or ".." in p.parts or "\\" in name or name != p.as_posix():
+        raise ValueError(f"unsafe archive member name: {name!r}")
+    return name
+
+
+def _bytes(member: Member) -> bytes:
+    return member.read_bytes() if isinstance(member, Path) else member
+
+
+@contextmanager
+def atomic_path(dest: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``dest``; rename it to ``dest`` only if the block succeeds."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, FILE_MODE)
+        os.replace(tmp_path, dest)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def write_tar_gz(members: Mapping[str, Member], dest: Path, epoch: int) -> None:
+    with atomic_path(dest) as tmp, open(tmp, "wb") as raw:
+        # mtime=0 and no filename: the gzip header then depends on nothing but the data.
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
+            with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+                for name in sorted(members):
+                    data = _bytes(members[check_member_name(name)])
+                    info = tarfile.TarInfo(name)
+                    info.size = len(data)
+                    info.mtime = epoch
+                    info.mode = FILE_MODE
+                    info.uid = info.gid = 0
+                    info.uname = info.gname = ""
+                    tar.addfile(info, io.BytesIO(data))
+
+
+def write_zip(members: Mapping[str, Member], dest: Path, epoch: int) -> None:
+    stamp = _zip_time(epoch)
+    with atomic_path(dest) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+            for name in sorted(members):
+                info = zipfile.ZipInfo(check_member_name(name), date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.create_system = 3  # Unix, so external_attr carries the mode everywhere
+                info.external_attr = (0o100000 | FILE_MODE) << 16
+                zf.writestr(info, _bytes(members[name]))
+
+
+def write_file(data: bytes, dest: Path) -> None:
+    with atomic_path(dest) as tmp:
+        tmp.write_bytes(data)
+
+
+def extract_to(members: Mapping[str, Member], root: Path) -> None:
+    """Lay members out as files under ``root`` (used by checks that need a directory)."""
+    for name in sorted(members):
+        target = root / check_member_name(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(_bytes(members[name]))
+
+
+def _zip_time(epoch: int) -> tuple[int, int, int, int, int, int]:
+    import time
+
+    t = time.gmtime(max(epoch, FALLBACK_EPOCH))
+    return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec - t.tm_sec % 2)

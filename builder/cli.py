@@ -1,0 +1,253 @@
+"""The ``coursepack`` command line: click commands only; the work lives in the modules they call.
+
+Exit codes: 0 success; 1 the course has errors (source, checks or validation); 2 wrong usage;
+3 the build failed for another reason (a bug or an I/O problem) — nothing was published.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from builder import __version__
+from builder.diagnostics import Diagnostic, SourceErrors
+from builder.model import Course
+from builder.targets import TARGETS, BuildOptions
+
+EXIT_ERRORS = 1
+EXIT_FAILED = 3
+
+TARGET_CHOICES = [*TARGETS, "all"]
+
+
+def _fmt_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+class Ctx:
+    def __init__(self, quiet: bool, verbose: bool):
+        self.quiet, self.verbose = quiet, verbose
+
+    def say(self, text: str, err: bool = False) -> None:
+        if not self.quiet:
+            click.echo(text, err=err)
+
+    def debug(self, text: str) -> None:
+        if self.verbose and not self.quiet:
+            click.echo(text, err=True)
+
+
+def _print_diagnostics(diags: list[Diagnostic]) -> None:
+    for d in diags:
+        colour = "red" if d.severity == "error" else "yellow"
+        click.secho(str(d), fg=colour, err=True)
+
+
+def _load(ctx: Ctx, src: Path) -> Course:
+    from builder.source import load_course
+
+    try:
+        course = load_course(src)
+    except SourceErrors as exc:
+        _print_diagnostics(exc.diagnostics)
+        click.secho(f"{len(exc.diagnostics)} error(s) in {src}; nothing was written.", fg="red", err=True)
+        sys.exit(EXIT_ERRORS)
+    ctx.debug(f"loaded {src}: {len(course.units())} units, {len(course.problems())} problems")
+    return course
+
+
+def _options(scorm_edition: str, sco: str, split: str, map_info: bool) -> BuildOptions:
+    return BuildOptions(scorm_edition=scorm_edition, sco=sco, split=split, map_info=map_info)  # type: ignore[arg-type]
+
+
+scorm_options = [
+    click.option(
+        "--scorm-edition",
+        type=click.Choice(["3rd", "4th"]),
+        default="4th",
+        show_default=True,
+        help="SCORM 2004 edition.",
+    ),
+    click.option(
+        "--sco",
+        type=click.Choice(["unit", "course"]),
+        default="unit",
+        show_default=True,
+        help="One SCO per unit, or one SCO for the whole course (for weak multi-SCO players).",
+    ),
+    click.option(
+        "--split",
+        type=click.Choice(["course", "section"]),
+        default="course",
+        show_default=True,
+        help="One SCORM package for the course, or one per section.",
+    ),
+    click.option(
+        "--map-info/--no-map-info",
+        default=False,
+        show_default=True,
+        help="Emit imsss:mapInfo on 2004 objectives (Moodle 4.5 on PHP 8 rejects it).",
+    ),
+]
+
+
+def _with_scorm_options(f):  # type: ignore[no-untyped-def]
+    for opt in reversed(scorm_options):
+        f = opt(f)
+    return f
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="""\b
+Examples:
+  coursepack build                          # every target of ./course_src into ./dist
+  coursepack build --target olx             # only the Open edX tarball
+  coursepack build --target scorm2004 --scorm-edition 3rd --sco course
+  coursepack check course_src               # validate source and generated packages
+  coursepack report                         # competence coverage page into ./dist
+  coursepack new my-course                  # scaffold a small working course
+
+Exit codes: 0 ok, 1 course errors, 2 usage error, 3 build failure.""",
+)
+@click.version_option(__version__, "--version", prog_name="coursepack")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option("-v", "--verbose", is_flag=True, help="Print what is being done.")
+@click.pass_context
+def main(click_ctx: click.Context, quiet: bool, verbose: bool) -> None:
+    """Compile one course source tree into Open edX, SCORM and competence-map packages."""
+    click_ctx.obj = Ctx(quiet, verbose)
+
+
+@main.command()
+@click.argument("src", type=click.Path(path_type=Path), default="course_src")
+@click.option(
+    "-t",
+    "--target",
+    "targets",
+    type=click.Choice(TARGET_CHOICES),
+    multiple=True,
+    help="What to build (repeatable). Default: all.",
+)
+@click.option(
+    "-o", "--out", type=click.Path(path_type=Path, file_okay=False), default="dist", show_default=True
+)
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel target processes.")
+@_with_scorm_options
+@click.pass_obj
+def build(
+    ctx: Ctx,
+    src: Path,
+    targets: tuple[str, ...],
+    out: Path,
+    jobs: int | None,
+    scorm_edition: str,
+    sco: str,
+    split: str,
+    map_info: bool,
+) -> None:
+    """Build packages from SRC (default: course_src) into OUT (default: dist)."""
+    from builder.build import build as run_build
+    from builder.build import expand_targets
+
+    course = _load(ctx, src)
+    names = expand_targets(targets or ("all",))
+    options = _options(scorm_edition, sco, split, map_info)
+    show = not ctx.quiet and sys.stderr.isatty()
+    try:
+        with (
+            click.progressbar(length=len(names), label="building", file=sys.stderr, show_pos=True)
+            if show
+            else _NullBar() as bar
+        ):
+            written = run_build(course, out, names, options, on_done=lambda _n: bar.update(1), jobs=jobs)
+    except Exception as exc:  # a bug or an I/O error: report it plainly, publish nothing
+        if ctx.verbose:
+            raise
+        click.secho(
+            f"build failed: {type(exc).__name__}: {exc} (nothing was published; -v for details)",
+            fg="red",
+            err=True,
+        )
+        sys.exit(EXIT_FAILED)
+    units = len(course.units())
+    for w in written:
+        ctx.say(f"wrote {w.path} ({_fmt_size(w.size)}, {w.summary or f'{units} units'})")
+    ctx.say(
+        f"built {len(written)} file(s) for {course.slug}: {units} units, "
+        f"{len(course.problems())} problems, {len(course.competences.outcomes())} outcomes"
+    )
+
+
+class _NullBar:
+    def __enter__(self) -> _NullBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+@main.command()
+@click.argument("src", type=click.Path(path_type=Path), default="course_src")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@_with_scorm_options
+@click.pass_obj
+def check(
+    ctx: Ctx, src: Path, strict: bool, scorm_edition: str, sco: str, split: str, map_info: bool
+) -> None:
+    """Validate SRC and every package built from it (olxcleaner, SCORM XSDs, competence checks)."""
+    from builder.validate.course import check_course
+
+    course = _load(ctx, src)
+    options = _options(scorm_edition, sco, split, map_info)
+    diags = check_course(course, options, strict=strict, log=ctx.debug)
+    _print_diagnostics(diags)
+    errors = sum(d.severity == "error" for d in diags)
+    warnings = len(diags) - errors
+    ctx.say(f"checked {course.slug}: {errors} error(s), {warnings} warning(s)")
+    if errors:
+        sys.exit(EXIT_ERRORS)
+
+
+@main.command()
+@click.argument("src", type=click.Path(path_type=Path), default="course_src")
+@click.option(
+    "-o", "--out", type=click.Path(path_type=Path, file_okay=False), default="dist", show_default=True
+)
+@click.pass_obj
+def report(ctx: Ctx, src: Path, out: Path) -> None:
+    """Write the competence coverage report (HTML, CSV, JSON) and print a summary."""
+    from builder.report.coverage import summary, write_reports
+
+    course = _load(ctx, src)
+    for path in write_reports(course, out):
+        ctx.say(f"wrote {path}")
+    ctx.say(summary(course))
+
+
+@main.command()
+@click.argument("dest", type=click.Path(path_type=Path, file_okay=False))
+@click.pass_obj
+def new(ctx: Ctx, dest: Path) -> None:
+    """Scaffold a small working course in DEST (which must not exist or be empty)."""
+    from builder.scaffold import scaffold
+
+    if dest.exists() and any(dest.iterdir()):
+        click.secho(f"{dest} exists and is not empty; choose a new folder", fg="red", err=True)
+        sys.exit(EXIT_ERRORS)
+    files = scaffold(dest)
+    ctx.say(f"created {len(files)} files in {dest}; next: coursepack check {dest} && coursepack build {dest}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""The one typed course model that every target reads.
+
+The loader (``builder.source``) builds it from ``course_src/``; targets only read it. Text fields
+hold both the author's Markdown (``*_md``) and the HTML rendered from it once at load time
+(``*_html``), so that no target parses Markdown again. Rendered HTML links local files as
+``/static/<flat_name>`` (the Open edX form); targets that need another URL rewrite that prefix.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+"""Author ids: they become OLX url_names, SCORM identifiers and file names, so stay ASCII-safe."""
+
+OutcomeCategory = Literal["knowledge", "skills", "responsibility_autonomy"]
+ProblemType = Literal["single", "multiple", "numeric", "text", "dropdown"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=False, extra="forbid")
+
+
+# --------------------------------------------------------------------------- competence map
+
+
+class EcfRef(Model):
+    """A reference to an e-CF competence by code and proficiency level (never its licensed text)."""
+
+    code: str
+    level: int = Field(ge=1, le=5)
+    """Proficiency level 1–5 for e-1…e-5; ``"e-3"`` is accepted as written in the standard."""
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _level(cls, v: object) -> object:
+        if isinstance(v, str) and v.lower().startswith("e-"):
+            return v[2:]
+        return v
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} (e-{self.level})"
+
+
+class Outcome(Model):
+    id: str
+    category: OutcomeCategory
+    statement: str
+    assessment_criteria: list[str] = []
+    ecf: EcfRef | None = None
+    esco: list[str] = []
+    unit_id: str = ""
+    """Filled by the loader: the id of the unit of learning outcomes that holds this outcome."""
+
+
+class LearningUnit(Model):
+    """A unit of learning outcomes in the ECVET sense."""
+
+    id: str
+    title: str
+    description: str = ""
+    eqf_level: int = Field(ge=1, le=8)
+    ecvet_points: float = Field(ge=0)
+    hours: float = Field(ge=0)
+    outcomes: list[Outcome]
+
+
+class Framework(Model):
+    id: str
+    title: str
+    version: str
+    language: str
+    base_uri: str
+    profile: str
+    description: str = ""
+    licence: str = ""
+    ecf_edition: str = ""
+    last_changed: datetime | None = None
+
+
+class CompetenceMap(Model):
+    framework: Framework
+    units: list[LearningUnit]
+
+    def outcomes(self) -> list[Outcome]:
+        return [o for u in self.units for o in u.outcomes]
+
+    def outcome_index(self) -> dict[str, Outcome]:
+        return {o.id: o for o in self.outcomes()}
+
+    def unit_index(self) -> dict[str, LearningUnit]:
+        return {u.id: u for u in self.units}
+
+    def uri(self, node_id: str = "") -> str:
+        """A stable URI for the framework (no id) or one of its nodes; SCORM 2004 objectiveIDs use it."""
+        base = self.framework.base_uri.rstrip("/")
+        return f"{base}/{node_id}" if node_id else base
+
+    def uuid(self, node_id: str = "") -> str:
+        """Deterministic UUIDv5 of a node's URI, so CASE identifiers survive rebuilds."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, self.uri(node_id)))
+
+
+# --------------------------------------------------------------------------- course content
+
+
+class Asset(Model):
+    """A file from ``course_src/static/``, published under a flat, URL-safe name."""
+
+    source: Path
+    rel_path: str
+    flat_name: str
+    size: int
+
+
+class Choice(Model):
+    text_md: str
+    text_html: str
+    correct: bool = False
+    feedback_md: str = ""
+    feedback_html: str = ""
+
+
+class Problem(Model):
+    kind: Literal["problem"] = "problem"
+    id: str
+    type: ProblemType
+    title: str
+    prompt_md: str
+    prompt_html: str
+    choices: list[Choice] = []
+    answer: float | None = None
+    tolerance: str = "0"
+    """Absolute (``"0.5"``) or relative (``"5%"``), as Open edX writes it."""
+    answers: list[str] = []
+    case_sensitive: bool = False
+    hints_md: list[str] = []
+    hints_html: list[str] = []
+    explanation_md: str = ""
+    explanation_html: str = ""
+    max_attempts: int | None = None
+    weight: float = 1.0
+    assesses: list[str] = []
+    line: int = 0
+
+    def tolerance_value(self) -> float:
+        """The tolerance as an absolute amount around ``answer``."""
+        if self.answer is None:
+            return 0.0
+        if self.tolerance.endswith("%"):
+            return abs(self.answer) * float(self.tolerance[:-1]) / 100.0
+        return float(self.tolerance)
+
+
+class Transcript(Model):
+    language: str
+    asset: Asset
+
+
+class Video(Model):
+    kind: Literal["video"] = "video"
+    id: str
+    title: str
+    youtube_id: str | None = None
+    mp4_url: str | None = None
+    transcripts: list[Transcript] = []
+    start: str | None = None
+    """``HH:MM:SS`` or None."""
+    end: str | None = None
+    line: int = 0
+
+
+class Html(Model):
+    kind: Literal["html"] = "html"
+    id: str
+    """Derived from the unit id and the block's position among its unit's prose blocks."""
+    markdown: str
+    html: str
+
+
+Component = Annotated[Html | Problem | Video, Field(discriminator="kind")]
+
+
+class Unit(Model):
+    id: str
+    title: str
+    outcomes: list[str]
+    components: list[Component]
+    source: str
+    """Path relative to the source root, for messages and reports."""
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [c for c in self.components if isinstance(c, Problem)]
+
+    @property
+    def videos(self) -> list[Video]:
+        return [c for c in self.components if isinstance(c, Video)]
+
+    def assessed_outcomes(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for p in self.problems:
+            for o in p.assesses:
+                seen.setdefault(o, None)
+        return list(seen)
+
+    def all_outcomes(self) -> list[str]:
+        """Taught then assessed outcome ids, each once, in declaration order."""
+        return list(dict.fromkeys([*self.outcomes, *self.assessed_outcomes()]))
+
+
+class Subsection(Model):
+    id: str
+    title: str
+    graded: bool = False
+    format: str | None = None
+    """The grader type this subsection counts towards (Open edX ``format``)."""
+    due: datetime | None = None
+    units: list[Unit]
+
+
+class Section(Model):
+    id: str
+    title: str
+    subsections: list[Subsection]
+
+
+class Grader(Model):
+    type: str
+    short_label: str
+    min_count: int = Field(ge=0)
+    drop_count: int = Field(ge=0)
+    weight: float = Field(ge=0, le=1)
+
+
+class Grading(Model):
+    graders: list[Grader]
+    pass_cutoff: float = Field(gt=0, le=1)
+
+
+class Course(Model):
+    org: str
+    number: str
+    run: str
+    title: str
+    language: str
+    start: datetime
+    end: datetime | None = None
+    pacing: Literal["self", "instructor"]
+    short_description: str
+    overview_html: str
+    image: Asset
+    license: str
+    grading: Grading
+    competences: CompetenceMap
+    sections: list[Section]
+    assets: list[Asset]
+    """Every file of ``static/``, sorted by flat name; targets ship all of them."""
+    source_epoch: int
+    """Timestamp for archive members: SOURCE_DATE_EPOCH, the source's last commit, or a constant."""
+    positions: dict[str, tuple[str, int]] = {}
+    """Where each id (section, unit, problem, outcome…) is defined: (source file, line), for messages."""
+
+    @property
+    def slug(self) -> str:
+        """``<org>-<number>-<run>``: the stem of every artefact name."""
+        return f"{self.org}-{self.number}-{self.run}"
+
+    def units(self) -> list[Unit]:
+        return [u for s in self.sections for ss in s.subsections for u in ss.units]
+
+    def problems(self) -> list[Problem]:
+        return [p for u in self.units() for p in u.problems]

@@ -1,0 +1,106 @@
+"""Markdown → HTML, shared by every target and run once per source file.
+
+CommonMark with tables, raw HTML off: course text may come from partners, and every target
+embeds the result in XML or HTML, so nothing an author writes may become markup by itself.
+Local links and images are resolved here, once, to ``/static/<flat name>``; a target that needs
+another URL rewrites that prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+LinkResolver = Callable[[str, int], str | None]
+"""(url, line) → the rewritten URL, or None to keep it. Raises nothing; reports through its owner."""
+
+EXTERNAL_SCHEMES = ("http://", "https://", "mailto:", "tel:", "#")
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("table")
+    md.enable("strikethrough")
+    return md
+
+
+_MD = _parser()
+
+
+@dataclass
+class Block:
+    """A run of Markdown tokens, or one fenced block whose info string names a component."""
+
+    kind: str
+    """``prose`` or the fence's info word (``problem``, ``video``)."""
+    tokens: list[Token]
+    line: int
+    """1-based line of the block's first line within the parsed text."""
+    content: str = ""
+    """For fences: the raw body."""
+
+
+def is_external(url: str) -> bool:
+    return url.startswith(EXTERNAL_SCHEMES)
+
+
+def split_blocks(text: str, components: frozenset[str]) -> list[Block]:
+    """Parse once and cut the token stream at fenced blocks whose info word is a component."""
+    tokens = _MD.parse(text)
+    blocks: list[Block] = []
+    prose: list[Token] = []
+    prose_line = 1
+    for tok in tokens:
+        info = tok.info.strip().split(maxsplit=1)[0] if tok.type == "fence" and tok.info.strip() else ""
+        if tok.type == "fence" and info in components:
+            if prose:
+                blocks.append(Block("prose", prose, prose_line))
+                prose = []
+            line = (tok.map[0] + 1) if tok.map else 1
+            blocks.append(Block(info, [tok], line, tok.content))
+            continue
+        if not prose and tok.map:
+            prose_line = tok.map[0] + 1
+        prose.append(tok)
+    if prose:
+        blocks.append(Block("prose", prose, prose_line))
+    return blocks
+
+
+def rewrite_links(tokens: list[Token], resolve: LinkResolver, line_base: int = 0) -> None:
+    """Apply ``resolve`` to every link and image URL, in place."""
+    current_line = line_base
+    for tok in tokens:
+        if tok.map:
+            current_line = line_base + tok.map[0] + 1
+        for child in tok.children or ():
+            attr = "src" if child.type == "image" else "href" if child.type == "link_open" else None
+            if attr is None:
+                continue
+            url = str(child.attrGet(attr) or "")
+            new = resolve(url, current_line)
+            if new is not None:
+                child.attrSet(attr, new)
+
+
+def render_tokens(tokens: list[Token]) -> str:
+    return _MD.renderer.render(tokens, _MD.options, {})
+
+
+def render(text: str, resolve: LinkResolver | None = None, line_base: int = 0) -> str:
+    """Render a Markdown fragment (a prompt, a hint, the overview) to HTML."""
+    tokens = _MD.parse(text or "")
+    if resolve:
+        rewrite_links(tokens, resolve, line_base)
+    return render_tokens(tokens).strip()
+
+
+def render_inline(text: str, resolve: LinkResolver | None = None, line_base: int = 0) -> str:
+    """Render a one-line fragment (a choice, a feedback) without the wrapping ``<p>``."""
+    html = render(text, resolve, line_base)
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        return html[3:-4]
+    return html

@@ -1,0 +1,180 @@
+"""What authors write, as pydantic schemas: keys, types and the rules within one file.
+
+These are deliberately separate from ``builder.model``: the source holds Markdown and relative
+paths, the model holds rendered HTML and resolved assets. Rules that span files (references,
+uniqueness, grading) live in the loader, which sees the whole tree.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from builder.model import ID_PATTERN, CompetenceMap, Grading, ProblemType
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=120)]
+CourseKeyPart = Annotated[str, StringConstraints(pattern=r"^[\w.-]+$", max_length=64)]
+TIME_PATTERN = r"^\d{2}:[0-5]\d:[0-5]\d$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("date needs a UTC time zone, e.g. 2026-02-02T09:00:00Z")
+    if value.utcoffset() != UTC.utcoffset(None):
+        raise ValueError("date must be in UTC (end it with Z or +00:00)")
+    return value.astimezone(UTC)
+
+
+class CourseFile(Strict):
+    org: CourseKeyPart
+    number: CourseKeyPart
+    run: CourseKeyPart
+    title: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+    start: datetime
+    end: datetime | None = None
+    pacing: Literal["self", "instructor"]
+    short_description: Annotated[str, StringConstraints(min_length=1, max_length=150)]
+    overview: str
+    image: str
+    license: str
+    competence_map: str = "competences.yaml"
+    grading: Grading
+
+    _utc_start = field_validator("start")(_utc)
+
+    @field_validator("end")
+    @classmethod
+    def _utc_end(cls, v: datetime | None) -> datetime | None:
+        return _utc(v) if v else v
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> CourseFile:
+        if self.end and self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class SectionFile(Strict):
+    id: Id
+    title: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+
+
+class SubsectionFile(Strict):
+    id: Id
+    title: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    format: str | None = None
+    due: datetime | None = None
+
+    @field_validator("due")
+    @classmethod
+    def _utc_due(cls, v: datetime | None) -> datetime | None:
+        return _utc(v) if v else v
+
+    @model_validator(mode="after")
+    def _due_needs_format(self) -> SubsectionFile:
+        if self.due and not self.format:
+            raise ValueError(
+                "a due date only makes sense on a graded subsection: add `format: <grader type>`"
+            )
+        return self
+
+
+class UnitFrontMatter(Strict):
+    id: Id
+    title: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    outcomes: list[str] = []
+
+
+class ChoiceBlock(Strict):
+    text: Annotated[str, StringConstraints(min_length=1)]
+    correct: bool = False
+    feedback: str = ""
+
+
+class ProblemBlock(Strict):
+    id: Id
+    type: ProblemType
+    title: str = "Question"
+    prompt: Annotated[str, StringConstraints(min_length=1)]
+    choices: list[ChoiceBlock] = []
+    answer: float | None = None
+    tolerance: str | float = "0"
+    answers: list[str] = []
+    case_sensitive: bool = False
+    hints: list[str] = []
+    explanation: str = ""
+    max_attempts: int | None = Field(default=None, ge=1)
+    weight: float = Field(default=1.0, gt=0)
+    assesses: list[str] = []
+
+    @field_validator("tolerance", mode="before")
+    @classmethod
+    def _tolerance(cls, v: Any) -> str:
+        text = str(v).strip()
+        if not re.fullmatch(r"\d+(\.\d+)?%?", text):
+            raise ValueError('tolerance is a non-negative number (0.5) or a percentage ("5%")')
+        return text
+
+    @model_validator(mode="after")
+    def _type_rules(self) -> ProblemBlock:
+        t = self.type
+        if t in ("single", "multiple", "dropdown"):
+            if len(self.choices) < 2:
+                raise ValueError(f"a `{t}` problem needs at least two `choices`")
+            correct = sum(c.correct for c in self.choices)
+            if t in ("single", "dropdown") and correct != 1:
+                raise ValueError(
+                    f"a `{t}` problem needs exactly one choice with `correct: true`, found {correct}"
+                )
+            if t == "multiple" and correct < 1:
+                raise ValueError("a `multiple` problem needs at least one choice with `correct: true`")
+        elif self.choices:
+            raise ValueError(f"a `{t}` problem takes no `choices`")
+        if t == "numeric" and self.answer is None:
+            raise ValueError("a `numeric` problem needs `answer: <number>`")
+        if t != "numeric" and self.answer is not None:
+            raise ValueError("`answer` is for numeric problems; text problems list `answers`")
+        if t == "text" and not [a for a in self.answers if a.strip()]:
+            raise ValueError("a `text` problem needs `answers:` with at least one accepted answer")
+        if t != "text" and self.answers:
+            raise ValueError("`answers` is for text problems")
+        return self
+
+
+class VideoBlock(Strict):
+    id: Id
+    title: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    youtube: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{11}$")] | None = None
+    mp4: Annotated[str, StringConstraints(pattern=r"^https://\S+$")] | None = None
+    transcripts: dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")], str] = {}
+    start: Annotated[str, StringConstraints(pattern=TIME_PATTERN)] | None = None
+    end: Annotated[str, StringConstraints(pattern=TIME_PATTERN)] | None = None
+
+    @model_validator(mode="after")
+    def _source_and_times(self) -> VideoBlock:
+        if not self.youtube and not self.mp4:
+            raise ValueError("a video needs `youtube: <id>` or `mp4: https://…` (or both)")
+        if self.start and self.end and self.end <= self.start:
+            raise ValueError("video `end` must be after `start`")
+        return self
+
+
+class CompetencesFile(CompetenceMap):
+    """The competence map as authors write it; ``unit_id`` is derived, so it may not be written."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_unit_id(cls, data: Any) -> Any:
+        for unit in (data or {}).get("units", []) if isinstance(data, dict) else []:
+            for outcome in unit.get("outcomes", []) if isinstance(unit, dict) else []:
+                if isinstance(outcome, dict) and "unit_id" in outcome:
+                    raise ValueError("`unit_id` is derived from the enclosing unit; remove it")
+        return data

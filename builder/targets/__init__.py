@@ -1,0 +1,55 @@
+"""Writers: each target turns the course model into in-memory outputs, never re-reading the source.
+
+Every target module exposes the same function::
+
+    def render(course: Course, options: BuildOptions) -> list[Output]
+
+An ``Output`` is an archive (name, format, members) or a single file. ``builder.build`` writes
+them atomically, runs targets in parallel processes, and ``coursepack check`` validates the same
+in-memory outputs, so what is checked is exactly what is shipped.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from builder.archive import Member
+from builder.model import Course
+
+TARGETS: tuple[str, ...] = ("olx", "scorm12", "scorm2004", "competences")
+"""In build order; ``all`` means every one of them."""
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    scorm_edition: Literal["3rd", "4th"] = "4th"
+    sco: Literal["unit", "course"] = "unit"
+    """One SCO per unit, or one SCO for the whole course (for LMSs with weak multi-SCO players)."""
+    split: Literal["course", "section"] = "course"
+    """One SCORM package for the course, or one per section."""
+    map_info: bool = False
+    """Emit imsss:mapInfo on SCORM 2004 objectives (breaks Moodle 4.5 uploads on PHP 8)."""
+
+
+@dataclass
+class Output:
+    filename: str
+    """File name inside the output folder, e.g. ``eLead-HTL101-2026_T1.olx.tar.gz``."""
+    format: Literal["tar.gz", "zip", "file"]
+    members: dict[str, Member] = field(default_factory=dict)
+    """Archive members by path; for ``file``, exactly one member named like ``filename``."""
+    summary: str = ""
+    """A few words for the build's one-line report, e.g. ``32 units``."""
+
+
+Renderer = Callable[[Course, BuildOptions], list[Output]]
+
+
+def renderer(name: str) -> Renderer:
+    if name not in TARGETS:
+        raise ValueError(f"unknown target {name!r}; choose one of {', '.join(TARGETS)} or all")
+    module = importlib.import_module(f"builder.targets.{name}")
+    return module.render

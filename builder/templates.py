@@ -1,0 +1,36 @@
+"""Locate the template folders and give targets a Jinja environment with escaping on.
+
+Templates hold markup and Python holds logic; autoescape is on for every extension, because
+every template here emits XML or HTML and course text comes from partners.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from functools import cache
+from pathlib import Path
+
+import jinja2
+
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def template_dir(name: str) -> Path:
+    """``olx_templates`` or ``scorm_templates``: the checkout's folder, else the wheel's copy."""
+    local = _REPO_ROOT / name
+    if local.is_dir():
+        return local
+    return Path(str(importlib.resources.files(f"builder.{name}")))
+
+
+@cache
+def environment(name: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir(name))),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
