@@ -58,6 +58,8 @@ class Loader:
         self.diags: list[Diagnostic] = []
         self.positions: dict[str, tuple[str, int]] = {}
         self.assets: dict[str, Asset] = {}
+        self.units_read: list[Unit] = []
+        """Every unit that parsed, even under a broken section, so its references are checked too."""
         """By path relative to the source root (``static/images/x.png``)."""
 
     # ------------------------------------------------------------------ reporting
@@ -454,9 +456,11 @@ class Loader:
         if front is None:
             return None
         self.positions[front.id] = (file, 2)
-        return Unit(
+        unit = Unit(
             id=front.id, title=front.title, outcomes=front.outcomes, components=components, source=file
         )
+        self.units_read.append(unit)
+        return unit
 
     def load_problem(self, content: str, file: str, line: int, md_file: Path) -> Problem | None:
         block = self.parse(ProblemBlock, content, file, line_offset=line)
@@ -618,7 +622,7 @@ class Loader:
             image = self.asset(meta.image, "course.yaml", doc_lines.get("image"), "course image")
             self.check_grading(meta, sections, doc_lines)
         if cmap:
-            self.check_references(cmap, sections)
+            self.check_references(cmap)
         self.check_unique_ids(sections, cmap)
         if self.diags or meta is None or cmap is None or image is None:
             raise SourceErrors(
@@ -717,7 +721,7 @@ class Loader:
                         code="grading",
                     )
 
-    def check_references(self, cmap: CompetenceMap, sections: list[Section]) -> None:
+    def check_references(self, cmap: CompetenceMap) -> None:
         known = {o.id for o in cmap.outcomes()}
         candidates = sorted(known)
 
@@ -738,12 +742,10 @@ class Loader:
                         code="unknown-outcome",
                     )
 
-        for s in sections:
-            for ss in s.subsections:
-                for u in ss.units:
-                    check(u.outcomes, u.source, _front_line(self.root / u.source, "outcomes"), "outcome")
-                    for p in u.problems:
-                        check(p.assesses, u.source, p.line, "assessed outcome")
+        for u in self.units_read:
+            check(u.outcomes, u.source, _front_line(self.root / u.source, "outcomes"), "outcome")
+            for p in u.problems:
+                check(p.assesses, u.source, p.line, "assessed outcome")
 
     def check_unique_ids(self, sections: list[Section], cmap: CompetenceMap | None) -> None:
         seen: dict[str, str] = {}
