@@ -1,0 +1,122 @@
+"""The archive writer: byte-stable output, safe member names, atomic publication, epoch choice."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import subprocess
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from builder import archive
+
+EPOCH = 1767225600  # 2026-01-01T00:00:00Z
+
+
+def members(tmp_path: Path) -> dict[str, archive.Member]:
+    asset = tmp_path / "asset.bin"
+    asset.write_bytes(bytes(range(256)) * 4)
+    return {"course/b.xml": b"<b/>", "course/a.xml": "<a>é</a>".encode(), "course/static/asset.bin": asset}
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_tar_gz_is_sorted_and_carries_fixed_metadata(tmp_path: Path) -> None:
+    dest = tmp_path / "out.tar.gz"
+    archive.write_tar_gz(members(tmp_path), dest, EPOCH)
+    raw = dest.read_bytes()
+    assert raw[3] & 0x08 == 0, "gzip header must not carry a file name (FNAME flag)"
+    assert raw[4:8] == b"\0\0\0\0", "gzip header time must be zero"
+    with tarfile.open(dest) as tar:
+        infos = tar.getmembers()
+        assert [i.name for i in infos] == ["course/a.xml", "course/b.xml", "course/static/asset.bin"]
+        for i in infos:
+            assert (i.mtime, i.mode, i.uid, i.gid, i.uname, i.gname) == (EPOCH, 0o644, 0, 0, "", "")
+            assert i.isfile()
+        assert tar.extractfile("course/a.xml").read() == "<a>é</a>".encode()  # type: ignore[union-attr]
+    assert oct(dest.stat().st_mode & 0o777) == oct(0o644)
+
+
+def test_zip_is_sorted_and_carries_fixed_metadata(tmp_path: Path) -> None:
+    dest = tmp_path / "out.zip"
+    archive.write_zip(members(tmp_path), dest, EPOCH)
+    with zipfile.ZipFile(dest) as zf:
+        infos = zf.infolist()
+        assert [i.filename for i in infos] == ["course/a.xml", "course/b.xml", "course/static/asset.bin"]
+        for i in infos:
+            assert i.date_time == (2026, 1, 1, 0, 0, 0)
+            assert (i.external_attr >> 16) & 0o777 == 0o644
+        assert zf.testzip() is None
+
+
+@pytest.mark.parametrize("writer", [archive.write_tar_gz, archive.write_zip])
+def test_same_members_in_any_order_give_identical_bytes(tmp_path: Path, writer) -> None:  # type: ignore[no-untyped-def]
+    m = members(tmp_path)
+    writer(m, tmp_path / "one", EPOCH)
+    writer(dict(reversed(list(m.items()))), tmp_path / "two", EPOCH)
+    assert sha(tmp_path / "one") == sha(tmp_path / "two")
+    writer(m, tmp_path / "three", EPOCH + 60)
+    assert sha(tmp_path / "one") != sha(tmp_path / "three"), "the epoch must reach the archive"
+
+
+@pytest.mark.parametrize("name", ["../evil", "/etc/passwd", "a/../../b", "a\\b", "", "a//b"])
+def test_unsafe_member_names_are_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ValueError, match="unsafe archive member name"):
+        archive.write_zip({name: b"x"}, tmp_path / "x.zip", EPOCH)
+    assert not (tmp_path / "x.zip").exists()
+
+
+def test_failure_leaves_neither_archive_nor_temp_file(tmp_path: Path) -> None:
+    dest = tmp_path / "dist" / "pkg.zip"
+    missing = tmp_path / "does-not-exist.bin"
+    with pytest.raises(FileNotFoundError):
+        archive.write_zip({"a.txt": b"a", "b.bin": missing}, dest, EPOCH)
+    assert list(dest.parent.iterdir()) == []
+
+
+def test_failure_keeps_the_previous_archive(tmp_path: Path) -> None:
+    dest = tmp_path / "pkg.tar.gz"
+    archive.write_tar_gz({"a.txt": b"old"}, dest, EPOCH)
+    before = sha(dest)
+    with pytest.raises(FileNotFoundError):
+        archive.write_tar_gz({"a.txt": tmp_path / "gone"}, dest, EPOCH)
+    assert sha(dest) == before
+
+
+def test_gzip_stream_is_plain_gzip(tmp_path: Path) -> None:
+    dest = tmp_path / "x.tar.gz"
+    archive.write_tar_gz({"a": b"abc"}, dest, EPOCH)
+    assert gzip.decompress(dest.read_bytes())[:1] == b"a"
+
+
+def test_epoch_prefers_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert archive.source_epoch(tmp_path) == 1700000000
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "soon")
+    with pytest.raises(ValueError, match="SOURCE_DATE_EPOCH"):
+        archive.source_epoch(tmp_path)
+
+
+def test_epoch_falls_back_to_last_commit_then_constant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    assert archive.source_epoch(outside) == archive.FALLBACK_EPOCH
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    env = {**os.environ, "GIT_AUTHOR_DATE": "@1760000000 +0000", "GIT_COMMITTER_DATE": "@1760000000 +0000"}
+    run = lambda *a: subprocess.run(["git", *a], cwd=repo, env=env, check=True, capture_output=True)  # noqa: E731
+    run("init", "-q")
+    (repo / "f").write_text("x")
+    run("add", "f")
+    run("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "x")
+    assert archive.source_epoch(repo) == 1760000000
