@@ -26,7 +26,7 @@ def check_course(
     diags: list[Diagnostic] = list(check_competences(course, strict=strict))
     log("competence map checked")
     for output in renderer("olx")(course, options):
-        diags += check_olx(output.members)
+        diags += check_olx(output.members, course.competences)
     log("OLX checked with olxcleaner")
     for version in ("scorm12", "scorm2004"):
         edition = options.scorm_edition if version == "scorm2004" else None

@@ -1,0 +1,346 @@
+"""Open edX OLX target: the course as a Studio-importable ``.tar.gz`` in Studio's own export layout.
+
+Layout (``/work/shared/reference/olx.md`` §1): one top folder ``course/`` holding a three-attribute
+``course.xml`` pointer, one file per container and component, pointer children that are exactly
+``<tag url_name="…"/>`` (any other attribute makes Studio treat the tag as an empty inline block and
+silently drop the content), policies under ``policies/<run>/``, every static file under its flat
+name, and ``tags.csv`` at the course root so Studio (Redwood+) re-applies competence tags.
+
+Learning outcomes ride on the root element of each ``vertical/<id>.xml`` (``learning_outcomes``,
+kept by Studio in ``xml_attributes`` and written back on export) and as Open edX tags (``tags-v1``
+attributes plus ``tags.csv``) whose taxonomy identity comes from :mod:`builder.taxonomy`.
+
+Rendered HTML from the model is inserted as-is into ``html/*.html`` files (HTML is what Studio reads
+there), but capa problems are XML: each fragment is parsed with lxml's HTML parser and re-serialised
+as XML so a stray ``<br>`` or ``&nbsp;`` cannot make the problem file, and with it the whole import,
+fail.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import lxml.html
+from lxml import etree
+from markupsafe import Markup, escape
+
+from builder import taxonomy
+from builder.archive import Member
+from builder.model import Course, Html, Problem, Unit, Video
+from builder.targets import BuildOptions, Output
+from builder.templates import environment
+
+ROOT = "course"
+"""The single top folder; Studio's exporter and the demo course both use it."""
+
+SHOWANSWER = "finished"
+"""A pre-2019 value: olxcleaner (which Studio may run before import) rejects the newer ones."""
+
+Attrs = list[tuple[str, str]]
+
+
+# --------------------------------------------------------------------------- small formatters
+
+
+def olx_date(value: datetime) -> str:
+    """ISO 8601 UTC with ``Z``, as Studio exports dates; naive datetimes are taken as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def olx_number(value: float) -> str:
+    """``24`` rather than ``24.0``; ``repr`` otherwise, which round-trips every float exactly."""
+    if math.isfinite(value) and float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))
+
+
+def xml_fragment(html: str, unwrap: bool = False) -> Markup:
+    """An HTML fragment re-serialised as well-formed XML, ready to sit inside an OLX element.
+
+    ``unwrap`` drops a single enclosing ``<p>`` so one-paragraph prompts, choices and hints render
+    inline (a ``<p>`` inside a ``<label>``/``<legend>`` renders with stray margins). Text is
+    escaped by lxml's serializer, never concatenated raw.
+    """
+    if not html.strip():
+        return Markup("")
+    holder = lxml.html.fragment_fromstring(html, create_parent="div")
+    children = list(holder)
+    if (
+        unwrap
+        and len(children) == 1
+        and children[0].tag == "p"
+        and not (holder.text or "").strip()
+        and not (children[0].tail or "").strip()
+    ):
+        holder = children[0]
+        holder.tail = None
+    parts = [str(escape(holder.text or ""))]
+    for child in holder:
+        if not isinstance(child.tag, str):
+            continue  # comments and processing instructions: nothing to show a learner
+        parts.append(etree.tostring(child, method="xml", encoding="unicode", with_tail=True))
+    xml = "".join(parts).strip()
+    # Prove well-formedness here, so a bad fragment fails the build, not a Studio import.
+    etree.fromstring(f"<x>{xml}</x>".encode())
+    return Markup(xml)
+
+
+def plain_text(html: str) -> str:
+    """Visible text of an HTML fragment, whitespace-collapsed (dropdown options cannot hold markup)."""
+    if not html.strip():
+        return ""
+    return " ".join(lxml.html.fragment_fromstring(html, create_parent="div").text_content().split())
+
+
+# --------------------------------------------------------------------------- tags
+
+
+class Tagger:
+    """Outcome ids → ``tags-v1`` attribute values and ``tags.csv`` cells for one course."""
+
+    def __init__(self, course: Course):
+        self.course = course
+        self.export_id = taxonomy.export_id(course.competences)
+
+    def values(self, outcome_ids: Iterable[str]) -> list[str]:
+        return taxonomy.outcome_values(self.course.competences, list(dict.fromkeys(outcome_ids)))
+
+    def attrs(self, outcome_ids: Iterable[str]) -> Attrs:
+        serialized = taxonomy.tags_v1(self.export_id, self.values(outcome_ids))
+        return [("tags-v1", serialized)] if serialized else []
+
+
+def _unit_outcomes(units: Iterable[Unit]) -> list[str]:
+    return list(dict.fromkeys(o for u in units for o in u.all_outcomes()))
+
+
+# --------------------------------------------------------------------------- renderers
+
+
+def course_attrs(course: Course) -> Attrs:
+    attrs: Attrs = [
+        ("display_name", course.title),
+        ("language", course.language),
+        ("start", olx_date(course.start)),
+    ]
+    if course.end is not None:
+        attrs.append(("end", olx_date(course.end)))
+    attrs.append(("course_image", course.image.flat_name))
+    if course.pacing == "self":
+        attrs.append(("self_paced", "true"))
+    return attrs
+
+
+def policy_json(course: Course) -> bytes:
+    """``policies/<run>/policy.json``; policy beats XML on import, so it repeats the same values."""
+    fields: dict[str, object] = {
+        "display_name": course.title,
+        "language": course.language,
+        "start": olx_date(course.start),
+        "course_image": course.image.flat_name,
+        "self_paced": course.pacing == "self",
+    }
+    if course.end is not None:
+        fields["end"] = olx_date(course.end)
+    return _json({f"course/{course.run}": fields})
+
+
+def grading_policy_json(course: Course) -> bytes:
+    graders = [
+        {
+            "type": g.type,
+            "short_label": g.short_label,
+            "min_count": g.min_count,
+            "drop_count": g.drop_count,
+            "weight": g.weight,
+        }
+        for g in course.grading.graders
+    ]
+    return _json({"GRADER": graders, "GRADE_CUTOFFS": {"Pass": course.grading.pass_cutoff}})
+
+
+def _json(data: object) -> bytes:
+    # Studio's exporter writes sort_keys=True, indent=4; ensure_ascii=False keeps titles readable.
+    return (json.dumps(data, sort_keys=True, indent=4, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def problem_xml(problem: Problem, tagger: Tagger) -> str:
+    attrs: Attrs = [("display_name", problem.title)]
+    if problem.max_attempts is not None:
+        attrs.append(("max_attempts", str(problem.max_attempts)))
+    attrs += [("weight", olx_number(problem.weight)), ("showanswer", SHOWANSWER)]
+    attrs += tagger.attrs(problem.assesses)
+    choices = [
+        {
+            "correct": "true" if c.correct else "false",
+            "correct_option": "True" if c.correct else "False",
+            "text_xml": xml_fragment(c.text_html, unwrap=True),
+            "option_text": plain_text(c.text_html) or c.text_md.strip(),
+            "feedback_xml": xml_fragment(c.feedback_html, unwrap=True),
+        }
+        for c in problem.choices
+    ]
+    if problem.type == "numeric" and problem.answer is None:
+        raise ValueError(f"numeric problem {problem.id} has no answer")
+    if problem.type == "text" and not problem.answers:
+        raise ValueError(f"text problem {problem.id} has no answers")
+    return _render(
+        "problem.xml",
+        p=problem,
+        attrs=attrs,
+        prompt_xml=xml_fragment(problem.prompt_html, unwrap=True),
+        choices=choices,
+        answer=olx_number(problem.answer) if problem.answer is not None else "",
+        explanation_xml=xml_fragment(problem.explanation_html),
+        hints_xml=[xml_fragment(h, unwrap=True) for h in problem.hints_html if h.strip()],
+    )
+
+
+def video_xml(video: Video) -> str:
+    attrs: Attrs = [("display_name", video.title)]
+    if video.youtube_id:
+        attrs += [("youtube", f"1.00:{video.youtube_id}"), ("youtube_id_1_0", video.youtube_id)]
+    if video.mp4_url:
+        attrs.append(("html5_sources", json.dumps([video.mp4_url])))
+    if video.start:
+        attrs.append(("start_time", video.start))
+    if video.end:
+        attrs.append(("end_time", video.end))
+    if video.transcripts:
+        mapping = {t.language: t.asset.flat_name for t in video.transcripts}
+        attrs.append(("transcripts", json.dumps(mapping, sort_keys=True)))
+    return _render("video.xml", video=video, attrs=attrs)
+
+
+def tags_csv(course: Course, tagger: Tagger) -> bytes:
+    """Studio's ``tags.csv``: every block in outline order, its tag values joined with ``"; "``.
+
+    Studio deletes an object's tags before applying a row, so untagged blocks get a row too (a
+    re-import then clears stale tags), exactly as its exporter lists the whole tree.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
+    writer.writerow(["Name", "Type", "ID", tagger.export_id])
+
+    def row(level: int, name: str, kind: str, block_id: str, outcome_ids: Iterable[str]) -> None:
+        writer.writerow(["  " * level + name, kind, block_id, "; ".join(tagger.values(outcome_ids))])
+
+    row(0, course.title, "course", f"course-v1:{course.org}+{course.number}+{course.run}", [])
+    for section in course.sections:
+        row(
+            1,
+            section.title,
+            "chapter",
+            section.id,
+            _unit_outcomes(u for ss in section.subsections for u in ss.units),
+        )
+        for sub in section.subsections:
+            row(2, sub.title, "sequential", sub.id, _unit_outcomes(sub.units))
+            for unit in sub.units:
+                row(3, unit.title, "vertical", unit.id, unit.all_outcomes())
+                for comp in unit.components:
+                    if isinstance(comp, Problem):
+                        row(4, comp.title, "problem", comp.id, comp.assesses)
+                    elif isinstance(comp, Video):
+                        row(4, comp.title, "video", comp.id, [])
+                    else:
+                        row(4, unit.title, "html", comp.id, [])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _render(template: str, **context: object) -> str:
+    return environment("olx_templates").get_template(template).render(**context)
+
+
+def _add(members: dict[str, Member], path: str, text: str) -> None:
+    name = f"{ROOT}/{path}"
+    if name in members:
+        raise ValueError(f"two OLX files would be written to {name}: ids must be unique")
+    members[name] = text.encode("utf-8")
+
+
+def build_members(course: Course) -> dict[str, Member]:
+    """Every file of the tarball, by path under ``course/``; deterministic for a given model."""
+    tagger = Tagger(course)
+    m: dict[str, Member] = {}
+    _add(m, "course.xml", _render("course_pointer.xml", course=course))
+    _add(
+        m,
+        f"course/{course.run}.xml",
+        _render("course.xml", attrs=course_attrs(course), chapters=[s.id for s in course.sections]),
+    )
+    for section in course.sections:
+        units = [u for ss in section.subsections for u in ss.units]
+        attrs: Attrs = [("display_name", section.title), *tagger.attrs(_unit_outcomes(units))]
+        children = [("sequential", ss.id) for ss in section.subsections]
+        _add(m, f"chapter/{section.id}.xml", _container("chapter", attrs, children))
+        for sub in section.subsections:
+            attrs = [("display_name", sub.title)]
+            if sub.graded:
+                attrs.append(("graded", "true"))
+                if sub.format:
+                    attrs.append(("format", sub.format))
+                if sub.due is not None:
+                    attrs.append(("due", olx_date(sub.due)))
+            attrs += tagger.attrs(_unit_outcomes(sub.units))
+            children = [("vertical", u.id) for u in sub.units]
+            _add(m, f"sequential/{sub.id}.xml", _container("sequential", attrs, children))
+            for unit in sub.units:
+                _render_unit(m, unit, tagger)
+    _add(m, "about/overview.html", _render("about_overview.html", course=course))
+    _add(m, "about/short_description.html", _render("about_short_description.html", course=course))
+    _add(m, f"policies/{course.run}/policy.json", policy_json(course).decode("utf-8"))
+    _add(m, f"policies/{course.run}/grading_policy.json", grading_policy_json(course).decode("utf-8"))
+    _add(m, "tags.csv", tags_csv(course, tagger).decode("utf-8"))
+    for asset in course.assets:
+        name = f"{ROOT}/static/{asset.flat_name}"
+        if name in m:
+            raise ValueError(f"two static files flatten to {asset.flat_name}")
+        m[name] = asset.source
+    return m
+
+
+def _container(tag: str, attrs: Attrs, children: list[tuple[str, str]]) -> str:
+    return _render("container.xml", tag=tag, attrs=attrs, children=children)
+
+
+def _render_unit(m: dict[str, Member], unit: Unit, tagger: Tagger) -> None:
+    outcomes = unit.all_outcomes()
+    attrs: Attrs = [("display_name", unit.title)]
+    if outcomes:
+        attrs.append(("learning_outcomes", " ".join(outcomes)))
+    attrs += tagger.attrs(outcomes)
+    children: list[tuple[str, str]] = []
+    for comp in unit.components:
+        if isinstance(comp, Html):
+            children.append(("html", comp.id))
+            _add(m, f"html/{comp.id}.xml", _render("html.xml", html=comp, display_name=unit.title))
+            _add(m, f"html/{comp.id}.html", _render("html.html", html=comp))
+        elif isinstance(comp, Problem):
+            children.append(("problem", comp.id))
+            _add(m, f"problem/{comp.id}.xml", problem_xml(comp, tagger))
+        else:
+            children.append(("video", comp.id))
+            _add(m, f"video/{comp.id}.xml", video_xml(comp))
+    _add(m, f"vertical/{unit.id}.xml", _container("vertical", attrs, children))
+
+
+def render(course: Course, options: BuildOptions) -> list[Output]:
+    members = build_members(course)
+    units = len(course.units())
+    problems = len(course.problems())
+    return [
+        Output(
+            filename=f"{course.slug}.olx.tar.gz",
+            format="tar.gz",
+            members=members,
+            summary=f"{units} units, {problems} problems",
+        )
+    ]

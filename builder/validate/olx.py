@@ -1,0 +1,391 @@
+"""Check an OLX tarball's members the way Studio will meet them, before anyone uploads it.
+
+Two layers. First olxcleaner, the validator Studio itself can run before an import (waffle flag
+``contentstore.course_import_olx_validation``), used as a library on the extracted tree with every
+step (1–8). Its findings become Diagnostics; only its known false positives are dropped, each filter
+saying why (``/work/shared/reference/olx.md`` §3). Second, checks olxcleaner lacks but a silent
+Studio import depends on: one ``course.xml``, pointers that are exactly ``<tag url_name="…"/>`` and
+resolve, ``/static/`` links that resolve, ``learning_outcomes`` on every vertical, and a
+``tags.csv`` whose values belong to the taxonomy and whose IDs are url_names in the tree (Studio
+stops reading ``tags.csv`` at the first bad row and still reports success).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
+
+import olxcleaner
+from lxml import etree
+
+from builder import taxonomy
+from builder.archive import Member, extract_to
+from builder.diagnostics import Diagnostic
+from builder.model import CompetenceMap
+
+ALLOWED_XBLOCKS: list[str] = []
+"""Block types beyond olxcleaner's built-ins (html, problem, video, …) that may appear. The OLX
+target emits none, so any other tag is a bug and should stay olxcleaner's UnexpectedTag error."""
+
+NEWER_SHOWANSWER = {"after_all_attempts", "after_all_attempts_or_correct", "attempted_no_past_due"}
+"""showanswer values Studio accepts but olxcleaner 0.3.0 (frozen before them) calls invalid."""
+
+CONTAINERS = {"course", "chapter", "sequential", "vertical"}
+STATIC_LINK = re.compile(r"""(?:src|href)\s*=\s*["']/static/([^"'?#]+)""", re.IGNORECASE)
+_SETTING_OVERRIDE = re.compile(
+    r"The policy file entry for <(?P<tag>[\w-]+) url_name='(?P<url>[^']*)'> "
+    r"is overriding the setting for '(?P<setting>[^']+)'"
+)
+_LEVELS = {"ERROR": "error", "WARNING": "warning", "INFO": "warning"}
+
+
+def _bytes(member: Member) -> bytes:
+    return member.read_bytes() if isinstance(member, Path) else member
+
+
+def _diag(file: str, message: str, code: str, hint: str = "", severity: str = "error") -> Diagnostic:
+    return Diagnostic(
+        file=file, line=None, column=None, message=message, hint=hint, severity=severity, code=code
+    )
+
+
+def check_olx(members: Mapping[str, Member], competences: CompetenceMap | None = None) -> list[Diagnostic]:
+    """All findings about an OLX tree given as archive members (name → bytes or source Path).
+
+    ``competences``, when given, lets the ``tags.csv`` check require that every value is a value of
+    the course's taxonomy and that the column is its export_id; without it only the shape is checked.
+    """
+    roots = sorted(str(PurePosixPath(n).parent) for n in members if PurePosixPath(n).name == "course.xml")
+    if len(roots) != 1:
+        where = ", ".join(f"{r}/course.xml" for r in roots) or "nowhere"
+        return [
+            _diag(
+                "course.xml",
+                f"the tree must hold exactly one course.xml, found {len(roots)} ({where})",
+                "olx.course-xml-count",
+                "Studio imports the first course.xml os.walk meets; ship exactly one",
+            )
+        ]
+    root = roots[0]
+    prefix = "" if root == "." else f"{root}/"
+    tree = Tree({n[len(prefix) :]: m for n, m in members.items() if n.startswith(prefix)}, prefix)
+    found = run_olxcleaner(members, root, tree)
+    found += tree.check_course_pointer()
+    found += tree.check_pointers()
+    found += tree.check_static_links()
+    found += tree.check_verticals()
+    found += tree.check_tags(competences)
+    return sorted(set(found))
+
+
+# --------------------------------------------------------------------------- olxcleaner
+
+
+def run_olxcleaner(members: Mapping[str, Member], root: str, tree: Tree) -> list[Diagnostic]:
+    with tempfile.TemporaryDirectory(prefix="coursepack-olx-") as tmp:
+        extract_to(members, Path(tmp))
+        course_dir = Path(tmp) / root
+        try:
+            _course, errorstore, _urls = olxcleaner.validate(
+                str(course_dir), 8, allowed_xblocks=ALLOWED_XBLOCKS
+            )
+        except Exception as exc:  # olxcleaner crashes on some inputs (e.g. a policy key without "/")
+            return [
+                _diag(
+                    f"{tree.prefix}policies",
+                    f"olxcleaner crashed: {type(exc).__name__}: {exc}",
+                    "olxcleaner.crash",
+                    "Studio skips its validation when it crashes; fix the input it chokes on",
+                )
+            ]
+    out: list[Diagnostic] = []
+    for err in errorstore.errors:
+        if err.level not in _LEVELS or tree.is_false_positive(err):
+            continue
+        # olxcleaner names files relative to the course folder (or just "policy.json").
+        file = f"{tree.prefix}{err.filename or 'course.xml'}"
+        out.append(_diag(file, err.description, f"olxcleaner.{err.name}", severity=_LEVELS[err.level]))
+    return out
+
+
+# --------------------------------------------------------------------------- the tree
+
+
+class Tree:
+    """The members under the course folder, with parsed XML on demand."""
+
+    def __init__(self, files: Mapping[str, Member], prefix: str):
+        self.files = files
+        self.prefix = prefix
+        self._xml: dict[str, etree._Element | None] = {}
+
+    def xml(self, path: str) -> etree._Element | None:
+        """Parsed root of ``path``, or None when missing or malformed (olxcleaner reports that)."""
+        if path not in self._xml:
+            try:
+                self._xml[path] = etree.fromstring(_bytes(self.files[path])) if path in self.files else None
+            except etree.XMLSyntaxError:
+                self._xml[path] = None
+        return self._xml[path]
+
+    def text(self, path: str) -> str:
+        return _bytes(self.files[path]).decode("utf-8", errors="replace")
+
+    def run(self) -> str:
+        pointer = self.xml("course.xml")
+        return pointer.get("url_name", "") if pointer is not None else ""
+
+    # ---- false positives of olxcleaner 0.3.0 (olx.md §3)
+
+    def is_false_positive(self, err: object) -> bool:
+        name, text = err.name, err.description  # type: ignore[attr-defined]
+        if (
+            name == "InvalidSetting"
+            and text.startswith("The tag <course")
+            and "required setting 'end'" in text
+        ):
+            # olxcleaner requires a course end date; Studio does not, and the model allows none.
+            return True
+        if name == "InvalidSetting" and "invalid setting 'showanswer=" in text:
+            # Values added to Studio after olxcleaner's list was frozen (2019) are valid in Studio.
+            value = text.split("invalid setting 'showanswer=", 1)[1].rstrip("'.")
+            return value in NEWER_SHOWANSWER
+        if name == "SettingOverride":
+            # Studio's own exports repeat course settings in course/<run>.xml and policy.json, and
+            # olxcleaner warns on every repeat. Only an override that changes the value is real.
+            return self._same_value_override(text)
+        return False
+
+    def _same_value_override(self, text: str) -> bool:
+        m = _SETTING_OVERRIDE.search(text)
+        if not m:
+            return False
+        tag, url, setting = m["tag"], m["url"], m["setting"]
+        run = self.run()
+        try:
+            policy = json.loads(self.text(f"policies/{run}/policy.json"))
+        except (KeyError, ValueError):
+            return False
+        entry = policy.get(f"{tag}/{url}", {})
+        if setting not in entry:
+            return False
+        value = entry[setting]
+        as_text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        element = self.xml(f"{tag}/{url}.xml")
+        return element is not None and element.get(setting) == as_text
+
+    # ---- structure
+
+    def check_course_pointer(self) -> list[Diagnostic]:
+        pointer = self.xml("course.xml")
+        if pointer is None:
+            return []  # olxcleaner reports unreadable XML
+        if pointer.tag != "course" or set(pointer.attrib) != {"url_name", "org", "course"} or len(pointer):
+            return [
+                _diag(
+                    f"{self.prefix}course.xml",
+                    "course.xml must be exactly <course url_name=… org=… course=…/>",
+                    "olx.course-pointer",
+                    "any other attribute or child makes Studio read the course inline",
+                )
+            ]
+        return []
+
+    def check_pointers(self) -> list[Diagnostic]:
+        """Children of containers are pure pointers, each resolving to ``<tag>/<url_name>.xml``."""
+        out: list[Diagnostic] = []
+        run = self.run()
+        todo = [f"course/{run}.xml"] + [
+            p for p in sorted(self.files) if p.split("/")[0] in CONTAINERS - {"course"}
+        ]
+        if run and f"course/{run}.xml" not in self.files:
+            out.append(
+                _diag(f"{self.prefix}course.xml", f"course/{run}.xml is missing", "olx.pointer-unresolved")
+            )
+        for path in todo:
+            element = self.xml(path)
+            if element is None:
+                continue
+            for child in element:
+                if not isinstance(child.tag, str) or child.tag == "wiki":
+                    continue
+                where = f"{self.prefix}{path}"
+                attrs = set(child.attrib)
+                if attrs != {"url_name"} or len(child) or (child.text or "").strip():
+                    out.append(
+                        _diag(
+                            where,
+                            f"<{child.tag}> in {path} is not a pure pointer (attributes: {sorted(attrs)})",
+                            "olx.pointer-attributes",
+                            "Studio treats it as an inline block and never reads the file; "
+                            'write exactly <tag url_name="…"/>',
+                        )
+                    )
+                    continue
+                target = f"{child.tag}/{child.get('url_name')}.xml"
+                if target not in self.files:
+                    out.append(
+                        _diag(
+                            where,
+                            f"pointer <{child.tag} url_name=…> resolves to missing {target}",
+                            "olx.pointer-unresolved",
+                        )
+                    )
+        for path in sorted(p for p in self.files if p.startswith("html/") and p.endswith(".xml")):
+            element = self.xml(path)
+            if (
+                element is not None
+                and element.get("filename")
+                and f"html/{element.get('filename')}.html" not in self.files
+            ):
+                out.append(
+                    _diag(
+                        f"{self.prefix}{path}",
+                        f"html/{element.get('filename')}.html is missing",
+                        "olx.html-file-missing",
+                    )
+                )
+        return out
+
+    def check_static_links(self) -> list[Diagnostic]:
+        out: list[Diagnostic] = []
+        for path in sorted(self.files):
+            top = path.split("/")[0]
+            if top == "static" or not path.endswith((".html", ".xml")):
+                continue
+            for name in STATIC_LINK.findall(self.text(path)):
+                if f"static/{unquote(name)}" not in self.files:
+                    out.append(
+                        _diag(
+                            f"{self.prefix}{path}",
+                            f"/static/{name} is linked but static/{unquote(name)} is not in the tree",
+                            "olx.static-missing",
+                        )
+                    )
+        for path in sorted(p for p in self.files if p.startswith("video/")):
+            element = self.xml(path)
+            if element is None:
+                continue
+            names = [t.get("src", "") for t in element.iter("transcript")]
+            try:
+                names += list(json.loads(element.get("transcripts", "{}")).values())
+            except ValueError:
+                out.append(_diag(f"{self.prefix}{path}", "transcripts is not JSON", "olx.video-transcripts"))
+            for name in names:
+                if f"static/{name}" not in self.files:
+                    out.append(
+                        _diag(
+                            f"{self.prefix}{path}",
+                            f"transcript static/{name} is missing",
+                            "olx.static-missing",
+                        )
+                    )
+        return out
+
+    def check_verticals(self) -> list[Diagnostic]:
+        out: list[Diagnostic] = []
+        for path in sorted(p for p in self.files if p.startswith("vertical/") and p.endswith(".xml")):
+            element = self.xml(path)
+            if element is not None and not (element.get("learning_outcomes") or "").split():
+                out.append(
+                    _diag(
+                        f"{self.prefix}{path}",
+                        "vertical carries no learning_outcomes",
+                        "olx.learning-outcomes-missing",
+                        "every unit declares the outcomes it teaches or assesses",
+                    )
+                )
+        return out
+
+    # ---- tags
+
+    def check_tags(self, competences: CompetenceMap | None) -> list[Diagnostic]:
+        where = f"{self.prefix}tags.csv"
+        if "tags.csv" not in self.files:
+            return [_diag(where, "tags.csv is missing", "olx.tags-missing", severity="warning")]
+        rows = list(csv.reader(io.StringIO(self.text("tags.csv"))))
+        if not rows or rows[0][:3] != ["Name", "Type", "ID"]:
+            return [_diag(where, "tags.csv must start with the columns Name,Type,ID", "olx.tags-header")]
+        columns = rows[0][3:]
+        allowed: set[str] | None = None
+        out: list[Diagnostic] = []
+        if competences is not None:
+            allowed = {value for _id, value, _parent in taxonomy.taxonomy_rows(competences)}
+            if columns != [taxonomy.export_id(competences)]:
+                out.append(
+                    _diag(
+                        where,
+                        f"taxonomy columns {columns} != [{taxonomy.export_id(competences)!r}]",
+                        "olx.tags-export-id",
+                    )
+                )
+        for column in columns:
+            if not taxonomy.EXPORT_ID_PATTERN.match(column):
+                out.append(
+                    _diag(where, f"{column!r} is not a valid taxonomy export_id", "olx.tags-export-id")
+                )
+        pointer = self.xml("course.xml")
+        course_key = (
+            f"course-v1:{pointer.get('org')}+{pointer.get('course')}+{pointer.get('url_name')}"
+            if pointer is not None
+            else None
+        )
+        for number, row in enumerate(rows[1:], start=2):
+            loc = f"{where}:{number}"
+            if len(row) != len(rows[0]):
+                out.append(_diag(loc, f"row has {len(row)} cells, header has {len(rows[0])}", "olx.tags-row"))
+                continue
+            kind, block_id = row[1], row[2]
+            if kind == "course":
+                if block_id != course_key:
+                    out.append(_diag(loc, f"course row ID {block_id!r} != {course_key!r}", "olx.tags-id"))
+            elif f"{kind}/{block_id}.xml" not in self.files:
+                out.append(
+                    _diag(loc, f"ID {block_id!r} is not the url_name of a {kind} in the tree", "olx.tags-id")
+                )
+            for column, cell in zip(columns, row[3:], strict=True):
+                values = [v.strip() for v in cell.split(";") if v.strip()]
+                if len(values) > taxonomy.MAX_TAGS_PER_OBJECT:
+                    out.append(
+                        _diag(
+                            loc, f"{len(values)} tags on one block (Studio's limit is 100)", "olx.tags-count"
+                        )
+                    )
+                for value in values:
+                    if allowed is not None and value not in allowed:
+                        out.append(
+                            _diag(loc, f"{value!r} is not a value of taxonomy {column}", "olx.tags-value")
+                        )
+                    elif len(value) > taxonomy.MAX_VALUE_CHARS or "\t" in value or " > " in value:
+                        out.append(_diag(loc, f"{value!r} is not a valid tag value", "olx.tags-value"))
+                if kind != "course":
+                    out += self._check_tags_v1(loc, kind, block_id, column, values)
+        return out
+
+    def _check_tags_v1(
+        self, loc: str, kind: str, block_id: str, column: str, values: list[str]
+    ) -> list[Diagnostic]:
+        """The block's ``tags-v1`` attribute, when present, must say what its tags.csv row says."""
+        element = self.xml(f"{kind}/{block_id}.xml")
+        if element is None or "tags-v1" not in element.attrib:
+            return []
+        parsed: dict[str, list[str]] = {}
+        for part in element.get("tags-v1", "").split(";"):
+            if ":" in part:
+                export, tags = part.split(":", 1)
+                parsed[export] = [unquote(t) for t in tags.split(",")]
+        if parsed.get(column, []) != values:
+            return [
+                _diag(
+                    loc,
+                    f"tags-v1 of {kind}/{block_id}.xml {parsed.get(column, [])} != tags.csv {values}",
+                    "olx.tags-mismatch",
+                )
+            ]
+        return []

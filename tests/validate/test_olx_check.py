@@ -1,0 +1,198 @@
+"""check_olx: clean on generated courses, and each of its checks demonstrably fails on a broken tree."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from builder.archive import Member
+from builder.diagnostics import Diagnostic
+from builder.model import Course
+from builder.targets import BuildOptions
+from builder.targets.olx import render
+from builder.validate.olx import check_olx
+from tests.factories import make_course
+
+RUN = "2026_T1"
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Course:
+    return make_course(tmp_path / "src")
+
+
+@pytest.fixture
+def members(course: Course) -> dict[str, Member]:
+    return dict(render(course, BuildOptions())[0].members)
+
+
+def text(members: dict[str, Member], path: str) -> str:
+    data = members[f"course/{path}"]
+    assert isinstance(data, bytes)
+    return data.decode()
+
+
+def edit(members: dict[str, Member], path: str, old: str, new: str) -> None:
+    body = text(members, path)
+    assert old in body, (path, old)
+    members[f"course/{path}"] = body.replace(old, new, 1).encode()
+
+
+def codes(diags: list[Diagnostic]) -> set[str]:
+    return {d.code for d in diags}
+
+
+def test_generated_course_is_clean(members: dict[str, Member], course: Course) -> None:
+    assert check_olx(members, course.competences) == []
+    assert check_olx(members) == []
+
+
+def test_sample_course_is_clean(sample_course: Course) -> None:
+    members = render(sample_course, BuildOptions())[0].members
+    assert check_olx(members, sample_course.competences) == []
+
+
+def test_pointer_with_extra_attribute(members: dict[str, Member]) -> None:
+    edit(
+        members,
+        "vertical/u-intro.xml",
+        '<video url_name="v-intro"/>',
+        '<video url_name="v-intro" display_name="x"/>',
+    )
+    diags = check_olx(members)
+    # olxcleaner only warns (PossiblePointer) about this data-loss case; our check makes it an error.
+    assert ("olx.pointer-attributes", "error") in {(d.code, d.severity) for d in diags}
+    assert ("olxcleaner.PossiblePointer", "warning") in {(d.code, d.severity) for d in diags}
+
+
+def test_pointer_to_missing_file(members: dict[str, Member]) -> None:
+    del members["course/problem/p-numeric.xml"]
+    diags = check_olx(members)
+    assert "olx.pointer-unresolved" in codes(diags)
+    assert "olxcleaner.FileDoesNotExist" in codes(diags)
+    assert all(d.severity == "error" for d in diags if d.code == "olx.pointer-unresolved")
+
+
+def test_missing_static_file(members: dict[str, Member]) -> None:
+    del members["course/static/images_diagram.png"]
+    diags = [d for d in check_olx(members) if d.code == "olx.static-missing"]
+    assert [d.file for d in diags] == ["course/html/u-intro.html-1.html"]
+
+
+def test_missing_transcript(members: dict[str, Member]) -> None:
+    del members["course/static/transcripts_intro-en.srt"]
+    diags = [d for d in check_olx(members) if d.code == "olx.static-missing"]
+    assert diags and all(d.file == "course/video/v-intro.xml" for d in diags)
+
+
+def test_missing_html_file(members: dict[str, Member]) -> None:
+    del members["course/html/u-practice.html-1.html"]
+    assert "olx.html-file-missing" in codes(check_olx(members))
+
+
+def test_second_course_xml(members: dict[str, Member]) -> None:
+    members["course/static/course.xml"] = b'<course url_name="x" org="o" course="c"/>'
+    assert codes(check_olx(members)) == {"olx.course-xml-count"}
+    del members["course/static/course.xml"]
+    del members["course/course.xml"]
+    assert codes(check_olx(members)) == {"olx.course-xml-count"}
+
+
+def test_course_pointer_must_be_exact(members: dict[str, Member]) -> None:
+    edit(members, "course.xml", 'course="T101"', 'course="T101" display_name="x"')
+    assert "olx.course-pointer" in codes(check_olx(members))
+
+
+def test_vertical_without_learning_outcomes(members: dict[str, Member]) -> None:
+    edit(members, "vertical/u-practice.xml", 'learning_outcomes="TM.U1.S1"', "")
+    diags = [d for d in check_olx(members) if d.code == "olx.learning-outcomes-missing"]
+    assert [d.file for d in diags] == ["course/vertical/u-practice.xml"]
+
+
+def test_tags_csv_value_not_in_taxonomy(members: dict[str, Member], course: Course) -> None:
+    edit(members, "tags.csv", '"vertical","u-practice","TM.U1.S1 ', '"vertical","u-practice","TM.U1.S9 ')
+    found = codes(check_olx(members, course.competences))
+    assert "olx.tags-value" in found
+    # Without the taxonomy only the shape is checked, but tags-v1 and tags.csv now disagree.
+    assert codes(check_olx(members)) == {"olx.tags-mismatch"}
+
+
+def test_tags_csv_id_not_in_tree(members: dict[str, Member]) -> None:
+    edit(members, "tags.csv", '"problem","p-text"', '"problem","p-gone"')
+    diags = [d for d in check_olx(members) if d.code == "olx.tags-id"]
+    assert len(diags) == 1 and "p-gone" in diags[0].message
+
+
+def test_tags_csv_wrong_course_key(members: dict[str, Member]) -> None:
+    edit(members, "tags.csv", "course-v1:TestOrg+T101+2026_T1", "course-v1:Other+T101+2026_T1")
+    assert "olx.tags-id" in codes(check_olx(members))
+
+
+def test_tags_csv_wrong_export_id(members: dict[str, Member], course: Course) -> None:
+    edit(members, "tags.csv", '"ID","test-map"', '"ID","other-map"')
+    assert "olx.tags-export-id" in codes(check_olx(members, course.competences))
+    edit(members, "tags.csv", '"ID","other-map"', '"ID","bad map!"')
+    assert "olx.tags-export-id" in codes(check_olx(members))
+
+
+def test_tags_v1_must_match_tags_csv(members: dict[str, Member]) -> None:
+    edit(members, "problem/p-text.xml", 'tags-v1="test-map:TM.U2.R1', 'tags-v1="test-map:TM.U1.S1')
+    diags = [d for d in check_olx(members) if d.code == "olx.tags-mismatch"]
+    assert len(diags) == 1 and "p-text" in diags[0].message
+
+
+def test_missing_tags_csv_is_a_warning(members: dict[str, Member]) -> None:
+    del members["course/tags.csv"]
+    diags = check_olx(members)
+    assert [(d.code, d.severity) for d in diags] == [("olx.tags-missing", "warning")]
+
+
+def test_malformed_problem_xml(members: dict[str, Member]) -> None:
+    edit(members, "problem/p-single.xml", "<label>", "<label><b>")
+    diags = check_olx(members)
+    assert any(d.code == "olxcleaner.InvalidXML" and d.severity == "error" for d in diags)
+
+
+def test_grading_format_is_checked_by_olxcleaner(members: dict[str, Member]) -> None:
+    policy = json.loads(text(members, f"policies/{RUN}/grading_policy.json"))
+    policy["GRADER"][0]["weight"] = 0.9
+    members[f"course/policies/{RUN}/grading_policy.json"] = json.dumps(policy).encode()
+    assert "olxcleaner.GradingPolicyIssue" in codes(check_olx(members))
+
+
+# --------------------------------------------------------------------------- false-positive filters
+
+
+def test_missing_course_end_is_filtered(members: dict[str, Member]) -> None:
+    edit(members, f"course/{RUN}.xml", ' end="2026-12-18T17:00:00Z"', "")
+    edit(members, f"policies/{RUN}/policy.json", '"end": "2026-12-18T17:00:00Z",', "")
+    assert check_olx(members) == []
+    # The filter is doing work: other missing required course settings still surface.
+    edit(members, f"course/{RUN}.xml", ' start="2026-02-02T09:00:00Z"', "")
+    edit(members, f"policies/{RUN}/policy.json", '"start": "2026-02-02T09:00:00Z"', '"x": 1')
+    assert "olxcleaner.InvalidSetting" in codes(check_olx(members))
+
+
+def test_newer_showanswer_values_are_filtered_but_bogus_ones_are_not(members: dict[str, Member]) -> None:
+    edit(members, "problem/p-single.xml", 'showanswer="finished"', 'showanswer="after_all_attempts"')
+    assert check_olx(members) == []
+    edit(members, "problem/p-single.xml", 'showanswer="after_all_attempts"', 'showanswer="sometimes"')
+    diags = check_olx(members)
+    assert [d.code for d in diags] == ["olxcleaner.InvalidSetting"]
+    assert "sometimes" in diags[0].message
+
+
+def test_setting_override_is_reported_only_when_the_value_changes(members: dict[str, Member]) -> None:
+    edit(members, f"policies/{RUN}/policy.json", '"language": "en"', '"language": "fr"')
+    diags = check_olx(members)
+    assert [(d.code, d.severity) for d in diags] == [("olxcleaner.SettingOverride", "warning")]
+    assert "'language'" in diags[0].message
+
+
+def test_olxcleaner_crash_becomes_a_diagnostic(members: dict[str, Member]) -> None:
+    policy = json.loads(text(members, f"policies/{RUN}/policy.json"))
+    policy["no-slash-key"] = {}
+    members[f"course/policies/{RUN}/policy.json"] = json.dumps(policy).encode()
+    assert "olxcleaner.crash" in codes(check_olx(members))
