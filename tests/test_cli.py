@@ -1,0 +1,121 @@
+"""The command line as users run it: outputs, messages and exit codes."""
+
+from __future__ import annotations
+
+import tarfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builder import __version__
+from builder.cli import main
+from builder.scaffold import scaffold
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def course_dir(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    scaffold(src)
+    return src
+
+
+def test_version_and_help(runner: CliRunner) -> None:
+    assert runner.invoke(main, ["--version"]).output.strip() == f"coursepack, version {__version__}"
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0
+    assert "coursepack build --target olx" in result.output
+    assert "Exit codes" in result.output
+
+
+def test_build_olx_writes_the_tarball_and_a_summary(
+    runner: CliRunner, course_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "dist"
+    result = runner.invoke(main, ["build", str(course_dir), "--target", "olx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    tarball = out / "MyOrg-C101-2026_T1.olx.tar.gz"
+    assert tarball.is_file()
+    assert f"wrote {tarball}" in result.output
+    assert "1 units" in result.output
+    with tarfile.open(tarball) as tar:
+        assert "course/course.xml" in tar.getnames()
+    assert [p.name for p in out.iterdir()] == [tarball.name], "no staging folder may be left behind"
+
+
+def test_quiet_build_prints_nothing(runner: CliRunner, course_dir: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        main, ["--quiet", "build", str(course_dir), "-t", "olx", "-o", str(tmp_path / "d")]
+    )
+    assert result.exit_code == 0
+    assert result.output == ""
+
+
+def test_source_errors_exit_1_and_write_nothing(runner: CliRunner, course_dir: Path, tmp_path: Path) -> None:
+    course_yaml = course_dir / "course.yaml"
+    course_yaml.write_text(course_yaml.read_text().replace("title:", "titel:"))
+    out = tmp_path / "dist"
+    result = runner.invoke(main, ["build", str(course_dir), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "course.yaml:5:1: error: unknown key `titel` — did you mean `title`?" in result.output
+    assert "nothing was written" in result.output
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_failed_target_publishes_nothing_and_keeps_old_files(
+    runner: CliRunner, course_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "dist"
+    assert runner.invoke(main, ["build", str(course_dir), "-t", "olx", "-o", str(out)]).exit_code == 0
+    before = (out / "MyOrg-C101-2026_T1.olx.tar.gz").read_bytes()
+
+    import builder.build
+
+    real = builder.build.render_target
+
+    def boom(name, course, options):  # type: ignore[no-untyped-def]
+        if name == "competences":
+            raise OSError("disk full")
+        return real(name, course, options)
+
+    monkeypatch.setattr(builder.build, "render_target", boom)
+    result = runner.invoke(
+        main, ["build", str(course_dir), "-t", "olx", "-t", "competences", "-o", str(out), "-j", "1"]
+    )
+    assert result.exit_code == 3
+    assert "build failed: OSError: disk full" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["MyOrg-C101-2026_T1.olx.tar.gz"]
+    assert (out / "MyOrg-C101-2026_T1.olx.tar.gz").read_bytes() == before
+
+
+def test_unknown_target_is_a_usage_error(runner: CliRunner, course_dir: Path) -> None:
+    result = runner.invoke(main, ["build", str(course_dir), "--target", "pdf"])
+    assert result.exit_code == 2
+    assert "'pdf' is not one of" in result.output
+
+
+def test_missing_source_folder(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["build", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert "course source folder not found" in result.output
+
+
+def test_new_refuses_a_non_empty_folder(runner: CliRunner, course_dir: Path) -> None:
+    result = runner.invoke(main, ["new", str(course_dir)])
+    assert result.exit_code == 1
+    assert "not empty" in result.output
+
+
+def test_new_then_check_is_clean(runner: CliRunner, tmp_path: Path) -> None:
+    dest = tmp_path / "fresh"
+    result = runner.invoke(main, ["new", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert (dest / "course.yaml").is_file()
+    check = runner.invoke(main, ["check", str(dest)])
+    assert check.exit_code == 0, check.output
+    assert "0 error(s)" in check.output
