@@ -29,7 +29,7 @@ import lxml.html
 from lxml import etree
 from markupsafe import Markup, escape
 
-from builder import taxonomy
+from builder import taxonomy, xmlsafe
 from builder.archive import Member
 from builder.model import Course, Html, Problem, Unit, Video
 from builder.targets import BuildOptions, Output
@@ -88,7 +88,7 @@ def xml_fragment(html: str, unwrap: bool = False) -> Markup:
         parts.append(etree.tostring(child, method="xml", encoding="unicode", with_tail=True))
     xml = "".join(parts).strip()
     # Prove well-formedness here, so a bad fragment fails the build, not a Studio import.
-    etree.fromstring(f"<x>{xml}</x>".encode())
+    xmlsafe.parse(f"<x>{xml}</x>".encode())
     return Markup(xml)
 
 

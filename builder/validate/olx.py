@@ -24,7 +24,7 @@ from urllib.parse import unquote
 import olxcleaner
 from lxml import etree
 
-from builder import taxonomy
+from builder import taxonomy, xmlsafe
 from builder.archive import Member, extract_to
 from builder.diagnostics import Diagnostic
 from builder.model import CompetenceMap
@@ -129,7 +129,7 @@ class Tree:
         """Parsed root of ``path``, or None when missing or malformed (olxcleaner reports that)."""
         if path not in self._xml:
             try:
-                self._xml[path] = etree.fromstring(_bytes(self.files[path])) if path in self.files else None
+                self._xml[path] = xmlsafe.parse(_bytes(self.files[path])) if path in self.files else None
             except etree.XMLSyntaxError:
                 self._xml[path] = None
         return self._xml[path]

@@ -1,0 +1,18 @@
+"""One XML parser configuration for everything coursepack reads back.
+
+Even our own outputs are re-read through this: a checked package may have been edited by hand or
+come from elsewhere, so no entity is expanded, no DTD loaded and nothing fetched from the network.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+
+def parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def parse(data: bytes) -> etree._Element:
+    """Parse XML bytes safely; raises ``etree.XMLSyntaxError`` on malformed input."""
+    return etree.fromstring(data, parser())

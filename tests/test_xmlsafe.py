@@ -1,0 +1,27 @@
+"""Reading XML back never expands entities or fetches anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from builder import xmlsafe
+
+
+def test_external_entities_are_not_expanded(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    doc = f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file://{secret}">]><r>&x;</r>'.encode()
+    root = xmlsafe.parse(doc)
+    assert b"TOP-SECRET" not in etree.tostring(root)
+    assert "TOP-SECRET" not in (root.xpath("string()") or "")
+
+
+def test_billion_laughs_does_not_expand() -> None:
+    doc = (
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><r>&c;</r>'
+    )
+    root = xmlsafe.parse(doc)
+    assert etree.tostring(root) == b"<r>&c;</r>", "the entity must stay a reference in the parsed tree"
