@@ -6,7 +6,6 @@ every template here emits XML or HTML and course text comes from partners.
 
 from __future__ import annotations
 
-import importlib.resources
 from functools import cache
 from pathlib import Path
 
@@ -20,7 +19,8 @@ def template_dir(name: str) -> Path:
     local = _REPO_ROOT / name
     if local.is_dir():
         return local
-    return Path(str(importlib.resources.files(f"builder.{name}")))
+    # In a wheel the folder is package data beside this module (see pyproject's package-dir).
+    return Path(__file__).resolve().parent / name
 
 
 @cache
