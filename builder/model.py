@@ -49,7 +49,7 @@ class EcfRef(Model):
 
 
 class Outcome(Model):
-    id: str
+    id: str = Field(pattern=ID_PATTERN, max_length=100)
     category: OutcomeCategory
     statement: str
     assessment_criteria: list[str] = []
@@ -62,7 +62,7 @@ class Outcome(Model):
 class LearningUnit(Model):
     """A unit of learning outcomes in the ECVET sense."""
 
-    id: str
+    id: str = Field(pattern=ID_PATTERN, max_length=100)
     title: str
     description: str = ""
     eqf_level: int = Field(ge=1, le=8)
@@ -72,7 +72,8 @@ class LearningUnit(Model):
 
 
 class Framework(Model):
-    id: str
+    id: str = Field(pattern=ID_PATTERN, max_length=100)
+    """Also the Open edX taxonomy export_id and the Moodle framework idnumber."""
     title: str
     version: str
     language: str

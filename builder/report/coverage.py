@@ -1,0 +1,396 @@
+"""The coverage report: which course unit teaches and which problem assesses each learning outcome.
+
+Trainers and ECVET reviewers read a curriculum map as a matrix — course units down, outcomes
+across, grouped by unit of learning outcomes — and look for the holes: outcomes nobody teaches or
+assesses, content that serves no outcome. This module computes that matrix once (``coverage``)
+and writes it three ways: an HTML page for people (self-contained, so it can be mailed or opened
+from a CI artefact), CSV for spreadsheets and JSON for other tools. Bytes are deterministic: same
+course, same files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+
+from builder.archive import write_file
+from builder.diagnostics import Diagnostic
+from builder.model import Course, LearningUnit, Outcome
+from builder.validate.competences import Totals, check_competences, totals
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+
+CellState = Literal["both", "taught", "assessed", ""]
+
+STATE_SYMBOLS: dict[str, str] = {"both": "T+A", "taught": "T", "assessed": "A", "": ""}
+"""What a cell says in text, so the matrix never relies on colour alone (and survives CSV)."""
+
+STATE_LABELS: dict[str, str] = {
+    "both": "taught and assessed",
+    "taught": "taught",
+    "assessed": "assessed",
+    "": "not covered",
+}
+
+CATEGORY_LABELS: dict[str, str] = {
+    "knowledge": "Knowledge",
+    "skills": "Skills",
+    "responsibility_autonomy": "Responsibility and autonomy",
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    taught: bool
+    problems: tuple[str, ...]
+    """Ids of the problems in this course unit that assess the outcome."""
+
+    @property
+    def assessed(self) -> bool:
+        return bool(self.problems)
+
+    @property
+    def state(self) -> CellState:
+        if self.taught and self.assessed:
+            return "both"
+        if self.taught:
+            return "taught"
+        return "assessed" if self.assessed else ""
+
+    @property
+    def symbol(self) -> str:
+        return STATE_SYMBOLS[self.state]
+
+
+@dataclass(frozen=True)
+class OutcomeCoverage:
+    outcome: Outcome
+    ulo: LearningUnit
+    code: str
+    """A short column label: the id without its unit's prefix (``K1`` for ``HTL.U1.K1``)."""
+    taught_by: tuple[str, ...]
+    """Course unit ids, in course order."""
+    assessed_by: tuple[tuple[str, str], ...]
+    """(course unit id, problem id) pairs, in course order."""
+
+    @property
+    def taught(self) -> bool:
+        return bool(self.taught_by)
+
+    @property
+    def assessed(self) -> bool:
+        return bool(self.assessed_by)
+
+    @property
+    def status(self) -> str:
+        """``covered`` (taught and assessed), ``not assessed``, ``not taught`` or ``not covered``."""
+        if self.taught and self.assessed:
+            return "covered"
+        if self.taught:
+            return "not assessed"
+        return "not taught" if self.assessed else "not covered"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One course unit (a row of the matrix)."""
+
+    id: str
+    title: str
+    source: str
+    section_id: str
+    section_title: str
+    subsection_id: str
+    subsection_title: str
+    cells: dict[str, Cell]
+    """Outcome id → cell, for every outcome of the map (empty cells included)."""
+
+    @property
+    def has_outcomes(self) -> bool:
+        return any(c.state for c in self.cells.values())
+
+
+@dataclass(frozen=True)
+class UloCoverage:
+    ulo: LearningUnit
+    outcomes: list[OutcomeCoverage]
+
+    @property
+    def taught(self) -> int:
+        return sum(o.taught for o in self.outcomes)
+
+    @property
+    def assessed(self) -> int:
+        return sum(o.assessed for o in self.outcomes)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    course: Course
+    ulos: list[UloCoverage]
+    rows: list[Row]
+    totals: Totals
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def outcomes(self) -> list[OutcomeCoverage]:
+        return [o for u in self.ulos for o in u.outcomes]
+
+    @property
+    def not_taught(self) -> list[OutcomeCoverage]:
+        return [o for o in self.outcomes if not o.taught]
+
+    @property
+    def not_assessed(self) -> list[OutcomeCoverage]:
+        return [o for o in self.outcomes if not o.assessed]
+
+    @property
+    def units_without_outcomes(self) -> list[Row]:
+        return [r for r in self.rows if not r.has_outcomes]
+
+    def cell(self, unit_id: str, outcome_id: str) -> Cell:
+        return next(r for r in self.rows if r.id == unit_id).cells[outcome_id]
+
+
+def coverage(course: Course, positions: Mapping[str, tuple[str, int]] | None = None) -> Coverage:
+    """Build the matrix from the model; ``positions`` is passed to the competence checks listed in it."""
+    cmap = course.competences
+    known = cmap.outcome_index()
+    rows: list[Row] = []
+    taught_by: dict[str, list[str]] = {o: [] for o in known}
+    assessed_by: dict[str, list[tuple[str, str]]] = {o: [] for o in known}
+    for section in course.sections:
+        for sub in section.subsections:
+            for unit in sub.units:
+                problems: dict[str, list[str]] = {}
+                for p in unit.problems:
+                    for oid in p.assesses:
+                        problems.setdefault(oid, []).append(p.id)
+                        if oid in assessed_by:
+                            assessed_by[oid].append((unit.id, p.id))
+                for oid in dict.fromkeys(unit.outcomes):
+                    if oid in taught_by:
+                        taught_by[oid].append(unit.id)
+                cells = {
+                    oid: Cell(oid in unit.outcomes, tuple(dict.fromkeys(problems.get(oid, []))))
+                    for oid in known
+                }
+                rows.append(
+                    Row(unit.id, unit.title, unit.source, section.id, section.title, sub.id, sub.title, cells)
+                )
+    ulos = [
+        UloCoverage(
+            ulo,
+            [
+                OutcomeCoverage(
+                    o,
+                    ulo,
+                    _short_code(ulo, o),
+                    tuple(taught_by[o.id]),
+                    tuple(dict.fromkeys(assessed_by[o.id])),
+                )
+                for o in ulo.outcomes
+            ],
+        )
+        for ulo in cmap.units
+    ]
+    return Coverage(course, ulos, rows, totals(cmap), check_competences(course, positions=positions))
+
+
+def _short_code(ulo: LearningUnit, outcome: Outcome) -> str:
+    prefix = ulo.id + "."
+    return (
+        outcome.id[len(prefix) :]
+        if outcome.id.startswith(prefix) and len(outcome.id) > len(prefix)
+        else outcome.id
+    )
+
+
+# --------------------------------------------------------------------------- writers
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = _num
+    return env
+
+
+def to_html(cov: Coverage) -> bytes:
+    template = _environment().get_template("coverage.html.j2")
+    sections: list[tuple[str, list[Row]]] = []
+    for row in cov.rows:
+        if not sections or sections[-1][0] != row.section_title:
+            sections.append((row.section_title, []))
+        sections[-1][1].append(row)
+    text = template.render(
+        cov=cov,
+        course=cov.course,
+        framework=cov.course.competences.framework,
+        sections=sections,
+        symbols=STATE_SYMBOLS,
+        labels=STATE_LABELS,
+        categories=CATEGORY_LABELS,
+    )
+    return text.encode("utf-8")
+
+
+def to_csv(cov: Coverage) -> bytes:
+    """The matrix for spreadsheets: one row per course unit, one column per outcome, T / A / T+A."""
+    outcomes = cov.outcomes
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["section", "subsection", "unit", "unit_title", *[o.outcome.id for o in outcomes]])
+    for row in cov.rows:
+        w.writerow(
+            [
+                row.section_id,
+                row.subsection_id,
+                row.id,
+                row.title,
+                *[row.cells[o.outcome.id].symbol for o in outcomes],
+            ]
+        )
+    return buf.getvalue().encode("utf-8")
+
+
+def to_data(cov: Coverage) -> dict[str, Any]:
+    fw = cov.course.competences.framework
+    t = cov.totals
+    return {
+        "course": {"slug": cov.course.slug, "title": cov.course.title},
+        "framework": {
+            "id": fw.id,
+            "title": fw.title,
+            "version": fw.version,
+            "uri": cov.course.competences.uri(),
+        },
+        "units_of_learning_outcomes": [
+            {
+                "id": u.ulo.id,
+                "title": u.ulo.title,
+                "eqf_level": u.ulo.eqf_level,
+                "ecvet_points": u.ulo.ecvet_points,
+                "hours": u.ulo.hours,
+                "outcomes": [
+                    {
+                        "id": o.outcome.id,
+                        "category": o.outcome.category,
+                        "statement": o.outcome.statement,
+                        "ecf": {"code": o.outcome.ecf.code, "level": o.outcome.ecf.level}
+                        if o.outcome.ecf
+                        else None,
+                        "esco": list(o.outcome.esco),
+                        "taught_by": list(o.taught_by),
+                        "assessed_by": [
+                            {"unit": unit, "problem": problem} for unit, problem in o.assessed_by
+                        ],
+                        "status": o.status,
+                    }
+                    for o in u.outcomes
+                ],
+            }
+            for u in cov.ulos
+        ],
+        "course_units": [
+            {
+                "id": r.id,
+                "title": r.title,
+                "source": r.source,
+                "section": r.section_id,
+                "subsection": r.subsection_id,
+                "cells": {oid: c.state for oid, c in r.cells.items() if c.state},
+            }
+            for r in cov.rows
+        ],
+        "gaps": {
+            "not_taught": [o.outcome.id for o in cov.not_taught],
+            "not_assessed": [o.outcome.id for o in cov.not_assessed],
+            "units_without_outcomes": [r.id for r in cov.units_without_outcomes],
+        },
+        "totals": {
+            "units": [
+                {
+                    "id": u.id,
+                    "eqf_level": u.eqf_level,
+                    "ecvet_points": u.ecvet_points,
+                    "hours": u.hours,
+                    "outcomes": u.outcomes,
+                }
+                for u in t.units
+            ],
+            "ecvet_points": t.ecvet_points,
+            "hours": t.hours,
+            "outcomes": t.outcomes,
+            "eqf_levels": {str(level): count for level, count in t.eqf_levels.items()},
+        },
+        "diagnostics": [
+            {"file": d.file, "line": d.line, "severity": d.severity, "code": d.code, "message": d.message}
+            for d in cov.diagnostics
+        ],
+    }
+
+
+def to_json(cov: Coverage) -> bytes:
+    return (json.dumps(to_data(cov), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def summary(cov: Coverage | Course) -> str:
+    """A few lines for the terminal after ``coursepack report`` (given the coverage or the course)."""
+    if isinstance(cov, Course):
+        cov = coverage(cov)
+    n = len(cov.outcomes)
+    both = sum(o.taught and o.assessed for o in cov.outcomes)
+    t = cov.totals
+    lines = [
+        f"Coverage of {cov.course.competences.framework.title}: {n} outcomes in {len(cov.ulos)} units "
+        f"of learning outcomes, {len(cov.rows)} course units",
+        f"  taught {n - len(cov.not_taught)}/{n}, assessed {n - len(cov.not_assessed)}/{n}, both {both}/{n}",
+    ]
+    for label, ids in (
+        ("not taught", [o.outcome.id for o in cov.not_taught]),
+        ("not assessed", [o.outcome.id for o in cov.not_assessed]),
+        ("course units without outcomes", [r.id for r in cov.units_without_outcomes]),
+    ):
+        if ids:
+            lines.append(f"  {label}: {', '.join(ids)}")
+    levels = ", ".join(f"EQF {lvl}: {cnt}" for lvl, cnt in t.eqf_levels.items())
+    per_point = f" ({_num(t.hours_per_point)} h/point)" if t.hours_per_point else ""
+    lines.append(
+        f"  {_num(t.ecvet_points)} ECVET points, {_num(t.hours)} h{per_point}; units by level: {levels}"
+    )
+    return "\n".join(lines)
+
+
+def write_reports(
+    course: Course, out_dir: Path, positions: Mapping[str, tuple[str, int]] | None = None
+) -> list[Path]:
+    """Write ``<slug>.coverage.html``, ``.csv`` and ``.json`` into ``out_dir`` atomically."""
+    cov = coverage(course, positions)
+    paths: list[Path] = []
+    for ext, data in (("html", to_html(cov)), ("csv", to_csv(cov)), ("json", to_json(cov))):
+        dest = out_dir / f"{course.slug}.coverage.{ext}"
+        write_file(data, dest)
+        paths.append(dest)
+    return paths
