@@ -28,7 +28,7 @@ def _build(clone: Path, umask: int) -> dict[str, str]:
     env["PYTHONPATH"] = str(clone)
     old = os.umask(umask)
     try:
-        subprocess.run(
+        done = subprocess.run(
             [
                 sys.executable,
                 "-m",
@@ -43,12 +43,12 @@ def _build(clone: Path, umask: int) -> dict[str, str]:
             ],
             cwd=clone,
             env=env,
-            check=True,
             capture_output=True,
             text=True,
         )
     finally:
         os.umask(old)
+    assert done.returncode == 0, f"build in {clone} failed:\n{done.stdout}\n{done.stderr}"
     files = sorted(p for p in (clone / "dist").iterdir() if p.is_file() and not p.name.startswith("."))
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
