@@ -8,6 +8,7 @@ another URL rewrites that prefix.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -90,9 +91,26 @@ def render_tokens(tokens: list[Token]) -> str:
     return _MD.renderer.render(tokens, _MD.options, {})
 
 
+_MARKUP = re.compile(r"[\\`*_\[\]!<>&#|~=\n\r\t]|^\s|\s$|^\d|^[-+*>]|  ")
+"""Anything that could make CommonMark do more than wrap one paragraph of plain text."""
+
+
+def _escape(text: str) -> str:
+    """markdown-it's own escaping: exactly these four characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
 def render(text: str, resolve: LinkResolver | None = None, line_base: int = 0) -> str:
-    """Render a Markdown fragment (a prompt, a hint, the overview) to HTML."""
-    tokens = _MD.parse(text or "")
+    """Render a Markdown fragment (a prompt, a hint, the overview) to HTML.
+
+    Most fragments (choices, feedback, hints) are one line of plain text; for those the result is
+    known without running the parser, which is most of the load time of a large course.
+    """
+    if not text:
+        return ""
+    if not _MARKUP.search(text):
+        return f"<p>{_escape(text)}</p>"
+    tokens = _MD.parse(text)
     if resolve:
         rewrite_links(tokens, resolve, line_base)
     return render_tokens(tokens).strip()

@@ -14,6 +14,9 @@ import yaml
 
 Path_ = tuple[str | int, ...]
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it (several times faster), else the pure one."""
+
 
 @dataclass
 class YamlDoc:
@@ -41,7 +44,7 @@ class YamlSyntaxError(Exception):
 
 def load(text: str, line_offset: int = 0) -> YamlDoc:
     """Parse one YAML document; ``line_offset`` shifts positions for YAML embedded in Markdown."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
