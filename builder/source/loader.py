@@ -83,16 +83,20 @@ class Loader:
 
     # ------------------------------------------------------------------ files and paths
 
+    def refuse_symlink(self, rel: str) -> None:
+        """A link could point anywhere on the machine that builds the course, so none is followed."""
+        self.error(
+            rel,
+            None,
+            "symbolic links are not allowed in a course source",
+            "replace the link with the file or folder itself",
+            code="symlink",
+        )
+
     def read_text(self, path: Path) -> str | None:
         rel = self.rel(path)
         if path.is_symlink():
-            self.error(
-                rel,
-                None,
-                "symbolic links are not allowed in a course source",
-                "replace the link with the file itself",
-                code="symlink",
-            )
+            self.refuse_symlink(rel)
             return None
         try:
             return path.read_text(encoding="utf-8")
@@ -236,13 +240,7 @@ class Loader:
         for path in sorted(static.rglob("*")):
             rel = self.rel(path)
             if path.is_symlink():
-                self.error(
-                    rel,
-                    None,
-                    "symbolic links are not allowed in a course source",
-                    "replace the link with the file itself",
-                    code="symlink",
-                )
+                self.refuse_symlink(rel)
                 continue
             if not path.is_file() or any(IGNORED_FILES.match(p) for p in path.relative_to(static).parts):
                 continue
@@ -346,13 +344,7 @@ class Loader:
                 continue
             rel = self.rel(child)
             if child.is_symlink():
-                self.error(
-                    rel,
-                    None,
-                    "symbolic links are not allowed in a course source",
-                    "replace the link with the file or folder itself",
-                    code="symlink",
-                )
+                self.refuse_symlink(rel)
                 continue
             m = ORDER_PREFIX.match(child.name)
             is_wanted = child.is_dir() if want_dirs else (child.is_file() and child.suffix == ".md")
