@@ -49,3 +49,14 @@ def test_competence_map_and_tags(sample_course: Course) -> None:
     assert all(u.outcomes for u in sample_course.units()), "every unit is tagged"
     assert all(p.assesses for p in sample_course.problems()), "every problem is tagged"
     assert check_competences(sample_course, strict=True) == [], "the sample map has no warnings"
+
+
+def test_right_answers_are_not_predictable_by_position(sample_course: Course) -> None:
+    """Learners learn to pick "the first option" fast; no position may hold most right answers."""
+    for kind in ("single", "dropdown"):
+        positions = Counter(
+            next(i for i, c in enumerate(p.choices) if c.correct)
+            for p in sample_course.problems()
+            if p.type == kind
+        )
+        assert max(positions.values()) <= 0.5 * sum(positions.values()), (kind, positions)

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from builder.archive import extract_to
-from builder.diagnostics import SourceErrors
 from builder.model import Course
 from builder.targets import BuildOptions, scorm12, scorm2004
 from tests.conftest import SAMPLE_SRC
@@ -44,13 +43,11 @@ class Site:
         return f"/{course}-{version}-{sco}/sco/{name}.html"
 
 
-def _load_sample() -> Course | None:
+def _load_sample() -> Course:
+    """The sample course must load: if it breaks, the browser suite fails rather than shrinking."""
     from builder.source import load_course
 
-    try:
-        return load_course(SAMPLE_SRC)
-    except SourceErrors:
-        return None
+    return load_course(SAMPLE_SRC)
 
 
 @pytest.fixture(scope="session")
@@ -62,9 +59,7 @@ def scorm_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     shutil.copy(HERE / "player.html", root / "player.html")
     os.symlink(NODE_MODULES, root / "node_modules")
     courses = {"tiny": make_course(tmp_path_factory.mktemp("tiny-src"))}
-    sample = _load_sample()
-    if sample is not None:
-        courses["sample"] = sample
+    courses["sample"] = _load_sample()
     for key, course in courses.items():
         for version, module in (("1.2", scorm12), ("2004", scorm2004)):
             for sco in ("unit", "course"):

@@ -419,3 +419,46 @@ def test_standalone_mode_shows_notice_and_still_grades(browser_context, scorm_si
     assert page.locator("img[alt='A diagram']").count() == 1
     assert errors == []
     page.close()
+
+
+def _keyboard_case(course: Course) -> tuple[Unit, Problem]:
+    """A unit whose first problem is single-choice with the right answer not first (arrows needed)."""
+    for unit in course.units():
+        if unit.problems and unit.problems[0].type == "single" and not unit.problems[0].choices[0].correct:
+            return unit, unit.problems[0]
+    raise AssertionError("the sample course has no single-choice problem whose answer is not first")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_problem_can_be_answered_with_the_keyboard_alone(player: Player, version: str) -> None:
+    course = player.site.courses["sample"]
+    unit, p = _keyboard_case(course)
+    player.launch(version, player.site.url("sample", version, "unit", unit.id))
+    frame, keyboard = player.frame, player.page.keyboard
+    radios = [frame.locator(f"#p-{p.id}-c{i}") for i in range(len(p.choices))]
+    radio_ids = [r.get_attribute("id") for r in radios]
+    body = frame.locator("body")
+    active = "b => document.activeElement && document.activeElement.id"
+    for _ in range(200):  # Tab from the top of the player page into the problem's choices
+        keyboard.press("Tab")
+        if body.evaluate(active) in radio_ids:
+            break
+    else:
+        pytest.fail("Tab never reached the choices")
+    target = next(i for i, c in enumerate(p.choices) if c.correct)
+    for _ in range(len(p.choices)):  # arrow keys move the selection within a radio group
+        if body.evaluate(active) == radio_ids[target]:
+            break
+        keyboard.press("ArrowDown")
+    keyboard.press("Space")  # Tab focuses a radio without selecting it; Space selects
+    assert radios[target].is_checked()
+    keyboard.press("Enter")  # implicit form submission
+    frame.locator(f"#p-{p.id} .cp-status").filter(has_text="orrect").wait_for()
+    player.end()
+    cmi = player.cmi()
+    oid = objective_id(course, version, p.assesses[0])
+    n = objectives(cmi)[oid]
+    key = f"cmi.objectives.{n}.score.raw"
+    others = [q for q in unit.problems if p.assesses[0] in q.assesses]
+    assert float(cmi[key]) == pytest.approx(100 * p.weight / sum(q.weight for q in others), abs=0.01)
+    assert_clean(player)
