@@ -82,6 +82,9 @@ class Player:
         self.page = page
         self.site = site
         self.console_errors: list[str] = []
+        self.outside_requests: list[str] = []
+        """Requests that left the package's server: a SCO must work offline, with no CDN."""
+        page.on("request", lambda r: r.url.startswith(site.base) or self.outside_requests.append(r.url))
         page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         page.on("pageerror", lambda e: self.console_errors.append(f"pageerror: {e}"))
         page.goto(f"{site.base}/player.html")

@@ -81,6 +81,7 @@ def expected_ratio(problems: list[Problem], right: set[str]) -> float:
 def assert_clean(player: Player) -> None:
     assert player.api_errors() == []
     assert player.console_errors == []
+    assert player.outside_requests == []
 
 
 def check_score(cmi: dict[str, str], version: str, ratio: float, cutoff: float) -> None:
