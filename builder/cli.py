@@ -157,17 +157,25 @@ def build(
     from builder.build import build as run_build
     from builder.build import expand_targets
 
+    show = not ctx.quiet and sys.stderr.isatty()
+    if show:
+        click.echo(f"reading {src} …", err=True)
     course = _load(ctx, src)
     names = expand_targets(targets or ("all",))
     options = _options(scorm_edition, sco, split, map_info)
-    show = not ctx.quiet and sys.stderr.isatty()
     try:
         with (
-            click.progressbar(length=len(names), label="building", file=sys.stderr, show_pos=True)
+            click.progressbar(
+                length=len(names),
+                label=f"building {len(course.units())} units",
+                file=sys.stderr,
+                show_pos=True,
+                item_show_func=lambda name: f"{name} done" if name else "",
+            )
             if show
             else _NullBar() as bar
         ):
-            written = run_build(course, out, names, options, on_done=lambda _n: bar.update(1), jobs=jobs)
+            written = run_build(course, out, names, options, on_done=lambda n: bar.update(1, n), jobs=jobs)
     except Exception as exc:  # a bug or an I/O error: report it plainly, publish nothing
         if ctx.verbose:
             raise
@@ -193,7 +201,7 @@ class _NullBar:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def update(self, n: int) -> None:
+    def update(self, n: int, current_item: object = None) -> None:
         return None
 
 
