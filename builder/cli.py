@@ -194,6 +194,18 @@ def build(
     )
 
 
+def _print_totals(ctx: Ctx, course: Course) -> None:
+    """ECVET points and notional hours per unit of learning outcomes and for the course."""
+    from builder.validate.competences import totals
+
+    t = totals(course.competences)
+    for u in t.units:
+        points = f"{u.ecvet_points:g} ECVET points"
+        ctx.say(f"  {u.id}  EQF {u.eqf_level}  {points}  {u.hours:g} h  {u.outcomes} outcomes")
+    levels = ", ".join(f"EQF {lvl}: {n}" for lvl, n in t.eqf_levels.items())
+    ctx.say(f"  total  {t.ecvet_points:g} ECVET points  {t.hours:g} h  {t.outcomes} outcomes  ({levels})")
+
+
 class _NullBar:
     def __enter__(self) -> _NullBar:
         return self
@@ -222,6 +234,7 @@ def check(
     _print_diagnostics(diags)
     errors = sum(d.severity == "error" for d in diags)
     warnings = len(diags) - errors
+    _print_totals(ctx, course)
     ctx.say(f"checked {course.slug}: {errors} error(s), {warnings} warning(s)")
     if errors:
         sys.exit(EXIT_ERRORS)

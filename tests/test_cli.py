@@ -119,3 +119,5 @@ def test_new_then_check_is_clean(runner: CliRunner, tmp_path: Path) -> None:
     check = runner.invoke(main, ["check", str(dest)])
     assert check.exit_code == 0, check.output
     assert "0 error(s)" in check.output
+    assert "MY.U1  EQF 5  1 ECVET points  25 h  2 outcomes" in check.output
+    assert "total  1 ECVET points  25 h  2 outcomes  (EQF 5: 1)" in check.output

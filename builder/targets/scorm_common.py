@@ -9,6 +9,10 @@ A package is laid out as::
     static/<flat name>                 every file of course_src/static/
     metadata/<name>.xml                2004 only: IEEE LOM files referenced by adlcp:location
 
+Every user-facing UI string (buttons, progress line, feedback words…) comes from one JSON table per
+language in ``scorm_templates/i18n/``, picked by the course language's primary subtag; the templates
+get it as ``ui``/``t()`` and the runtime script inside the page data (``"ui"``), so one
+``coursepack.js`` serves every language.
 Shared files form ONE asset resource that every SCO resource depends on. The manifest and SCO
 markup live in ``scorm_templates/``; this module computes the data they need. Everything is sorted
 and derived from the model only, so two builds of one source give identical bytes.
@@ -18,8 +22,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Literal
 
 from markupsafe import Markup
@@ -35,6 +41,8 @@ TITLE_MAX = 255
 SUSPEND_LIMIT = {"1.2": 4096, "2004": 64000}
 SCO_DIR = "sco"
 SHARED_FILES = ("coursepack.css", "coursepack.js")
+UI_FALLBACK = "en"
+"""The UI table used when the course language has none (and for keys a table lacks)."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +181,64 @@ def media_fragment(video: Video) -> str:
     return f"#t={start or 0}" + (f",{end}" if end else "")
 
 
+
+# --------------------------------------------------------------------------- UI strings
+
+_PRIMARY_SUBTAG = re.compile(r"[a-z]{2,8}")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def ui_dir() -> Path:
+    return template_dir("scorm_templates") / "i18n"
+
+
+def primary_subtag(language: str) -> str:
+    """``nl-BE`` → ``nl``: the UI tables are per language, not per region."""
+    return language.strip().replace("_", "-").split("-", 1)[0].lower()
+
+
+def ui_language(language: str) -> str:
+    """The table for a BCP 47 tag: its primary subtag's table if shipped, else English.
+
+    The subtag is checked against ``[a-z]{2,8}`` before it names a file, so no tag reaches outside
+    the folder.
+    """
+    primary = primary_subtag(language)
+    if _PRIMARY_SUBTAG.fullmatch(primary) and (ui_dir() / f"{primary}.json").is_file():
+        return primary
+    return UI_FALLBACK
+
+
+@cache
+def _load_ui(name: str) -> Mapping[str, str]:
+    table = json.loads((ui_dir() / f"{name}.json").read_text(encoding="utf-8"))
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise ValueError(f"{ui_dir() / name}.json must be one JSON object of strings")
+    return table
+
+
+def ui_strings(language: str) -> dict[str, str]:
+    """The UI table for ``language``; keys a translation lacks keep their English text."""
+    return {**_load_ui(UI_FALLBACK), **_load_ui(ui_language(language))}
+
+
+def format_ui(text: str, values: Mapping[str, object]) -> str:
+    """Fill ``{name}`` placeholders; a missing value is a template bug, so it raises KeyError.
+
+    Plain ``str`` (not Markup) on purpose: Jinja autoescapes the result like any other text.
+    """
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), text)
+
+
+def ui_helper(ui: Mapping[str, str]) -> Callable[..., str]:
+    """``t(key, **values)`` for templates: the string of ``key`` with its placeholders filled."""
+
+    def t(key: str, **values: object) -> str:
+        return format_ui(ui[key], values)
+
+    return t
+
+
 # --------------------------------------------------------------------------- per-SCO data
 
 
@@ -208,7 +274,7 @@ def _problem_data(course: Course, flavor: Flavor, p: Problem) -> dict[str, objec
 
 
 def sco_data(course: Course, flavor: Flavor, units: list[Unit], mode: str, total: int, first: int) -> dict:
-    """The JSON the runtime script reads: units, problems, objectives, mastery and limits."""
+    """The JSON the runtime script reads: units, problems, objectives, mastery, limits, UI strings."""
     problems: list[dict[str, object]] = []
     unit_rows = []
     outcomes: dict[str, None] = {}
@@ -232,6 +298,7 @@ def sco_data(course: Course, flavor: Flavor, units: list[Unit], mode: str, total
         "units": unit_rows,
         "problems": problems,
         "objectives": [{"o": o.outcome_id, "id": o.runtime_id} for o in objectives],
+        "ui": ui_strings(course.language),
     }
 
 
@@ -286,6 +353,7 @@ def build_package(
     page = env.get_template("sco.html.j2")
     resources: list[Resource] = []
     ident = _identifiers(course, part)
+    ui = ui_strings(course.language)
 
     def page_context(page_units: list[Unit], mode: str, first: int) -> dict[str, object]:
         return {
@@ -302,6 +370,8 @@ def build_package(
             "caption_name": caption_name,
             "is_problem": lambda c: isinstance(c, Problem),
             "is_video": lambda c: isinstance(c, Video),
+            "ui": ui,
+            "t": ui_helper(ui),
         }
 
     org_items: list[Item] = []
@@ -421,6 +491,8 @@ def build_package(
     summary = f"{n_sco} SCO{'s' if n_sco != 1 else ''}, SCORM {flavor.schemaversion}"
     if not controls:
         summary += " (control XSDs unavailable: not shipped)"
+    if ui_language(course.language) != primary_subtag(course.language):
+        summary += f" (no UI strings for language {course.language!r}: English)"
     return Output(filename=filename, format="zip", members=members, summary=summary)
 
 
