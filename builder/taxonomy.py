@@ -7,7 +7,7 @@ derived those strings separately, one wording change would leave every imported 
 (stored, but shown nowhere). So both import this module and nothing else computes them.
 
 Rules enforced here come from openedx-learning ``openedx_tagging`` (see
-``/work/shared/reference/olx.md`` §2): ``export_id`` matches ``^[\\w\\-.]+$``; a value is at most 500
+``../shared/reference/olx.md`` §2): ``export_id`` matches ``^[\\w\\-.]+$``; a value is at most 500
 characters, has no leading/trailing whitespace and contains none of the reserved ``;`` (the
 ``tags.csv`` separator), TAB or ``" > "`` (the hierarchy separator in the tag UI); values are
 unique case-insensitively within a taxonomy; a ``parent_id`` must name a row earlier in the file.

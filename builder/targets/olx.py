@@ -1,6 +1,6 @@
 """Open edX OLX target: the course as a Studio-importable ``.tar.gz`` in Studio's own export layout.
 
-Layout (``/work/shared/reference/olx.md`` §1): one top folder ``course/`` holding a three-attribute
+Layout (``../shared/reference/olx.md`` §1): one top folder ``course/`` holding a three-attribute
 ``course.xml`` pointer, one file per container and component, pointer children that are exactly
 ``<tag url_name="…"/>`` (any other attribute makes Studio treat the tag as an empty inline block and
 silently drop the content), policies under ``policies/<run>/``, every static file under its flat

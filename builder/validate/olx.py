@@ -3,7 +3,7 @@
 Two layers. First olxcleaner, the validator Studio itself can run before an import (waffle flag
 ``contentstore.course_import_olx_validation``), used as a library on the extracted tree with every
 step (1–8). Its findings become Diagnostics; only its known false positives are dropped, each filter
-saying why (``/work/shared/reference/olx.md`` §3). Second, checks olxcleaner lacks but a silent
+saying why (``../shared/reference/olx.md`` §3). Second, checks olxcleaner lacks but a silent
 Studio import depends on: one ``course.xml``, pointers that are exactly ``<tag url_name="…"/>`` and
 resolve, ``/static/`` links that resolve, ``learning_outcomes`` on every vertical, and a
 ``tags.csv`` whose values belong to the taxonomy and whose IDs are url_names in the tree (Studio
