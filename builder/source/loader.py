@@ -110,35 +110,48 @@ class Loader:
 
     def safe_path(self, raw: str, file: str, line: int | None, what: str) -> Path | None:
         """Resolve a path written in YAML relative to the source root, refusing any escape."""
+        shown = _short(raw)
         if not raw or raw.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", raw):
             self.error(
                 file,
                 line,
-                f"{what} `{raw}` must be a relative path inside the course source",
+                f"{what} `{shown}` must be a relative path inside the course source",
                 "write it relative to the folder that holds course.yaml, e.g. static/images/x.png",
                 code="unsafe-path",
             )
             return None
-        candidate = self.root / raw
-        if ".." in PurePosixPath(raw).parts or not self._inside(candidate):
+        try:
+            candidate = self.root / raw
+            if ".." in PurePosixPath(raw).parts or not self._inside(candidate):
+                self.error(
+                    file,
+                    line,
+                    f"{what} `{shown}` points outside the course source",
+                    "keep every file inside the course folder",
+                    code="unsafe-path",
+                )
+                return None
+            if candidate.is_symlink():
+                self.error(
+                    file, line, f"{what} `{shown}` is a symbolic link", "use the file itself", code="symlink"
+                )
+                return None
+            exists = candidate.is_file()
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte: not a usable path
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             self.error(
                 file,
                 line,
-                f"{what} `{raw}` points outside the course source",
-                "keep every file inside the course folder",
+                f"{what} `{shown}` is not a usable path ({reason})",
+                "use a short relative path such as static/images/x.png",
                 code="unsafe-path",
             )
             return None
-        if candidate.is_symlink():
-            self.error(
-                file, line, f"{what} `{raw}` is a symbolic link", "use the file itself", code="symlink"
-            )
-            return None
-        if not candidate.is_file():
+        if not exists:
             self.error(
                 file,
                 line,
-                f"{what} `{raw}` does not exist",
+                f"{what} `{shown}` does not exist",
                 self._did_you_mean_file(raw),
                 code="missing-file",
             )
@@ -153,7 +166,8 @@ class Loader:
             return False
 
     def _did_you_mean_file(self, raw: str) -> str:
-        match = difflib.get_close_matches(raw, list(self.assets), n=1)
+        # difflib is quadratic: a suggestion for a path longer than any real one is not worth it
+        match = difflib.get_close_matches(raw, list(self.assets), n=1) if len(raw) <= 300 else []
         return f"did you mean `{match[0]}`?" if match else "check the spelling and that the file is committed"
 
     # ------------------------------------------------------------------ YAML → schema
@@ -299,7 +313,7 @@ class Loader:
                 self.error(
                     file,
                     line,
-                    f"link `{url}` is neither a web address nor a file in static/",
+                    f"link `{_short(url)}` is neither a web address nor a file in static/",
                     "use https://… for web pages and static/ paths for files",
                     code="bad-link",
                 )
@@ -310,7 +324,7 @@ class Loader:
                     self.error(
                         file,
                         line,
-                        f"link `{url}` points outside the course source",
+                        f"link `{_short(url)}` points outside the course source",
                         "link only files inside course_src/static/",
                         code="unsafe-path",
                     )
@@ -324,7 +338,7 @@ class Loader:
                 self.error(
                     file,
                     line,
-                    f"link `{url}` does not resolve to a file in static/",
+                    f"link `{_short(url)}` does not resolve to a file in static/",
                     hint,
                     code="missing-file",
                 )
@@ -816,6 +830,11 @@ def _normalise(posix: str) -> str:
         elif p and p != ".":
             parts.append(p)
     return ("/" if posix.startswith("/") else "") + "/".join(parts)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """A value as it may appear in a message: partner input can be arbitrarily long."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _safe_read(path: Path) -> str:

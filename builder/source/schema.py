@@ -173,8 +173,10 @@ class CompetencesFile(CompetenceMap):
     @model_validator(mode="before")
     @classmethod
     def _no_unit_id(cls, data: Any) -> Any:
-        for unit in (data or {}).get("units", []) if isinstance(data, dict) else []:
-            for outcome in unit.get("outcomes", []) if isinstance(unit, dict) else []:
+        units = data.get("units") if isinstance(data, dict) else None
+        for unit in units if isinstance(units, list) else []:
+            outcomes = unit.get("outcomes") if isinstance(unit, dict) else None
+            for outcome in outcomes if isinstance(outcomes, list) else []:
                 if isinstance(outcome, dict) and "unit_id" in outcome:
                     raise ValueError("`unit_id` is derived from the enclosing unit; remove it")
-        return data
+        return data  # any other shape is left for the field types to report
