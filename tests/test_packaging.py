@@ -34,6 +34,7 @@ def test_installed_wheel_finds_templates_and_scaffold(tmp_path: Path) -> None:
         "    d = t.template_dir(name)\n"
         "    assert 'site' in str(d) and any(d.iterdir()), d\n"
         "    assert t.environment(name).list_templates(), name\n"
+        "assert (t.template_dir('scorm_templates') / 'i18n' / 'el.json').is_file()\n"
         "from builder.scaffold import scaffold\n"
         "files = scaffold(Path('fresh'))\n"
         "assert any(f.name == 'course.yaml' for f in files)\n"

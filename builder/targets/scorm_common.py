@@ -181,7 +181,6 @@ def media_fragment(video: Video) -> str:
     return f"#t={start or 0}" + (f",{end}" if end else "")
 
 
-
 # --------------------------------------------------------------------------- UI strings
 
 _PRIMARY_SUBTAG = re.compile(r"[a-z]{2,8}")

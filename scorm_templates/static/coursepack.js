@@ -4,7 +4,9 @@
  * score, success, objectives and interactions. Without an LMS it runs standalone and says so.
  *
  * The page carries its data in <script type="application/json" id="cp-data">; this file is the
- * same for every SCO of a package. No external requests, no dependencies.
+ * same for every SCO of a package. No external requests, no dependencies. UI words come from the
+ * data's "ui" table (the course language's i18n/<lang>.json) through fmt(), and reach the page only
+ * through textContent, never as markup.
  */
 (function () {
   "use strict";
@@ -13,6 +15,15 @@
   var V12 = D.v === "1.2";
   var P = D.problems;
   var U = D.units;
+  var T = D.ui || {};
+
+  /* The UI string of "key" with {name} placeholders filled from vars (unknown names stay as is). */
+  function fmt(key, vars) {
+    var text = Object.prototype.hasOwnProperty.call(T, key) ? String(T[key]) : key;
+    return text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return vars && Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : whole;
+    });
+  }
 
   // ------------------------------------------------------------------ API discovery
 
@@ -448,7 +459,7 @@
     for (var h = 0; h < hints.length; h++) hints[h].hidden = h >= shown;
     if (hb) {
       hb.hidden = shown >= p.hints;
-      hb.textContent = "Show hint (" + Math.min(shown + 1, p.hints) + " of " + p.hints + ")";
+      hb.textContent = fmt("show_hint_n", { n: Math.min(shown + 1, p.hints), total: p.hints });
     }
     var fbs = el.querySelectorAll(".cp-feedback");
     var chosen = answered && st.resp !== null && st.resp !== undefined ? (Array.isArray(st.resp) ? st.resp : [Number(st.resp)]) : [];
@@ -458,13 +469,13 @@
     var expl = el.querySelector(".cp-explanation");
     if (expl) expl.hidden = !final;
     var left = p.max > 0 ? p.max - (st ? st.att : 0) : -1;
-    attempts.textContent = p.max > 0 ? left + " of " + p.max + " attempts left" : "";
+    attempts.textContent = p.max > 0 ? fmt("attempts_left", { left: left, max: p.max }) : "";
     var controls = el.querySelectorAll("input, select, .cp-submit");
     for (var c = 0; c < controls.length; c++) controls[c].disabled = final;
     if (answered) {
       status.className = "cp-status " + (st.ok ? "cp-correct" : "cp-incorrect");
-      status.textContent = (st.ok ? "Correct." : "Incorrect.") +
-        (!st.ok && !final ? " Try again." : "") + (final && !st.ok ? " No attempts left." : "");
+      status.textContent = fmt(st.ok ? "correct" : "incorrect") +
+        (!st.ok && !final ? " " + fmt("try_again") : "") + (final && !st.ok ? " " + fmt("no_attempts_left") : "");
     } else if (announce) {
       status.className = "cp-status";
       status.textContent = announce;
@@ -477,7 +488,7 @@
     var resp = readResponse(k);
     var result = grade(P[k], resp);
     if (result === null) {
-      renderProblem(k, P[k].type === "numeric" ? "Please enter a number." : "Please give an answer first.");
+      renderProblem(k, fmt(P[k].type === "numeric" ? "enter_number" : "give_answer"));
       return;
     }
     var prev = S.a[k];
@@ -502,9 +513,10 @@
   function updateProgress() {
     var u = U[current];
     var sc = score(u.problems);
-    var text = "Unit " + u.n + " of " + D.total;
+    var text = fmt("progress_unit", { n: u.n, total: D.total });
     if (u.problems.length) {
-      text += " · " + sc.answered + " of " + u.problems.length + " question" + (u.problems.length === 1 ? "" : "s") + " answered";
+      var count = u.problems.length;
+      text += " · " + fmt(count === 1 ? "questions_one" : "questions_other", { answered: sc.answered, count: count });
     }
     document.getElementById("cp-progress").textContent = text;
   }

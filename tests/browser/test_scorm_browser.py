@@ -7,12 +7,18 @@ never read back from the runtime script; the runtime's results come from scorm-a
 from __future__ import annotations
 
 import json
+import re
 import time
+from pathlib import Path
 
 import pytest
 
+from builder.archive import extract_to
 from builder.model import Course, Problem, Unit
+from builder.targets import BuildOptions, scorm12, scorm2004
 from tests.browser.conftest import Player, Site
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.browser
 
@@ -462,4 +468,61 @@ def test_a_problem_can_be_answered_with_the_keyboard_alone(player: Player, versi
     key = f"cmi.objectives.{n}.score.raw"
     others = [q for q in unit.problems if p.assesses[0] in q.assesses]
     assert float(cmi[key]) == pytest.approx(100 * p.weight / sum(q.weight for q in others), abs=0.01)
+    assert_clean(player)
+
+
+# --------------------------------------------------------------------------- UI language
+
+
+def _italian_site(site: Site, version: str) -> str:
+    """Build the tiny course as an Italian course (one package) beside the others; its site key."""
+    key = "tiny_it"
+    folder = site.root / f"{key}-{version}-unit"
+    if not folder.is_dir():
+        course = site.courses["tiny"].model_copy(update={"language": "it"})
+        module = scorm12 if version == "1.2" else scorm2004
+        (out,) = module.render(course, BuildOptions())
+        extract_to(out.members, folder)
+    return key
+
+
+def _fill(table: dict[str, str], key: str, **values: object) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), table[key])
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_an_italian_sco_speaks_italian(player: Player, version: str) -> None:
+    it = json.loads((ROOT / "scorm_templates" / "i18n" / "it.json").read_text(encoding="utf-8"))
+    course = player.site.courses["tiny"]
+    units = course.units()
+    unit = unit_named(course, "u-intro")
+    (p,) = unit.problems
+    assert p.max_attempts == 2 and len(p.hints_html) == 1
+    player.launch(version, player.site.url(_italian_site(player.site, version), version, "unit", unit.id))
+    frame = player.frame
+    assert frame.locator("html").get_attribute("lang") == "it"
+    progress = frame.locator("#cp-progress")
+    n = units.index(unit) + 1
+    unit_line = _fill(it, "progress_unit", n=n, total=len(units))
+    assert unit_line == f"Unità {n} di {len(units)}"
+    assert progress.text_content() == f"{unit_line} · {_fill(it, 'questions_one', answered=0, count=1)}"
+    section = frame.locator(f"#p-{p.id}")
+    assert section.locator(".cp-hint-button").text_content() == "Mostra suggerimento (1 di 1)"
+
+    wrong = next(i for i, c in enumerate(p.choices) if not c.correct)
+    section.locator(f"#p-{p.id}-c{wrong}").check()
+    section.locator(".cp-submit").click()
+    status = section.locator(".cp-status")
+    status.filter(has_text=it["incorrect"]).wait_for()
+    assert status.text_content() == f"{it['incorrect']} {it['try_again']}" == "Non corretto. Riprova."
+    assert section.locator(".cp-attempts").text_content() == "Tentativi rimasti: 1 su 2"
+    assert progress.text_content() == f"{unit_line} · Risposte: 1 su 1"
+
+    right = next(i for i, c in enumerate(p.choices) if c.correct)
+    section.locator(f"#p-{p.id}-c{right}").check()
+    section.locator(".cp-submit").click()
+    status.filter(has_text=it["correct"]).wait_for()
+    assert status.text_content() == "Corretto."
+    assert section.locator(".cp-attempts").text_content() == _fill(it, "attempts_left", left=0, max=2)
+    player.end()
     assert_clean(player)

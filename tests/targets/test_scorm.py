@@ -12,7 +12,7 @@ from lxml import etree
 
 from builder.archive import Member
 from builder.model import Course
-from builder.targets import BuildOptions, Output, scorm12, scorm2004
+from builder.targets import BuildOptions, Output, scorm12, scorm2004, scorm_common
 from builder.targets.scorm_common import srt_to_vtt, truncate_title
 from builder.validate.scorm import (
     NS_ADLCP,
@@ -323,3 +323,123 @@ def test_rendering_is_reproducible(tmp_path: Path, version: str) -> None:
             continue  # source files live under each tmp dir; their bytes are equal anyway
         assert data(first.members[name]) == data(second.members[name]), name
     assert TRICKY_TITLE in [t.text for t in manifest(first).iter()]
+
+
+# --------------------------------------------------------------------------- UI language
+
+I18N = Path(scorm_common.__file__).resolve().parents[2] / "scorm_templates" / "i18n"
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+PARTNER_LANGUAGES = {"en", "it", "nl", "fr", "es", "el", "de"}
+
+
+def ui_table(lang: str) -> dict[str, str]:
+    return json.loads((I18N / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def english_fragments(other: dict[str, str]) -> set[str]:
+    """Literal words of the English UI strings (placeholders cut out) that ``other`` does not share."""
+    found = set()
+    for text in ui_table("en").values():
+        for part in PLACEHOLDER.split(text)[::2]:
+            part = part.strip(" ().·:")
+            if len(part) >= 4 and not any(has_phrase(t, part) for t in other.values()):
+                found.add(part)
+    return found
+
+
+def has_phrase(text: str, phrase: str) -> bool:
+    """Whole-word match: "Unit" must not match inside the Italian "Unità"."""
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
+
+
+def test_every_language_table_has_the_english_keys_and_placeholders() -> None:
+    assert I18N.is_dir() and scorm_common.ui_dir().resolve() == I18N
+    tables = {p.stem: ui_table(p.stem) for p in sorted(I18N.glob("*.json"))}
+    assert set(tables) >= PARTNER_LANGUAGES
+    en = tables["en"]
+    for lang, table in tables.items():
+        assert list(table) == list(en), f"{lang}.json: keys differ from en.json"
+        for key, text in table.items():
+            assert isinstance(text, str) and text.strip(), f"{lang}.json: {key} is empty"
+            assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(en[key])), (lang, key)
+            assert "{" not in PLACEHOLDER.sub("", text) and "}" not in PLACEHOLDER.sub("", text), (lang, key)
+            assert "<" not in text and "&" not in text, f"{lang}.json: {key} must be plain text"
+        if lang != "en":  # one label-style form: no plural rules outside English
+            assert table["questions_one"] == table["questions_other"], lang
+
+
+def test_english_pages_keep_their_wording(course: Course) -> None:
+    (out,) = render(course, "1.2")
+    page = data(out.members["sco/u-intro.html"]).decode()
+    expected = ["Skip to content", "Not connected to a learning platform.", "Unit 1 of 3", "Submit"]
+    expected += ["Show hint", "Hint 1 of 1", "Explanation", "Watch on YouTube", "Transcript (en)"]
+    assert [t for t in expected if t not in page] == []
+    ui = sco_json(data(out.members["sco/u-intro.html"]))["ui"]
+    assert ui["attempts_left"] == "{left} of {max} attempts left"
+    assert ui["questions_one"] == "{answered} of {count} question answered"
+    assert ui["questions_other"] == "{answered} of {count} questions answered"
+
+
+@pytest.mark.parametrize("version", ["1.2", "2004"])
+def test_an_italian_course_gets_italian_pages_and_runtime_strings(course: Course, version: str) -> None:
+    italian = course.model_copy(update={"language": "it"})
+    it = ui_table("it")
+    for sco in ("unit", "course"):
+        (out,) = render(italian, version, sco=sco)
+        pages = {n: data(m).decode() for n, m in out.members.items() if n.startswith("sco/")}
+        for name, page in pages.items():
+            assert '<html lang="it">' in page
+            assert sco_json(page.encode())["ui"] == it
+            leftovers = [f for f in english_fragments(it) if has_phrase(page, f)]
+            assert leftovers == [], f"{name} still says {leftovers}"
+        first = next(iter(sorted(pages.values())))
+        assert f">{it['submit']}</button>" in first and f">{it['skip']}</a>" in first
+    unit_page = data(render(italian, version)[0].members["sco/u-intro.html"]).decode()
+    assert "Unità 1 di 3" in unit_page and ">Mostra suggerimento</button>" in unit_page
+    assert "Suggerimento 1 di 1" in unit_page and "Trascrizione (en)" in unit_page
+    (whole,) = render(italian, version, sco="course")
+    course_page = data(whole.members["sco/course.html"]).decode()
+    assert "Vai all&#39;unità" in course_page and "← Unità precedente" in course_page
+
+
+def test_no_english_ui_literal_is_left_in_templates_or_script() -> None:
+    """Strings reach pages only through the tables: templates and coursepack.js hold no UI words."""
+    folder = I18N.parent
+    jinja = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+    fragments = english_fragments({})
+    for template in ("sco.html.j2", "_problem.html.j2", "_video.html.j2"):
+        markup = jinja.sub("", (folder / template).read_text(encoding="utf-8"))
+        assert [f for f in fragments if has_phrase(markup, f)] == [], template
+    script = (folder / "static" / "coursepack.js").read_text(encoding="utf-8")
+    literals = re.findall(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', script)
+    assert literals, "no string literals found: the scan is broken"
+    leftovers = sorted({f for f in fragments for lit in literals if has_phrase(lit, f)})
+    assert leftovers == [], leftovers
+
+
+@pytest.mark.parametrize(
+    ("language", "table"), [("nl-BE", "nl"), ("el", "el"), ("de-AT", "de"), ("fi", "en")]
+)
+def test_the_primary_subtag_picks_the_table_else_english(course: Course, language: str, table: str) -> None:
+    (out,) = render(course.model_copy(update={"language": language}), "2004")
+    page = data(out.members["sco/u-intro.html"])
+    assert f'<html lang="{language}">'.encode() in page  # the page keeps the course's own tag
+    assert sco_json(page)["ui"] == ui_table(table)
+    assert f">{ui_table(table)['submit']}</button>".encode() in page
+    assert ("no UI strings" in out.summary) == (language == "fi")
+
+
+def test_a_language_tag_cannot_name_a_file_outside_the_tables() -> None:
+    assert scorm_common.ui_language("../en") == "en"
+    assert scorm_common.ui_language("NL-be") == "nl"
+    assert scorm_common.ui_language("") == "en"
+
+
+def test_ui_strings_are_escaped_in_markup_and_script(course: Course, monkeypatch: pytest.MonkeyPatch) -> None:
+    evil = dict(ui_table("en"), submit='<b>Go</b> & "now"', skip="</script><script>alert(1)</script>")
+    monkeypatch.setattr(scorm_common, "ui_strings", lambda language: evil)
+    (out,) = render(course, "1.2")
+    page = data(out.members["sco/u-intro.html"]).decode()
+    assert "&lt;b&gt;Go&lt;/b&gt; &amp; &#34;now&#34;</button>" in page
+    assert page.count("<script") == 2 and "<b>Go" not in page
+    assert sco_json(page.encode())["ui"]["skip"] == evil["skip"]
