@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +24,17 @@ def template_dir(name: str) -> Path:
     return Path(__file__).resolve().parent / name
 
 
+def xml_text(value: object) -> Markup:
+    """Plain text for an XML element: only ``&``, ``<`` and ``>`` are escaped.
+
+    Autoescape also writes quotes as ``&#39;``/``&#34;``. That is valid XML, but Moodle rewrites
+    every ``&`` not followed by a named entity before parsing a manifest, so a numeric reference in
+    a title reaches learners as the literal text ``&#39;``. Quotes need no escaping in element text.
+    """
+    text = str(value)
+    return Markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
 @cache
 def environment(name: str) -> jinja2.Environment:
     env = jinja2.Environment(
@@ -33,4 +45,5 @@ def environment(name: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["xmltext"] = xml_text
     return env

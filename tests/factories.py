@@ -35,7 +35,7 @@ PNG_1X1 = bytes.fromhex(
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
 SRT = "1\n00:00:00,000 --> 00:00:02,000\nWelcome to the course.\n"
-TRICKY_TITLE = 'Risks & <rewards> "quoted" — Zürich café'
+TRICKY_TITLE = 'Risks & rewards <now> "quoted" — Zürich café'
 """Markup characters, quotes and non-ASCII: must survive every target as text."""
 
 

@@ -256,6 +256,11 @@ def _path_only(href: str) -> str:
     return href.split("#", 1)[0].split("?", 1)[0]
 
 
+MOODLE_LOST_SPACE = re.compile(r"[&<>]\s+[&<>]")
+"""Text that Moodle 4.5 stores without its space: its parser splits character data at each entity
+and skips chunks that are only whitespace (``mod/scorm/datamodels/scormlib.php``, ``trim($tagdata)``)."""
+
+
 def check_manifest(
     members: Mapping[str, Member],
     version: Version,
@@ -368,6 +373,14 @@ def check_manifest(
             err(f"title longer than 255 characters: {(title.text or '')[:40]!r}…", "scorm.title-length")
         if not (title.text or "").strip():
             err("empty title", "scorm.title-length")
+        if MOODLE_LOST_SPACE.search(title.text or ""):
+            err(
+                f"Moodle will drop a space between markup characters in title {(title.text or '')[:60]!r}",
+                "scorm.moodle-title-space",
+                "Moodle's manifest parser discards whitespace that stands alone between two escaped "
+                "characters (& < >); reword, e.g. 'Risks and <rewards>' for 'Risks & <rewards>'",
+                "warning",
+            )
 
     # --- scormtype casing
     good, bad = (

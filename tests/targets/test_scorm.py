@@ -443,3 +443,27 @@ def test_ui_strings_are_escaped_in_markup_and_script(course: Course, monkeypatch
     assert "&lt;b&gt;Go&lt;/b&gt; &amp; &#34;now&#34;</button>" in page
     assert page.count("<script") == 2 and "<b>Go" not in page
     assert sco_json(page.encode())["ui"]["skip"] == evil["skip"]
+
+
+@pytest.mark.parametrize("version", ["1.2", "2004"])
+def test_manifest_titles_write_quotes_plainly_for_moodle(course: Course, version: str) -> None:
+    """Moodle rewrites every '&' not starting a named entity before parsing, so '&#39;' would reach
+    learners as literal text: quotes go into element text unescaped, & < > as named entities."""
+    unit = course.units()[0]
+    unit.title = "Tom's \"plan\" for R&D <now>"
+    (out,) = render(course, version)
+    raw = data(out.members["imsmanifest.xml"]).decode()
+    assert "<title>Tom's \"plan\" for R&amp;D &lt;now&gt;</title>" in raw
+    assert "&#39;" not in raw and "&#34;" not in raw
+    titles = [t.text for t in manifest(out).iter("{*}title")]
+    assert unit.title in titles
+
+
+def test_check_warns_where_moodle_would_drop_a_space(course: Course) -> None:
+    course.units()[0].title = "Risks & <rewards>"  # Moodle stores "Risks &<rewards>"
+    (out,) = render(course, "1.2")
+    found = [d for d in check_manifest(out.members, "1.2") if d.code == "scorm.moodle-title-space"]
+    assert len(found) == 1 and found[0].severity == "warning"
+    course.units()[0].title = "R&D < 50 employees"  # no whitespace-only run between two entities
+    (out,) = render(course, "1.2")
+    assert not [d for d in check_manifest(out.members, "1.2") if d.code == "scorm.moodle-title-space"]
