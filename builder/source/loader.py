@@ -9,7 +9,9 @@ line (and column where the parser gives one), what is wrong and how to fix it. C
 from __future__ import annotations
 
 import difflib
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
@@ -468,6 +470,24 @@ class Loader:
         self.units_read.append(unit)
         return unit
 
+    def load_units(self, files: list[Path]) -> dict[Path, Unit | None]:
+        """Read unit files, in worker processes when there are enough to repay starting them."""
+        workers = min(os.cpu_count() or 1, 8)
+        if len(files) < PARALLEL_UNITS or workers < 2:
+            return {f: self.load_unit(f) for f in files}
+        size = -(-len(files) // workers)
+        chunks = [files[i : i + size] for i in range(0, len(files), size)]
+        loaded: dict[Path, Unit | None] = {}
+        with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
+            for chunk, (units, diags, positions) in zip(
+                chunks, pool.map(_load_unit_chunk, [(self.root, self.assets, c) for c in chunks]), strict=True
+            ):
+                loaded.update(zip(chunk, units, strict=True))
+                self.diags += diags
+                self.positions.update(positions)
+                self.units_read += [u for u in units if u]
+        return loaded
+
     def load_problem(self, content: str, file: str, line: int, md_file: Path) -> Problem | None:
         block = self.parse(ProblemBlock, content, file, line_offset=line)
         if block is None:
@@ -551,13 +571,22 @@ class Loader:
                 code="missing-file",
             )
             return []
-        sections = []
+        # Pass 1: the outline's shape and metadata. Pass 2: every unit file, in parallel for large
+        # courses (parsing Markdown is most of the load time). Pass 3: assemble in outline order.
+        plan = []
         for sdir in self.ordered(outline, want_dirs=True):
             meta = self.load_meta(sdir, "section.yaml", SectionFile)
-            subsections = []
+            subs = []
             for ssdir in self.ordered(sdir, want_dirs=True):
                 ssmeta = self.load_meta(ssdir, "subsection.yaml", SubsectionFile)
-                units = [u for f in self.ordered(ssdir, want_dirs=False) if (u := self.load_unit(f))]
+                subs.append((ssdir, ssmeta, self.ordered(ssdir, want_dirs=False)))
+            plan.append((sdir, meta, subs))
+        loaded = self.load_units([f for _, _, subs in plan for _, _, files in subs for f in files])
+        sections = []
+        for sdir, meta, subs in plan:
+            subsections = []
+            for ssdir, ssmeta, files in subs:
+                units = [u for f in files if (u := loaded[f])]
                 if ssmeta:
                     self.positions[ssmeta.id] = (self.rel(ssdir / "subsection.yaml"), 1)
                     if not units:
@@ -779,6 +808,21 @@ class Loader:
                             claim(c.id, u.source, c.line, c.kind)
                         else:
                             claim(c.id, u.source, None, "text block")
+
+
+PARALLEL_UNITS = 400
+"""Below this many unit files, starting worker processes costs more than it saves."""
+
+
+def _load_unit_chunk(
+    args: tuple[Path, dict[str, Asset], list[Path]],
+) -> tuple[list[Unit | None], list[Diagnostic], dict[str, tuple[str, int]]]:
+    """Worker: load some unit files with a loader that shares the parent's asset index."""
+    root, assets, files = args
+    loader = Loader(root)
+    loader.assets = assets
+    units = [loader.load_unit(f) for f in files]
+    return units, loader.diags, loader.positions
 
 
 def load_course(root: Path | str) -> Course:
