@@ -44,6 +44,7 @@ def environment(name: str) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates do not change during a build; skip a stat() per lookup
     )
     env.filters["xmltext"] = xml_text
     return env

@@ -70,6 +70,8 @@ def xml_fragment(html: str, unwrap: bool = False) -> Markup:
     """
     if not html.strip():
         return Markup("")
+    if "<" not in html and "&" not in html:
+        return Markup(html.strip())  # plain text: already XML-safe, no parse needed
     holder = lxml.html.fragment_fromstring(html, create_parent="div")
     children = list(holder)
     if (
