@@ -101,7 +101,7 @@ class Loader:
             self.refuse_symlink(rel)
             return None
         try:
-            return path.read_text(encoding="utf-8")
+            return path.read_text(encoding="utf-8-sig")  # editors on Windows may add a BOM
         except FileNotFoundError:
             self.error(rel, None, "file not found", code="missing-file")
         except UnicodeDecodeError as exc:
@@ -589,7 +589,7 @@ class Loader:
                 units = [u for f in files if (u := loaded[f])]
                 if ssmeta:
                     self.positions[ssmeta.id] = (self.rel(ssdir / "subsection.yaml"), 1)
-                    if not units:
+                    if not files:  # a unit that failed to load has its own error
                         self.error(
                             self.rel(ssdir),
                             None,
@@ -883,7 +883,7 @@ def _short(text: str, limit: int = 80) -> str:
 
 def _safe_read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return ""
 

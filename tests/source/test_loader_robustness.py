@@ -138,3 +138,16 @@ def test_undecodable_file(tmp_path: Path) -> None:
     with pytest.raises(SourceErrors) as exc:
         load_course(root)
     assert any("not valid UTF-8" in d.message for d in exc.value.diagnostics)
+
+
+@pytest.mark.parametrize("style", ["crlf", "bom"])
+def test_files_saved_on_windows_load(tmp_path: Path, style: str) -> None:
+    """Partners edit on Windows: CRLF line endings and Notepad's UTF-8 BOM must not matter."""
+    root = tmp_path / "c"
+    scaffold(root)
+    reference = load_course(root)
+    for path in [*root.rglob("*.md"), *root.rglob("*.yaml")]:
+        raw = path.read_bytes()
+        path.write_bytes(raw.replace(b"\n", b"\r\n") if style == "crlf" else b"\xef\xbb\xbf" + raw)
+    course = load_course(root)
+    assert course.model_dump(exclude={"positions"}) == reference.model_dump(exclude={"positions"})
