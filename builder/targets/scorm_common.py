@@ -216,6 +216,15 @@ def _load_ui(name: str) -> Mapping[str, str]:
     return table
 
 
+UI_SCRIPT = "shared/coursepack-ui.js"
+
+
+def ui_script(ui: Mapping[str, str]) -> bytes:
+    """``window.COURSEPACK_UI = {…}``: ASCII-only JSON, which is also a valid JavaScript literal."""
+    payload = json.dumps(dict(ui), ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+    return f"window.COURSEPACK_UI = {payload};\n".encode("ascii")
+
+
 def ui_strings(language: str) -> dict[str, str]:
     """The UI table for ``language``; keys a translation lacks keep their English text."""
     return {**_load_ui(UI_FALLBACK), **_load_ui(ui_language(language))}
@@ -297,7 +306,6 @@ def sco_data(course: Course, flavor: Flavor, units: list[Unit], mode: str, total
         "units": unit_rows,
         "problems": problems,
         "objectives": [{"o": o.outcome_id, "id": o.runtime_id} for o in objectives],
-        "ui": ui_strings(course.language),
     }
 
 
@@ -336,6 +344,10 @@ def build_package(
         path = template_dir("scorm_templates") / "static" / name
         members[f"shared/{name}"] = path
         shared_files.append(f"shared/{name}")
+    # The runtime's UI strings are the same for every page of a package: one shared script,
+    # not a copy in each page's data (1 KB per page, megabytes for a large course).
+    members[UI_SCRIPT] = ui_script(ui_strings(course.language))
+    shared_files.append(UI_SCRIPT)
     for asset in course.assets:
         members[f"static/{asset.flat_name}"] = asset.source
         shared_files.append(f"static/{asset.flat_name}")

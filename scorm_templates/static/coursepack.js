@@ -15,7 +15,7 @@
   var V12 = D.v === "1.2";
   var P = D.problems;
   var U = D.units;
-  var T = D.ui || {};
+  var T = window.COURSEPACK_UI || {};  /* shared/coursepack-ui.js, per package language */
 
   /* The UI string of "key" with {name} placeholders filled from vars (unknown names stay as is). */
   function fmt(key, vars) {
