@@ -30,7 +30,7 @@ SCORM_AGAIN = NODE_MODULES / "scorm-again" / "dist" / "scorm-again.js"
 
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
-        pass
+        """Keep test output free of one access-log line per request."""
 
 
 @dataclass
