@@ -526,3 +526,26 @@ def test_an_italian_sco_speaks_italian(player: Player, version: str) -> None:
     assert section.locator(".cp-attempts").text_content() == _fill(it, "attempts_left", left=0, max=2)
     player.end()
     assert_clean(player)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_graded_answer_is_committed_before_any_unload(player: Player, version: str) -> None:
+    """A learner may close the window without any unload handler running (a crash, a killed tab,
+    Chromium refusing work during unload): each answer's score must already be committed."""
+    course = player.site.courses["sample"]
+    unit = next(u for u in course.units() if len(u.problems) >= 3)
+    player.launch(version, player.site.url("sample", version, "unit", unit.id))
+    raw_key = "cmi.core.score.raw" if version == "1.2" else "cmi.score.raw"
+    set_call = "LMSSetValue" if version == "1.2" else "SetValue"
+    commit_call = "LMSCommit" if version == "1.2" else "Commit"
+    for p in unit.problems[:3]:
+        before = len(player.log())
+        answer(player.frame, p, correct=True)
+        player.page.wait_for_function(f"harness.log.slice({before}).some(e => e.call === '{commit_call}')")
+        new = player.log()[before:]
+        score_sets = [i for i, e in enumerate(new) if e["call"] == set_call and e["args"][0] == raw_key]
+        commits = [i for i, e in enumerate(new) if e["call"] == commit_call and e["result"] == "true"]
+        assert score_sets, f"answering {p.id} set no score"
+        assert commits and commits[-1] > score_sets[-1], f"the score of {p.id} was not committed"
+    assert not [e for e in player.log() if e["call"] in ("LMSFinish", "Terminate")]
+    assert_clean(player)
