@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -175,11 +176,17 @@ class Loader:
     # ------------------------------------------------------------------ YAML → schema
 
     def parse(self, schema: type[S], text: str, file: str, line_offset: int = 0) -> S | None:
+        return self.parse_with_positions(schema, text, file, line_offset)[0]
+
+    def parse_with_positions(
+        self, schema: type[S], text: str, file: str, line_offset: int = 0
+    ) -> tuple[S | None, yamlpos.YamlDoc | None]:
+        """Validate ``text`` against ``schema``; also return the parsed positions for later messages."""
         try:
             doc = yamlpos.load(text, line_offset)
         except yamlpos.YamlSyntaxError as exc:
             self.error(file, exc.line, exc.message, exc.hint, exc.column, code="yaml-syntax")
-            return None
+            return None, None
         for path, line, col in doc.duplicates:
             self.error(
                 file, line, f"key `{path[-1]}` appears twice", "keep one of them", col, code="duplicate-key"
@@ -194,13 +201,13 @@ class Loader:
                 col,
                 code="not-a-mapping",
             )
-            return None
+            return None, doc
         try:
-            return schema.model_validate(doc.value)
+            return schema.model_validate(doc.value), doc
         except ValidationError as exc:
             for err in exc.errors():
                 self._schema_error(schema, err, doc, file)
-            return None
+            return None, doc
 
     def _schema_error(self, schema: type[BaseModel], err: Any, doc: yamlpos.YamlDoc, file: str) -> None:
         loc = tuple(err["loc"])
@@ -645,12 +652,18 @@ class Loader:
             )
         self.scan_static()
         course_text = self.read_text(self.root / "course.yaml")
-        meta = self.parse(CourseFile, course_text, "course.yaml") if course_text is not None else None
-        cmap = self.load_competences(meta.competence_map if meta else "competences.yaml")
+        meta, course_doc = (
+            self.parse_with_positions(CourseFile, course_text, "course.yaml")
+            if course_text is not None
+            else (None, None)
+        )
+        doc_lines = _top_lines(course_doc)
+        cmap = self.load_competences(
+            meta.competence_map if meta else "competences.yaml", doc_lines.get("competence_map")
+        )
         sections = self.load_outline()
         overview_html, image = "", None
         if meta:
-            doc_lines = _key_lines(course_text or "")
             ov = self.safe_path(meta.overview, "course.yaml", doc_lines.get("overview"), "overview")
             if ov is not None and (ov_text := self.read_text(ov)) is not None:
                 overview_html = markdown.render(ov_text, self.link_resolver(ov))
@@ -684,23 +697,18 @@ class Loader:
             positions=self.positions,
         )
 
-    def load_competences(self, raw: str) -> CompetenceMap | None:
-        path = self.safe_path(
-            raw,
-            "course.yaml",
-            _key_lines(_safe_read(self.root / "course.yaml")).get("competence_map"),
-            "competence map",
-        )
+    def load_competences(self, raw: str, line: int | None) -> CompetenceMap | None:
+        """``line``: where course.yaml names the map, for messages about the path."""
+        path = self.safe_path(raw, "course.yaml", line, "competence map")
         if path is None:
             return None
         text = self.read_text(path)
         if text is None:
             return None
         file = self.rel(path)
-        parsed = self.parse(CompetencesFile, text, file)
-        if parsed is None:
+        parsed, doc = self.parse_with_positions(CompetencesFile, text, file)
+        if parsed is None or doc is None:
             return None
-        doc = yamlpos.load(text)
         units = []
         for ui, unit in enumerate(parsed.units):
             self.positions[unit.id] = (file, doc.position(("units", ui, "id"))[0])
@@ -760,7 +768,8 @@ class Loader:
         known = {o.id for o in cmap.outcomes()}
         candidates = sorted(known)
 
-        def check(ids: list[str], file: str, line: int, what: str) -> None:
+        def check(ids: list[str], file: str, line: Callable[[], int], what: str) -> None:
+            """``line`` is computed only for an unknown id: finding it may mean reading the file."""
             for oid in ids:
                 if oid not in known:
                     match = difflib.get_close_matches(oid, candidates, n=1, cutoff=0.6)
@@ -771,16 +780,16 @@ class Loader:
                     )
                     self.error(
                         file,
-                        line,
+                        line(),
                         f"{what} `{oid}` is not an outcome in the competence map",
                         hint,
                         code="unknown-outcome",
                     )
 
         for u in self.units_read:
-            check(u.outcomes, u.source, _front_line(self.root / u.source, "outcomes"), "outcome")
+            check(u.outcomes, u.source, lambda u=u: _front_line(self.root / u.source, "outcomes"), "outcome")
             for p in u.problems:
-                check(p.assesses, u.source, p.line, "assessed outcome")
+                check(p.assesses, u.source, lambda p=p: p.line, "assessed outcome")
 
     def check_unique_ids(self, sections: list[Section], cmap: CompetenceMap | None) -> None:
         seen: dict[str, str] = {}
@@ -888,13 +897,19 @@ def _safe_read(path: Path) -> str:
         return ""
 
 
-def _key_lines(text: str) -> dict[str, int]:
+def _top_lines(doc: yamlpos.YamlDoc | None) -> dict[str, int]:
     """Line of each top-level key, for messages about values that passed schema validation."""
-    try:
-        doc = yamlpos.load(text)
-    except yamlpos.YamlSyntaxError:
+    if doc is None:
         return {}
     return {str(p[0]): pos[0] for p, pos in doc.key_positions.items() if len(p) == 1}
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """As ``_top_lines``, for a file read again only to place an error message."""
+    try:
+        return _top_lines(yamlpos.load(text))
+    except yamlpos.YamlSyntaxError:
+        return {}
 
 
 def _front_line(path: Path, key: str) -> int:
