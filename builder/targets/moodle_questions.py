@@ -144,8 +144,8 @@ def split_fraction(count: int, where: str = "") -> list[int]:
     """``count`` grades from :data:`GRADE_FRACTIONS` that add up to 100 %, as equal as Moodle allows.
 
     1–10 and 20 right answers split evenly (1/7 is 14.28571 %, and 7 × 0.1428571 rounds to 1 as
-    Moodle checks). Other counts use the two listed grades that sum exactly to 100 % with the
-    smallest difference from an even share, e.g. 11 → 9 × 10 % + 2 × 5 %. Beyond 20 no split exists.
+    Moodle checks). Other counts use two listed grades that sum to 100 % and stay closest, in total,
+    to an even share, e.g. 11 → 9 × 10 % + 2 × 5 %. Beyond 20 no split exists.
     """
     if count < 1:
         raise ValueError("split_fraction needs at least one answer")
@@ -159,7 +159,8 @@ def split_fraction(count: int, where: str = "") -> list[int]:
                 continue
             for n_high in range(1, count):
                 if abs(n_high * high + (count - n_high) * low - UNIT) <= count:
-                    spread = max(abs(high * count - UNIT), abs(low * count - UNIT))
+                    # total distance from an even share, in units of 1/count
+                    spread = n_high * abs(high * count - UNIT) + (count - n_high) * abs(low * count - UNIT)
                     if best is None or spread < best[0]:
                         best = (spread, [high] * n_high + [low] * (count - n_high))
     if best is None:
