@@ -50,6 +50,11 @@ Mapping (README "Moodle: question bank" explains it to admins):
 - ``max_attempts`` → ``penalty`` (:func:`penalty`).
 - One category per section and one per subsection holding problems, in outline order.
 
+Escaping. Every ``<text>`` is one CDATA section (``builder.templates.cdata``, split at ``]]>`` as
+qformat_xml's ``xml_escape()`` does), never entity references: Moodle's ``core_xml_parser``
+(``lib/xmlize.php``) drops every character-data chunk that is only whitespace, and the XML parser
+hands ``&lt; &gt;`` over in three chunks, so the space between two references would be lost.
+
 The file is byte-for-byte reproducible: no dates, outline order, files in name order.
 """
 
