@@ -289,11 +289,15 @@ def _check_limits(course: Course, problem: Problem) -> None:
 
 
 def _names(course: Course) -> dict[str, str]:
-    """Question names: the problem title, with the id added where two problems share a title."""
-    counts = Counter(p.title.strip() for p in course.problems())
+    """Question names: the problem title, with the id added where two problems share a title.
+
+    ``import_headers()`` rejects a question whose name is empty, so a blank title becomes the id.
+    """
+    titles = {p.id: " ".join(p.title.split()) for p in course.problems()}
+    counts = Counter(titles.values())
     return {
-        p.id: p.title.strip() if counts[p.title.strip()] == 1 else f"{p.title.strip()} ({p.id})"
-        for p in course.problems()
+        pid: title if title and counts[title] == 1 else f"{title} ({pid})" if title else pid
+        for pid, title in titles.items()
     }
 
 

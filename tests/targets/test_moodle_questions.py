@@ -419,6 +419,11 @@ def test_idnumber_is_the_problem_id_and_names_are_unique(sample_course: Course) 
     )
 
 
+def test_blank_title_becomes_the_id_because_moodle_needs_a_name(course: Course) -> None:
+    problem(course, "p-single").title = "  "
+    assert questions(parse(course))["p-single"].findtext("name/text") == "p-single"
+
+
 def test_tags_are_the_outcome_ids_of_the_competency_framework(sample_course: Course) -> None:
     found = questions(xmlsafe.parse(xml_bytes(sample_course)))
     competency_ids = {row[1] for row in moodle_rows(sample_course.competences)[2:]}
@@ -527,8 +532,11 @@ def test_every_field_is_escaped_and_round_trips(course: Course) -> None:
 
 
 def test_control_characters_are_dropped_not_written(course: Course) -> None:
-    problem(course, "p-single").title = "Bell\x07 and tab\tok"
-    assert questions(parse(course))["p-single"].findtext("name/text") == "Bell and tab\tok"
+    problem(course, "p-single").title = "Bell\x07 and\ttab"
+    problem(course, "p-text").answers = ["a\x07b\tc"]
+    found = questions(parse(course))
+    assert found["p-single"].findtext("name/text") == "Bell and tab"  # names are one line
+    assert found["p-text"].findtext("answer/text") == "ab\tc"
 
 
 def test_two_builds_are_byte_identical(course: Course, sample_course: Course) -> None:
