@@ -206,9 +206,18 @@ def problem_xml(problem: Problem, tagger: Tagger) -> str:
 
 
 def video_xml(video: Video) -> str:
+    """``<video>`` whose every YouTube field says what the source says.
+
+    Open edX's ``youtube_id_1_0`` defaults to its own demo clip (``3_yD_cEKoCk``, in
+    ``xmodule/video_block/video_xfields.py``), and its player prefers a YouTube stream to the
+    HTML5 sources. So an MP4-only video must say ``youtube_id_1_0=""`` (as Studio's exports do) or
+    learners watch the wrong clip. The other speeds (0.75, 1.25, 1.5) default to empty.
+    """
     attrs: Attrs = [("display_name", video.title)]
     if video.youtube_id:
         attrs += [("youtube", f"1.00:{video.youtube_id}"), ("youtube_id_1_0", video.youtube_id)]
+    else:
+        attrs.append(("youtube_id_1_0", ""))
     if video.mp4_url:
         attrs.append(("html5_sources", json.dumps([video.mp4_url])))
     if video.start:
