@@ -7,8 +7,10 @@ silently drop the content), policies under ``policies/<run>/``, every static fil
 name, and ``tags.csv`` at the course root so Studio (Redwood+) re-applies competence tags.
 
 Learning outcomes ride on the root element of each ``vertical/<id>.xml`` (``learning_outcomes``,
-kept by Studio in ``xml_attributes`` and written back on export) and as Open edX tags (``tags-v1``
-attributes plus ``tags.csv``) whose taxonomy identity comes from :mod:`builder.taxonomy`.
+kept by Studio in ``xml_attributes`` and written back on export, never shown) and as Open edX tags
+whose taxonomy identity comes from :mod:`builder.taxonomy`: ``tags.csv`` is what a course import
+applies; ``tags-v1`` on each block is applied only when Studio duplicates or pastes that block
+(README "How the outcome tags get onto the blocks").
 
 Rendered HTML from the model is inserted as-is into ``html/*.html`` files (HTML is what Studio reads
 there), but capa problems are XML: each fragment is parsed with lxml's HTML parser and re-serialised
