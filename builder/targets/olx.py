@@ -229,6 +229,9 @@ def video_xml(video: Video) -> str:
     if video.transcripts:
         mapping = {t.language: t.asset.flat_name for t in video.transcripts}
         attrs.append(("transcripts", json.dumps(mapping, sort_keys=True)))
+        # Open edX's download_track defaults to False: without this learners could read the
+        # transcript beside the video but not download it, which the SCORM page offers.
+        attrs.append(("download_track", "true"))
     return _render("video.xml", video=video, attrs=attrs)
 
 

@@ -261,6 +261,16 @@ def test_mp4_only_video_plays_the_mp4_not_open_edx_default_clip(course: Course) 
     assert [s.get("src") for s in video.findall("source")] == ["https://media.example.org/intro.mp4"]
 
 
+def test_transcripts_are_downloadable_in_open_edx_as_on_the_scorm_page(course: Course) -> None:
+    """Open edX's ``download_track`` defaults to False (``video_xfields.py``); the SCORM page links
+    each transcript for download, so the OLX must switch the download on explicitly."""
+    video = xml(build(course), "video/v-intro.xml")
+    assert video.get("download_track") == "true"
+    [video_model] = [v for u in course.units() for v in u.videos]
+    video_model.transcripts = []
+    assert "download_track" not in xml(build(course), "video/v-intro.xml").attrib
+
+
 def test_youtube_video_streams_only_its_own_id(course: Course) -> None:
     video = xml(build(course), "video/v-intro.xml")
     assert openedx_youtube_streams(video) == {"1_0": "dQw4w9WgXcQ"}
