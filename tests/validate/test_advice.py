@@ -127,3 +127,14 @@ def test_sample_course_strict_check_has_only_notes(sample_course: Course) -> Non
     diags = check_course(sample_course, BuildOptions(), strict=True)
     assert tally(diags)["error"] == 0 and tally(diags)["warning"] == 0, [str(d) for d in diags]
     assert {d.code for d in diags} == {"moodle.multi-sco-2004", "moodle.grade-method"}
+
+
+def test_cli_strict_check_of_the_sample_passes_and_counts_notes_apart() -> None:
+    from click.testing import CliRunner
+
+    from builder.cli import main
+
+    result = CliRunner().invoke(main, ["check", str(SAMPLE_SRC), "--strict"])
+    assert result.exit_code == 0, result.output
+    assert "0 error(s), 0 warning(s), 3 note(s) about LMS behaviour" in result.output
+    assert "note: this SCORM 2004 package has 32 SCOs" in result.output
