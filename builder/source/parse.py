@@ -28,7 +28,7 @@ def parse_with_positions(
     try:
         doc = yamlpos.load(text, line_offset)
     except yamlpos.YamlSyntaxError as exc:
-        ctx.error(file, exc.line, exc.message, exc.hint, exc.column, code="yaml-syntax")
+        ctx.error(file, exc.line, exc.message, exc.hint, exc.column, code=exc.code)
         return None, None
     for path, line, col in doc.duplicates:
         ctx.error(
