@@ -280,3 +280,14 @@ def test_a_huge_wrong_value_is_shortened_in_the_message(src: Path, old: str, key
     edit(src, "course.yaml", old, f"{key}: '{'y' * 100_000}%'")
     d = next(d for d in errors(src) if d.file == "course.yaml" and key in d.message)
     assert len(str(d)) < 400
+
+
+def test_deep_nesting_without_libyaml_is_a_finding(src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from builder.source import yamlpos
+
+    monkeypatch.setattr(yamlpos, "_Loader", yaml.SafeLoader)  # the pure-Python composer recurses
+    edit(src, COMPETENCES, "profile: Course graduate", "profile: " + "[" * 3000 + "]" * 3000)
+    d = find(errors(src), COMPETENCES, "yaml-depth")
+    assert "nested" in d.message
