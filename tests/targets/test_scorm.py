@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import html.parser
 import json
 import re
@@ -476,3 +477,19 @@ def test_check_warns_where_moodle_would_drop_a_space(course: Course) -> None:
     course.units()[0].title = "R&D < 50 employees"  # no whitespace-only run between two entities
     (out,) = render(course, "1.2")
     assert not [d for d in check_manifest(out.members, "1.2") if d.code == "scorm.moodle-title-space"]
+
+
+@pytest.mark.parametrize("version", ["1.2", "2004"])
+def test_page_titles_name_the_course_once(course: Course, version: str) -> None:
+    """--sco course used to title its page "<course> · <course>"; a unit page names unit, course."""
+
+    def title(page: Member) -> str:
+        found = re.search(r"<title>(.*?)</title>", data(page).decode(), re.S)
+        assert found
+        return html.unescape(found.group(1))
+
+    (whole,) = render(course, version, sco="course")
+    assert title(whole.members["sco/course.html"]) == course.title
+    (parts,) = render(course, version)
+    for unit in course.units():
+        assert title(parts.members[f"sco/{unit.id}.html"]) == f"{unit.title} · {course.title}"
