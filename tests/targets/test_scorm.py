@@ -413,14 +413,14 @@ def test_an_italian_course_gets_italian_pages_and_runtime_strings(course: Course
 
 
 def test_no_english_ui_literal_is_left_in_templates_or_script() -> None:
-    """Strings reach pages only through the tables: templates and coursepack.js hold no UI words."""
+    """Strings reach pages only through the tables: templates and the runtime hold no UI words."""
     folder = I18N.parent
     jinja = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
     fragments = english_fragments({})
     for template in ("sco.html.j2", "_problem.html.j2", "_video.html.j2"):
         markup = jinja.sub("", (folder / template).read_text(encoding="utf-8"))
         assert [f for f in fragments if has_phrase(markup, f)] == [], template
-    script = (folder / "static" / "coursepack.js").read_text(encoding="utf-8")
+    script = "".join(f.read_text(encoding="utf-8") for f in sorted((folder / "runtime").glob("*.js")))
     literals = re.findall(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', script)
     assert literals, "no string literals found: the scan is broken"
     leftovers = sorted({f for f in fragments for lit in literals if has_phrase(lit, f)})
