@@ -43,24 +43,32 @@ def runtime_files(protocol: str) -> list[str]:
     return [*PROTOCOL_FILES[protocol], FALLBACK, ENGINE]
 
 
-def _source(name: str) -> str:
+def runtime_source(name: str) -> str:
+    """One source file with ``\\n`` line endings and a final newline (bytes independent of checkout)."""
     text = (runtime_dir() / name).read_text(encoding="utf-8").replace("\r\n", "\n").replace("\r", "\n")
     return text if text.endswith("\n") else text + "\n"
 
 
-@cache
-def runtime_script(protocol: str) -> bytes:
-    """The joined script: one strict-mode function scope holding ``adapters``, then every file."""
-    names = runtime_files(protocol)
+def assemble(sources: list[tuple[str, str]]) -> bytes:
+    """Join ``(name, text)`` sources into one strict-mode function scope that declares ``adapters``.
+
+    Adapters push themselves onto ``adapters`` in source order; the engine must come last.
+    """
     parts = [
         "/* coursepack SCO runtime, assembled by coursepack from scorm_templates/runtime/: "
-        f"{', '.join(names)}. */\n",
+        f"{', '.join(name for name, _ in sources)}. */\n",
         "(function () {\n",
         '"use strict";\n',
         "var adapters = [];  /* tracking adapters, tried in order; see the interface in engine.js */\n",
     ]
-    for name in names:
+    for name, text in sources:
         parts.append(f"\n/* ---- {name} ---- */\n")
-        parts.append(_source(name))
+        parts.append(text)
     parts.append("})();\n")
     return "".join(parts).encode("utf-8")
+
+
+@cache
+def runtime_script(protocol: str) -> bytes:
+    """The script of ``protocol``'s packages: its adapter, the standalone fallback, the engine."""
+    return assemble([(name, runtime_source(name)) for name in runtime_files(protocol)])
