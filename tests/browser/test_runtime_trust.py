@@ -240,3 +240,26 @@ def test_the_page_title_names_the_course_once(player: Player, sco: str) -> None:
     assert title.count(course.title) == 1, title
     if sco == "unit":
         assert title.startswith(unit.title)
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_huge_numeric_answer_sends_nothing_moodle_rejects(player: Player, version: str) -> None:
+    """Moodle's 2004 CMIDecimal holds at most 5 integer digits (406 otherwise); the answer is still
+    graded and its result recorded."""
+    course = player.site.courses["sample"]
+    unit = next(u for u in course.units() if any(p.type == "numeric" for p in u.problems))
+    p = next(p for p in unit.problems if p.type == "numeric")
+    player.launch(version, player.site.url("sample", version, "unit", unit.id))
+    section = player.frame.locator(f"#p-{p.id}")
+    section.locator("input[type=text]").fill("123456789.5")
+    section.locator(".cp-submit").click()
+    section.locator(".cp-status").filter(has_text="orrect").wait_for()
+    player.end()
+    results = [
+        v for k, v in player.cmi().items() if k.startswith("cmi.interactions.") and k.endswith(".result")
+    ]
+    assert results == ["wrong" if version == "1.2" else "incorrect"]
+    assert_clean(player)
