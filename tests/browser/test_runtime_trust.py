@@ -15,7 +15,9 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from builder.archive import extract_to
 from builder.model import Course, Problem, Unit
+from builder.targets import BuildOptions, scorm12, scorm2004
 from tests.browser.conftest import Player, Site, time_values
 from tests.browser.test_scorm_browser import VERSIONS, answer, assert_clean, resume_seed, unit_named
 
@@ -262,4 +264,42 @@ def test_a_huge_numeric_answer_sends_nothing_moodle_rejects(player: Player, vers
         v for k, v in player.cmi().items() if k.startswith("cmi.interactions.") and k.endswith(".result")
     ]
     assert results == ["wrong" if version == "1.2" else "incorrect"]
+    assert_clean(player)
+
+
+def _edge_site(site: Site, version: str) -> str:
+    """The tiny course with weights that make one answer score 59.996 %: 60 once rounded."""
+    key = "tiny_edge"
+    folder = site.root / f"{key}-{version}-unit"
+    if not folder.is_dir():
+        course = site.courses["tiny"].model_copy(deep=True)
+        multiple, numeric = unit_named(course, "u-practice").problems
+        multiple.weight, numeric.weight = 0.59996, 0.40004
+        module = scorm12 if version == "1.2" else scorm2004
+        (out,) = module.render(course, BuildOptions())
+        extract_to(out.members, folder)
+    return key
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_sco_judges_the_score_it_reports_as_the_lms_does(player: Player, version: str) -> None:
+    """The LMS compares the reported (rounded) score with the mastery score; the SCO must reach
+    the same verdict from the same number, or the record says failed with a passing score."""
+    course = player.site.courses["tiny"]
+    assert course.grading.pass_cutoff == 0.6
+    key = _edge_site(player.site, version)
+    unit = unit_named(course, "u-practice")
+    multiple, numeric = unit.problems
+    seed = strict_seed(player.site, key, version, "unit", unit.id)
+    player.launch(version, player.site.url(key, version, "unit", unit.id), seed)
+    answer(player.frame, multiple, correct=True)
+    answer(player.frame, numeric, correct=False)
+    setter = "LMSSetValue" if version == "1.2" else "SetValue"
+    status_key = "cmi.core.lesson_status" if version == "1.2" else "cmi.success_status"
+    sent = [e["args"][1] for e in player.log() if e["call"] == setter and e["args"][0] == status_key]
+    player.end()
+    got = recorded(player)
+    assert got.raw == "60"
+    assert (got.completion, got.success) == ("completed", "passed")
+    assert sent[-1] == "passed"  # what the SCO itself said
     assert_clean(player)
