@@ -22,7 +22,7 @@
  *   reportProgress(report)   the whole current picture; the adapter sends only what changed:
  *                 report = {
  *                   completed: bool        every unit seen and every problem answered
- *                   verdict: null | {ratio, passed}   the score, ONLY once the SCO is finished;
+ *                   verdict: null | {ratio, passed}   the score, ONLY once every problem is finished;
  *                                          null before, so no LMS can judge a partial score
  *                   objectives: [{o, id, assessed: bool, done: bool, ratio, passed, seen}]
  *                   state: string          the suspend data (already within data.limit)
@@ -163,9 +163,11 @@ function allProblems() { return P.map(function (_, k) { return k; }); }
 function viewedAll() { return S.s.every(function (x) { return x === 1; }); }
 
 /*
- * A SCO is finished when every unit was seen and every problem answered (a problem whose attempts
- * are used up is answered). Only then is there a verdict: a score sent earlier would be judged by
- * the LMS (SCORM 1.2 mastery score at LMSFinish, 2004 scaled_passing_score) as if it were final.
+ * A SCO is completed when every unit was seen and every problem answered (a problem whose attempts
+ * are used up is answered). Its verdict (score, passed/failed) comes as soon as its problems are
+ * finished, and never before: a score sent earlier would be judged by the LMS (SCORM 1.2 mastery
+ * score at LMSFinish, 2004 scaled_passing_score) as if it were final. A course SCO whose learner
+ * answered everything but skipped a reading page thus gets its grade, as a trainer expects.
  */
 function report() {
   var sc = score(allProblems());
@@ -182,7 +184,7 @@ function report() {
   });
   return {
     completed: completed,
-    verdict: completed && P.length ? { ratio: sc.ratio, passed: sc.passed } : null,
+    verdict: sc.all && P.length ? { ratio: sc.ratio, passed: sc.passed } : null,
     objectives: objectives,
     state: stateText(),
     location: data.mode === "course" ? String(current) : null

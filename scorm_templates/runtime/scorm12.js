@@ -88,7 +88,9 @@ adapters.push({
           s.set("cmi.core.score.max", "100");
           s.set("cmi.core.score.raw", scormDecimal(r.verdict.ratio * 100, 2));
         }
-        var status = !r.completed ? "incomplete" : !r.verdict ? "completed" : r.verdict.passed ? "passed" : "failed";
+        /* 1.2 has one status: a verdict is final (passed also means completed to a 1.2 LMS, and
+           with a mastery score the LMS would set it from score.raw anyway). */
+        var status = r.verdict ? (r.verdict.passed ? "passed" : "failed") : r.completed ? "completed" : "incomplete";
         s.set("cmi.core.lesson_status", status);
         r.objectives.forEach(function (o) {
           var n = objectiveIndex[o.o];

@@ -111,14 +111,17 @@ adapters.push({
         s.set(base + "result", answer.correct ? "correct" : "incorrect");
       },
       reportProgress: function (r) {
-        if (r.verdict) {
+        /* 2004 keeps completion and success apart, so a verdict waits for completion too: an
+           incomplete SCO (a course SCO with a page still unread) may yet be retried into a pass. */
+        var verdict = r.completed ? r.verdict : null;
+        if (verdict) {
           s.set("cmi.score.min", "0");
           s.set("cmi.score.max", "100");
-          s.set("cmi.score.raw", scormDecimal(r.verdict.ratio * 100, 2));
-          s.set("cmi.score.scaled", scormDecimal(r.verdict.ratio, 4));
+          s.set("cmi.score.raw", scormDecimal(verdict.ratio * 100, 2));
+          s.set("cmi.score.scaled", scormDecimal(verdict.ratio, 4));
         }
         s.set("cmi.completion_status", r.completed ? "completed" : "incomplete");
-        if (r.verdict) s.set("cmi.success_status", r.verdict.passed ? "passed" : "failed");
+        if (verdict) s.set("cmi.success_status", verdict.passed ? "passed" : "failed");
         r.objectives.forEach(function (o) {
           var n = objectiveIndex[o.o];
           if (n === undefined) return;

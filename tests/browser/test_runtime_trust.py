@@ -303,3 +303,57 @@ def test_the_sco_judges_the_score_it_reports_as_the_lms_does(player: Player, ver
     assert (got.completion, got.success) == ("completed", "passed")
     assert sent[-1] == "passed"  # what the SCO itself said
     assert_clean(player)
+
+
+# ----------------------------------------------------------------- a course SCO, a page unread
+
+
+def _outro_site(site: Site, version: str) -> str:
+    """The tiny course plus a last unit without problems, as one course SCO."""
+    from builder.model import Html
+
+    key = "tiny_outro"
+    folder = site.root / f"{key}-{version}-course"
+    if not folder.is_dir():
+        course = site.courses["tiny"].model_copy(deep=True)
+        last = course.sections[-1].subsections[-1]
+        last.units.append(
+            Unit(
+                id="u-outro",
+                title="Where next",
+                outcomes=["TM.U2.R1"],
+                source="outline/02-c/01-d/02-outro.md",
+                components=[Html(id="u-outro.html-1", markdown="Bye", html="<p>Bye.</p>\n")],
+            )
+        )
+        module = scorm12 if version == "1.2" else scorm2004
+        (out,) = module.render(course, BuildOptions(sco="course"))
+        extract_to(out.members, folder)
+    return key
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_course_sco_is_graded_once_its_problems_are_finished(player: Player, version: str) -> None:
+    """Every problem answered, the last (reading) page never opened: the problems are finished, so
+    SCORM 1.2 records the verdict (a Moodle trainer sees the grade); SCORM 2004, which keeps
+    completion apart, stays incomplete and unjudged until the page is read."""
+    course = player.site.courses["tiny"]
+    key = _outro_site(player.site, version)
+    seed = strict_seed(player.site, key, version, "course", "course")
+    player.launch(version, player.site.url(key, version, "course", "course"), seed)
+    frame = player.frame
+    units = course.units()
+    for n, unit in enumerate(units):
+        for p in unit.problems:
+            answer(frame, p, correct=True)
+        if n + 1 < len(units):
+            frame.locator("#cp-next").click()
+            frame.locator(f"#unit-{units[n + 1].id}").wait_for(state="visible")
+    player.end()
+    got = recorded(player)
+    if version == "1.2":
+        assert (got.completion, got.success, got.raw) == ("completed", "passed", "100")
+    else:
+        assert (got.completion, got.success, got.raw) == ("incomplete", "unknown", "")
+    never_failed_while_a_pass_is_possible(player)
+    assert_clean(player)
