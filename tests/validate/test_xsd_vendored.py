@@ -60,8 +60,9 @@ def test_control_files_are_pinned_and_keep_the_ims_notice(version: str, edition:
 
 
 @pytest.mark.parametrize(("version", "edition"), EDITIONS)
-def test_every_edition_schema_loads_offline(version: str, edition: str | None) -> None:
-    assert load_schema(version, edition) is not None  # type: ignore[arg-type]
+def test_every_edition_schema_loads_offline_and_is_itself_valid(version: str, edition: str | None) -> None:
+    schema = load_schema(version, edition, meta_check=True)  # type: ignore[arg-type]
+    assert schema.validation == "strict" and schema.all_errors == []
 
 
 def test_an_altered_control_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
