@@ -109,3 +109,12 @@ def test_product_code_never_fetches_or_looks_beside_the_checkout() -> None:
     assert offenders == []
     for gone in ("SHARED_XSD", "CACHE_XSD", "_npm_dir"):
         assert not hasattr(__import__("builder.validate.scorm", fromlist=["x"]), gone)
+
+
+def test_the_wheel_declares_the_vendored_files_as_package_data() -> None:
+    """Checked for real (pip wheel, installed elsewhere) by tests/test_packaging.py's slow test."""
+    import tomllib
+
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "builder.resources" in setuptools["packages"]
+    assert "scorm_xsd/**/*" in setuptools["package-data"]["builder.resources"]
