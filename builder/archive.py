@@ -28,17 +28,28 @@ FALLBACK_EPOCH = 315532800
 FILE_MODE = 0o644
 
 
+class EpochError(ValueError):
+    """The archive timestamp cannot be derived from the source alone; the user must say it."""
+
+
+def _in_git_checkout(src: Path) -> bool:
+    return any((folder / ".git").exists() for folder in [src.resolve(), *src.resolve().parents])
+
+
 def source_epoch(src: Path) -> int:
     """SOURCE_DATE_EPOCH, else the source tree's last git commit time, else a constant.
 
-    Never the wall clock or file mtimes: a fresh clone resets mtimes.
+    Never the wall clock or file mtimes: a fresh clone resets mtimes. Inside a git checkout whose
+    commit time cannot be read (no ``git`` on PATH, or git refusing the repository) this raises
+    instead of falling back: the same commit must not give other bytes on a machine without git.
     """
     env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if env:
         try:
             return max(int(env), FALLBACK_EPOCH)
         except ValueError:
-            raise ValueError(f"SOURCE_DATE_EPOCH must be an integer, got {env!r}") from None
+            raise EpochError(f"SOURCE_DATE_EPOCH must be an integer, got {env!r}") from None
+    problem = ""
     try:
         out = subprocess.run(
             ["git", "log", "-1", "--format=%ct", "--", "."],
@@ -48,10 +59,18 @@ def source_epoch(src: Path) -> int:
             timeout=20,
             check=False,
         )
-        if out.returncode == 0 and out.stdout.strip():
-            return max(int(out.stdout.strip()), FALLBACK_EPOCH)
-    except (OSError, ValueError, subprocess.TimeoutExpired):
-        pass
+        if out.returncode == 0:
+            return max(int(out.stdout.strip()), FALLBACK_EPOCH) if out.stdout.strip() else FALLBACK_EPOCH
+        problem = (out.stderr.strip().splitlines() or [f"git exited with {out.returncode}"])[0]
+    except FileNotFoundError:
+        problem = "git is not on PATH"
+    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+    if _in_git_checkout(src):
+        raise EpochError(
+            f"{src} is in a git checkout but its last commit time cannot be read ({problem}); "
+            "install git or set SOURCE_DATE_EPOCH, so that the archives carry the commit's time"
+        )
     return FALLBACK_EPOCH
 
 

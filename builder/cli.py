@@ -14,6 +14,7 @@ from typing import NoReturn
 import click
 
 from builder import __version__
+from builder.archive import EpochError
 from builder.diagnostics import Diagnostic, SourceErrors
 from builder.model import Course
 from builder.targets import TARGETS, BuildOptions
@@ -57,6 +58,8 @@ def _load(ctx: Ctx, src: Path) -> Course:
 
     try:
         course = load_course(src)
+    except EpochError as exc:
+        raise click.UsageError(str(exc)) from None
     except SourceErrors as exc:
         _print_diagnostics(exc.diagnostics)
         click.secho(f"{len(exc.diagnostics)} error(s) in {src}; nothing was written.", fg="red", err=True)

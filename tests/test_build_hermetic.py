@@ -67,3 +67,31 @@ def test_same_bytes_without_npm_cache_home_or_shared(tmp_path: Path) -> None:
             with zipfile.ZipFile(tmp_path / "dist-bare" / name) as zf:
                 root_files = [n for n in zf.namelist() if "/" not in n]
             assert "imscp_rootv1p1p2.xsd" in root_files or "imscp_v1p1.xsd" in root_files, name
+
+
+def test_a_checkout_without_git_on_path_is_refused_not_dated_1980(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without git the commit time is unknown; falling back would change every archive's bytes."""
+    from click.testing import CliRunner
+
+    from builder import archive
+    from builder.cli import main
+    from builder.scaffold import scaffold
+
+    empty_bin = tmp_path / "bin"
+    empty_bin.mkdir()
+    monkeypatch.setenv("PATH", str(empty_bin))
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    src = tmp_path / "repo" / "course"
+    scaffold(src)
+    assert archive.source_epoch(src) == archive.FALLBACK_EPOCH  # an export: no commit to follow
+
+    (tmp_path / "repo" / ".git").mkdir()
+    with pytest.raises(archive.EpochError, match=r"git is not on PATH.*SOURCE_DATE_EPOCH"):
+        archive.source_epoch(src)
+    result = CliRunner().invoke(main, ["build", str(src), "-o", str(tmp_path / "dist")])
+    assert result.exit_code == 2
+    assert "set SOURCE_DATE_EPOCH" in result.output
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    assert archive.source_epoch(src) == int(EPOCH)
