@@ -306,8 +306,13 @@ def check(
 @click.pass_obj
 def report(ctx: Ctx, src: Path, out: Path) -> None:
     """Write the competence coverage report (HTML, CSV, JSON) and print a summary."""
+    from builder.build import OutDirError, check_out_dir
     from builder.report.coverage import summary, write_reports
 
+    try:
+        check_out_dir(src, out)
+    except OutDirError as exc:
+        raise click.UsageError(str(exc)) from None
     course = _load(ctx, src)
     for path in write_reports(course, out):
         ctx.say(f"wrote {path}")

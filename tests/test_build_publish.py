@@ -49,6 +49,14 @@ def test_out_folders_that_would_damage_the_source_or_system_are_refused(
     assert list(home.iterdir()) == []
 
 
+def test_report_refuses_an_out_folder_inside_the_source(course_dir: Path) -> None:
+    before = _tree(course_dir)
+    result = CliRunner().invoke(main, ["report", str(course_dir), "--out", str(course_dir / "static")])
+    assert result.exit_code == 2
+    assert "inside the source folder" in result.output
+    assert _tree(course_dir) == before
+
+
 def test_out_folder_above_the_source_is_allowed(course_dir: Path) -> None:
     before = _tree(course_dir)
     result = CliRunner().invoke(
