@@ -97,6 +97,23 @@ def test_check_says_what_it_validated(course_dir: Path) -> None:
     assert "ran: olxcleaner" in result.output
 
 
+def test_check_says_plainly_when_schema_validation_could_not_run(
+    course_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder.resources.scorm_schemas import SchemaUnavailable
+    from builder.validate import scorm
+
+    def broken(version: str, edition: str | None = None) -> None:
+        raise SchemaUnavailable("the vendored set is missing")
+
+    monkeypatch.setattr(scorm, "load_schema", broken)
+    result = CliRunner().invoke(main, ["check", str(course_dir), "-t", "scorm12"])
+    assert result.exit_code == 1
+    assert "SCORM manifests were NOT validated against the XSDs" in result.output
+    assert "error: imsmanifest.xml was NOT validated against the SCORM XSDs" in result.output
+    assert "validated against the IMS/ADL XSDs\n" not in result.output
+
+
 def test_build_of_one_target_runs_only_its_checks(course_dir: Path) -> None:
     course = load_course(course_dir)
     result = run(course, ["olx"], BuildOptions(), jobs=1)
