@@ -60,13 +60,9 @@ def _olx(output: Output, course: Course, options: BuildOptions) -> list[Diagnost
     return check_olx(output.members, course.competences)
 
 
-def _scorm(version: str) -> Callable[[Output, Course, BuildOptions], list[Diagnostic]]:
-    return _ScormCheck(version)
-
-
 @dataclass(frozen=True)
 class _ScormCheck:
-    """Picklable per-version manifest check (a closure could not reach a spawned worker)."""
+    """One SCORM version's manifest check; a picklable callable, unlike a closure."""
 
     version: str
 
@@ -82,8 +78,8 @@ COURSE_CHECKS: list[CourseCheck] = [
 ]
 OUTPUT_CHECKS: list[OutputCheck] = [
     OutputCheck("olxcleaner + OLX import rules", "olx", _olx),
-    OutputCheck("SCORM 1.2 manifest (IMS/ADL XSDs + LMS rules)", "scorm12", _scorm("scorm12")),
-    OutputCheck("SCORM 2004 manifest (IMS/ADL XSDs + LMS rules)", "scorm2004", _scorm("scorm2004")),
+    OutputCheck("SCORM 1.2 manifest (IMS/ADL XSDs + LMS rules)", "scorm12", _ScormCheck("scorm12")),
+    OutputCheck("SCORM 2004 manifest (IMS/ADL XSDs + LMS rules)", "scorm2004", _ScormCheck("scorm2004")),
 ]
 
 
