@@ -219,7 +219,7 @@ def build(
     )
 
 
-def _fail(ctx: Ctx, exc: Exception) -> NoReturn:
+def _fail(ctx: Ctx, exc: Exception, what: str = "build") -> NoReturn:
     """Report a failure that is not a finding (a bug, an I/O error) and exit 3."""
     from builder.pipeline import WorkerError
 
@@ -230,7 +230,8 @@ def _fail(ctx: Ctx, exc: Exception) -> NoReturn:
     if ctx.verbose:
         click.echo(details.rstrip(), err=True)
     hint = "" if ctx.verbose else "; -v for details"
-    click.secho(f"build failed: {name}: {exc} (nothing was published{hint})", fg="red", err=True)
+    done = "nothing was published" if what == "build" else "the course was not fully checked"
+    click.secho(f"{what} failed: {name}: {exc} ({done}{hint})", fg="red", err=True)
     sys.exit(EXIT_FAILED)
 
 
@@ -283,7 +284,7 @@ def check(
     try:
         result = run(course, expand_targets(targets or ("all",)), options, strict=strict, jobs=jobs)
     except Exception as exc:
-        _fail(ctx, exc)
+        _fail(ctx, exc, "check")
     _print_diagnostics(result.diagnostics)
     _print_totals(ctx, course)
     for name in result.checks:
