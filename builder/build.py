@@ -1,70 +1,147 @@
-"""Run targets over one loaded course and publish their outputs all at once.
+"""Publish one pipeline run into the output folder, all at once or not at all.
 
-Targets are independent, so they run in parallel processes, each rendering in memory and writing
-its archives into a staging folder inside the output folder. Only when every target succeeded are
-the files renamed into place: ``dist/`` never holds a half-written build, and a failed target
-leaves the previous artefacts untouched.
+The pipeline (``builder.pipeline``) renders and checks every target and writes the archives of a
+clean run into a staging folder inside the output folder. Only when no check found an error and
+every target succeeded are the files renamed into place: ``dist/`` never holds a half-written or
+unchecked build, and a failed one leaves the previous artefacts untouched.
+
+Staging folders are named ``.coursepack-<pid>-<random>`` and hold an exclusive POSIX record lock
+(``lockf``) on a lock file inside them while the build runs; unlike ``flock``, forked worker
+processes do not inherit it, so an orphaned worker cannot keep a killed build's folder alive. A
+build killed with SIGKILL cannot clean up, so each build first removes staging folders whose lock
+nobody holds and whose process is gone (``clean_stale``) — only ours, by that name pattern, and
+never one a concurrent build is using.
+
+The output folder may not be, or lie inside, the source folder (each build would be packed into
+the next, or the outline would change), nor be the filesystem root or the home folder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from builder import archive
 from builder.model import Course
-from builder.targets import TARGETS, BuildOptions, Output, renderer
+from builder.pipeline import Result, Written, expand_targets, run
+from builder.targets import BuildOptions
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: fall back to the pid in the folder name
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["OutDirError", "Written", "build", "check_out_dir", "clean_stale", "expand_targets"]
+
+STAGING_PREFIX = ".coursepack-"
+STAGING_RE = re.compile(r"^\.coursepack-(?:(\d+)-)?[A-Za-z0-9_]+$")
+LOCK_NAME = ".lock"
+LEGACY_STALE_AFTER = 3600
+"""Seconds after which a staging folder without lock or pid (older versions) counts as abandoned."""
 
 
-@dataclass(frozen=True)
-class Written:
-    target: str
-    path: Path
-    size: int
-    summary: str
+class OutDirError(ValueError):
+    """The output folder would damage the source or the system; a usage error."""
 
 
-def render_target(name: str, course: Course, options: BuildOptions) -> list[Output]:
-    return renderer(name)(course, options)
+def check_out_dir(src: Path, out: Path) -> None:
+    """Refuse output folders equal to or inside the source, or the filesystem root or home folder."""
+    s, o = src.resolve(), out.resolve()
+    if o == Path(o.anchor):
+        raise OutDirError(f"--out {out} is the filesystem root; choose a folder such as ./dist")
+    if o == Path.home().resolve():
+        raise OutDirError(f"--out {out} is your home folder; choose a folder such as ./dist")
+    if o == s:
+        raise OutDirError(f"--out {out} is the source folder; choose a folder outside {src}, e.g. ./dist")
+    if o.is_relative_to(s):
+        raise OutDirError(
+            f"--out {out} is inside the source folder {src}: every build would be packed into the next; "
+            "choose a folder outside it, e.g. ./dist"
+        )
 
 
-def write_output(output: Output, folder: Path, epoch: int) -> Path:
-    dest = folder / archive.check_member_name(output.filename)
-    if output.format == "tar.gz":
-        archive.write_tar_gz(output.members, dest, epoch)
-    elif output.format == "zip":
-        archive.write_zip(output.members, dest, epoch)
-    else:
-        (data,) = output.members.values()
-        archive.write_file(data if isinstance(data, bytes) else data.read_bytes(), dest)
-    return dest
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
-def _run_target(
-    name: str, course: Course, options: BuildOptions, staging: Path
-) -> list[tuple[str, int, str]]:
-    """Worker: render one target and write its files into ``staging``; return (name, size, summary)."""
-    done = []
-    for output in render_target(name, course, options):
-        path = write_output(output, staging, course.source_epoch)
-        done.append((path.name, path.stat().st_size, output.summary))
-    return done
+_ACTIVE: set[Path] = set()
+"""This process's own staging folders: probing their lock here would release it (POSIX locks are
+dropped when the owning process closes any descriptor of the file)."""
 
 
-def expand_targets(names: Iterable[str]) -> list[str]:
-    chosen: list[str] = []
-    for name in names:
-        for n in TARGETS if name == "all" else (name,):
-            if n not in TARGETS:
-                raise ValueError(f"unknown target {n!r}; choose from {', '.join(TARGETS)} or all")
-            if n not in chosen:
-                chosen.append(n)
-    return chosen
+def _lock_held(folder: Path) -> bool:
+    """Whether a running build holds the staging folder's lock (False when there is none to hold)."""
+    lock = folder / LOCK_NAME
+    if folder.resolve() in _ACTIVE:
+        return True
+    if fcntl is None or not lock.is_file():
+        return False
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except OSError:
+        return True  # cannot tell: leave it alone
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # closing releases the probe's lock
+    return False
+
+
+def _is_stale(folder: Path) -> bool:
+    """Nobody holds its lock, and its build process is gone (or it is older than an hour).
+
+    The pid check also covers the instant between creating the lock file and locking it.
+    """
+    if _lock_held(folder):
+        return False
+    old = time.time() - folder.stat().st_mtime > LEGACY_STALE_AFTER
+    m = STAGING_RE.match(folder.name)
+    if m and m.group(1):
+        return old or not _pid_alive(int(m.group(1)))
+    return old
+
+
+def clean_stale(out: Path) -> list[Path]:
+    """Remove staging folders left in ``out`` by killed builds; return what was removed."""
+    removed = []
+    if not out.is_dir():
+        return removed
+    for folder in sorted(out.iterdir()):
+        if folder.is_dir() and not folder.is_symlink() and STAGING_RE.match(folder.name):
+            with contextlib.suppress(OSError):
+                if _is_stale(folder):
+                    shutil.rmtree(folder)
+                    removed.append(folder)
+    return removed
+
+
+@contextlib.contextmanager
+def staging_dir(out: Path) -> Iterator[Path]:
+    """A locked staging folder inside ``out``, removed afterwards whatever happens."""
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out)).resolve()
+    _ACTIVE.add(staging)
+    fd = os.open(staging / LOCK_NAME, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    try:
+        if fcntl is not None:
+            fcntl.lockf(fd, fcntl.LOCK_EX)
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        os.close(fd)
+        _ACTIVE.discard(staging)
 
 
 def build(
@@ -74,29 +151,21 @@ def build(
     options: BuildOptions,
     on_done: Callable[[str], None] | None = None,
     jobs: int | None = None,
-) -> list[Written]:
+) -> tuple[Result, list[Written]]:
+    """Run the pipeline and publish into ``out`` only if no check found an error.
+
+    Returns the run's findings and the files written (none when ``Result.errors`` is not empty).
+    Any exception (a bug, an I/O error, a ``WorkerError``) propagates and publishes nothing.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".coursepack-", dir=out))
-    try:
-        results: dict[str, list[tuple[str, int, str]]] = {}
-        workers = max(1, min(len(targets), jobs or os.cpu_count() or 1))
-        if workers == 1:
-            for name in targets:
-                results[name] = _run_target(name, course, options, staging)
-                if on_done:
-                    on_done(name)
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = {pool.submit(_run_target, n, course, options, staging): n for n in targets}
-                for fut in as_completed(futures):
-                    results[futures[fut]] = fut.result()
-                    if on_done:
-                        on_done(futures[fut])
+    clean_stale(out)
+    with staging_dir(out) as staging:
+        result = run(course, targets, options, staging=staging, jobs=jobs, on_done=on_done)
+        if result.errors:
+            return result, []
         written = []
         for name in targets:
-            for filename, size, summary in results[name]:
+            for filename, size, summary in result.targets[name].files:
                 os.replace(staging / filename, out / filename)
                 written.append(Written(name, out / filename, size, summary))
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        return result, written

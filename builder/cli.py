@@ -7,12 +7,15 @@ Exit codes: 0 success; 1 the course has errors (source, checks or validation); 2
 from __future__ import annotations
 
 import sys
+import traceback
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from builder import __version__
-from builder.diagnostics import Diagnostic, SourceErrors, tally
+from builder.archive import EpochError
+from builder.diagnostics import Diagnostic, SourceErrors
 from builder.model import Course
 from builder.targets import TARGETS, BuildOptions
 
@@ -55,6 +58,8 @@ def _load(ctx: Ctx, src: Path) -> Course:
 
     try:
         course = load_course(src)
+    except EpochError as exc:
+        raise click.UsageError(str(exc)) from None
     except SourceErrors as exc:
         _print_diagnostics(exc.diagnostics)
         click.secho(f"{len(exc.diagnostics)} error(s) in {src}; nothing was written.", fg="red", err=True)
@@ -111,7 +116,7 @@ Examples:
   coursepack build                          # every target of ./course_src into ./dist
   coursepack build --target olx             # only the Open edX tarball
   coursepack build --target scorm2004 --scorm-edition 3rd --sco course
-  coursepack check course_src               # validate source and generated packages
+  coursepack check course_src               # the build's checks, writing nothing
   coursepack report                         # competence coverage page into ./dist
   coursepack new my-course                  # scaffold a small working course
 
@@ -126,16 +131,19 @@ def main(click_ctx: click.Context, quiet: bool, verbose: bool) -> None:
     click_ctx.obj = Ctx(quiet, verbose)
 
 
-@main.command()
-@click.argument("src", type=click.Path(path_type=Path), default="course_src")
-@click.option(
+target_option = click.option(
     "-t",
     "--target",
     "targets",
     type=click.Choice(TARGET_CHOICES),
     multiple=True,
-    help="What to build (repeatable). Default: all.",
+    help="What to build or check (repeatable). Default: all.",
 )
+
+
+@main.command()
+@click.argument("src", type=click.Path(path_type=Path), default="course_src")
+@target_option
 @click.option(
     "-o", "--out", type=click.Path(path_type=Path, file_okay=False), default="dist", show_default=True
 )
@@ -153,10 +161,18 @@ def build(
     split: str,
     map_info: bool,
 ) -> None:
-    """Build packages from SRC (default: course_src) into OUT (default: dist)."""
-    from builder.build import build as run_build
-    from builder.build import expand_targets
+    """Check and build packages from SRC (default: course_src) into OUT (default: dist).
 
+    Runs every check `coursepack check` runs on the packages it builds; if any reports an error,
+    nothing is published.
+    """
+    from builder.build import OutDirError, check_out_dir, expand_targets
+    from builder.build import build as run_build
+
+    try:
+        check_out_dir(src, out)
+    except OutDirError as exc:
+        raise click.UsageError(str(exc)) from None
     show = not ctx.quiet and sys.stderr.isatty()
     if show:
         click.echo(f"reading {src} …", err=True)
@@ -175,16 +191,29 @@ def build(
             if show
             else _NullBar() as bar
         ):
-            written = run_build(course, out, names, options, on_done=lambda n: bar.update(1, n), jobs=jobs)
+            result, written = run_build(
+                course, out, names, options, on_done=lambda n: bar.update(1, n), jobs=jobs
+            )
     except Exception as exc:  # a bug or an I/O error: report it plainly, publish nothing
+        _fail(ctx, exc)
+    if result.errors:
+        _print_diagnostics(result.diagnostics if ctx.verbose else result.errors)
+        click.secho(f"{len(result.errors)} error(s) in {src}; nothing was published.", fg="red", err=True)
+        sys.exit(EXIT_ERRORS)
+    if result.warnings:
         if ctx.verbose:
-            raise
-        click.secho(
-            f"build failed: {type(exc).__name__}: {exc} (nothing was published; -v for details)",
-            fg="red",
-            err=True,
-        )
-        sys.exit(EXIT_FAILED)
+            _print_diagnostics(result.warnings)
+        elif not ctx.quiet:
+            n = len(result.warnings)
+            click.secho(
+                f"{n} warning{'s' if n != 1 else ''} — run coursepack check for details (or build -v)",
+                fg="yellow",
+                err=True,
+            )
+    if result.notes and not ctx.quiet:
+        # Advice about the LMS that will run these packages (e.g. Moodle and multi-SCO 2004):
+        # the build summary says it, not only `check`.
+        _print_diagnostics(result.notes)
     units = len(course.units())
     for w in written:
         ctx.say(f"wrote {w.path} ({_fmt_size(w.size)}, {w.summary or f'{units} units'})")
@@ -192,6 +221,22 @@ def build(
         f"built {len(written)} file(s) for {course.slug}: {units} units, "
         f"{len(course.problems())} problems, {len(course.competences.outcomes())} outcomes"
     )
+
+
+def _fail(ctx: Ctx, exc: Exception, what: str = "build") -> NoReturn:
+    """Report a failure that is not a finding (a bug, an I/O error) and exit 3."""
+    from builder.pipeline import WorkerError
+
+    if isinstance(exc, WorkerError):
+        name, details = exc.type_name, exc.details
+    else:
+        name, details = type(exc).__name__, "".join(traceback.format_exception(exc))
+    if ctx.verbose:
+        click.echo(details.rstrip(), err=True)
+    hint = "" if ctx.verbose else "; -v for details"
+    done = "nothing was published" if what == "build" else "the course was not fully checked"
+    click.secho(f"{what} failed: {name}: {exc} ({done}{hint})", fg="red", err=True)
+    sys.exit(EXIT_FAILED)
 
 
 def _print_totals(ctx: Ctx, course: Course) -> None:
@@ -219,25 +264,44 @@ class _NullBar:
 
 @main.command()
 @click.argument("src", type=click.Path(path_type=Path), default="course_src")
+@target_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel target processes.")
 @_with_scorm_options
 @click.pass_obj
 def check(
-    ctx: Ctx, src: Path, strict: bool, scorm_edition: str, sco: str, split: str, map_info: bool
+    ctx: Ctx,
+    src: Path,
+    targets: tuple[str, ...],
+    strict: bool,
+    jobs: int | None,
+    scorm_edition: str,
+    sco: str,
+    split: str,
+    map_info: bool,
 ) -> None:
-    """Validate SRC and every package built from it (olxcleaner, SCORM XSDs, competence checks)."""
-    from builder.validate.course import check_course
+    """Run every check `build` runs on SRC and the packages built from it, without writing anything."""
+    from builder.pipeline import expand_targets, run
 
     course = _load(ctx, src)
     options = _options(scorm_edition, sco, split, map_info)
-    diags = check_course(course, options, strict=strict, log=ctx.debug)
-    _print_diagnostics(diags)
-    counts = tally(diags)
-    errors, warnings, notes = counts["error"], counts["warning"], counts["note"]
+    try:
+        result = run(course, expand_targets(targets or ("all",)), options, strict=strict, jobs=jobs)
+    except Exception as exc:
+        _fail(ctx, exc, "check")
+    _print_diagnostics(result.diagnostics)
     _print_totals(ctx, course)
+    for name in result.checks:
+        ctx.say(f"  ran: {name}")
+    xsd_missing = [d for d in result.diagnostics if d.code == "scorm.xsd-unavailable"]
+    if xsd_missing:
+        ctx.say("SCORM manifests were NOT validated against the XSDs (see the errors above)")
+    elif any(n.startswith("SCORM") for n in result.checks):
+        ctx.say("SCORM manifests validated against the IMS/ADL XSDs")
+    notes = len(result.notes)
     tail = f", {notes} note(s) about LMS behaviour" if notes else ""
-    ctx.say(f"checked {course.slug}: {errors} error(s), {warnings} warning(s){tail}")
-    if errors:
+    ctx.say(f"checked {course.slug}: {len(result.errors)} error(s), {len(result.warnings)} warning(s){tail}")
+    if result.errors:
         sys.exit(EXIT_ERRORS)
 
 
@@ -249,8 +313,13 @@ def check(
 @click.pass_obj
 def report(ctx: Ctx, src: Path, out: Path) -> None:
     """Write the competence coverage report (HTML, CSV, JSON) and print a summary."""
+    from builder.build import OutDirError, check_out_dir
     from builder.report.coverage import summary, write_reports
 
+    try:
+        check_out_dir(src, out)
+    except OutDirError as exc:
+        raise click.UsageError(str(exc)) from None
     course = _load(ctx, src)
     for path in write_reports(course, out):
         ctx.say(f"wrote {path}")

@@ -120,3 +120,24 @@ def test_epoch_falls_back_to_last_commit_then_constant(
     run("add", "f")
     run("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "x")
     assert archive.source_epoch(repo) == 1760000000
+
+
+def test_extracted_lays_out_members_in_ram_when_there_is_room(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ram = tmp_path / "ram"
+    ram.mkdir()
+    monkeypatch.setattr(archive, "RAM_SCRATCH", ram)
+    members = {"course/course.xml": b"<course/>", "course/static/movie.mp4": b"x" * 1000}
+    with archive.extracted(members, "t-", empty_under=("course/static/",)) as tmp:
+        assert tmp.parent == ram
+        assert (tmp / "course/course.xml").read_bytes() == b"<course/>"
+        assert (tmp / "course/static/movie.mp4").read_bytes() == b""  # exists, not copied
+    assert list(ram.iterdir()) == []
+
+    class Full:
+        free = 10
+
+    monkeypatch.setattr(archive.shutil, "disk_usage", lambda _p: Full())
+    with archive.extracted(members, "t-") as tmp:
+        assert tmp.parent != ram and (tmp / "course/static/movie.mp4").stat().st_size == 1000

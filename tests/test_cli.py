@@ -74,16 +74,16 @@ def test_failed_target_publishes_nothing_and_keeps_old_files(
     assert runner.invoke(main, ["build", str(course_dir), "-t", "olx", "-o", str(out)]).exit_code == 0
     before = (out / "MyOrg-C101-2026_T1.olx.tar.gz").read_bytes()
 
-    import builder.build
+    import builder.pipeline
 
-    real = builder.build.render_target
+    real = builder.pipeline.render_target
 
     def boom(name, course, options):  # type: ignore[no-untyped-def]
         if name == "competences":
             raise OSError("disk full")
         return real(name, course, options)
 
-    monkeypatch.setattr(builder.build, "render_target", boom)
+    monkeypatch.setattr(builder.pipeline, "render_target", boom)
     result = runner.invoke(
         main, ["build", str(course_dir), "-t", "olx", "-t", "competences", "-o", str(out), "-j", "1"]
     )

@@ -35,6 +35,8 @@ def test_installed_wheel_finds_templates_and_scaffold(tmp_path: Path) -> None:
         "    assert 'site' in str(d) and any(d.iterdir()), d\n"
         "    assert t.environment(name).list_templates(), name\n"
         "assert (t.template_dir('scorm_templates') / 'i18n' / 'el.json').is_file()\n"
+        "from builder.resources.scorm_schemas import control_files, load_schema\n"
+        "assert len(control_files('2004', '4th')) == 17 and load_schema('1.2') is not None\n"
         "from builder.scaffold import scaffold\n"
         "files = scaffold(Path('fresh'))\n"
         "assert any(f.name == 'course.yaml' for f in files)\n"

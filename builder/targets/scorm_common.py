@@ -32,10 +32,10 @@ from markupsafe import Markup
 
 from builder.archive import Member
 from builder.model import Asset, Course, Problem, Section, Unit, Video
+from builder.resources.scorm_schemas import control_files
 from builder.targets import BuildOptions, Output
 from builder.targets.scorm_runtime import RUNTIME_SCRIPT, runtime_script
 from builder.templates import environment, template_dir
-from builder.validate.scorm import control_files
 
 Version = Literal["1.2", "2004"]
 TITLE_MAX = 255
@@ -532,9 +532,7 @@ def build_package(
         shared_files.append(package_lom)
 
     resources.insert(0, Resource(ident("RES", "_shared"), "asset", "", sorted(shared_files)))
-    controls = control_files(flavor.version, flavor.edition)
-    if controls:
-        members.update(controls)
+    members.update(control_files(flavor.version, flavor.edition))
 
     manifest = env.get_template(
         "imsmanifest12.xml.j2" if flavor.version == "1.2" else "imsmanifest2004.xml.j2"
@@ -558,8 +556,6 @@ def build_package(
 
     n_sco = 1 if options.sco == "course" else len(units)
     summary = f"{n_sco} SCO{'s' if n_sco != 1 else ''}, SCORM {flavor.schemaversion}"
-    if not controls:
-        summary += " (control XSDs unavailable: not shipped)"
     if ui_language(course.language) != primary_subtag(course.language):
         summary += f" (no UI strings for language {course.language!r}: English)"
     return Output(filename=filename, format="zip", members=members, summary=summary)

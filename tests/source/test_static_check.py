@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from builder.pipeline import TARGETS, run
 from builder.scaffold import scaffold
 from builder.source import load_course
 from builder.source.static import check_static
 from builder.targets import BuildOptions
-from builder.validate.course import check_course
 
 
 @pytest.fixture
@@ -48,7 +48,9 @@ def test_static_file_without_script_is_fine(src: Path, name: str, content: str) 
 def test_check_warns_and_strict_check_errs(src: Path) -> None:
     (src / "static" / "page.html").write_text("<script>alert(1)</script>")
     course = load_course(src)
-    plain = [d for d in check_course(course, BuildOptions()) if d.code == "static-script"]
-    strict = [d for d in check_course(course, BuildOptions(), strict=True) if d.code == "static-script"]
+    plain = run(course, list(TARGETS), BuildOptions(), jobs=1).diagnostics
+    strict = run(course, list(TARGETS), BuildOptions(), strict=True, jobs=1).diagnostics
+    plain = [d for d in plain if d.code == "static-script"]
+    strict = [d for d in strict if d.code == "static-script"]
     assert [d.severity for d in plain] == ["warning"]
     assert [d.severity for d in strict] == ["error"]

@@ -9,10 +9,10 @@ import pytest
 
 from builder.diagnostics import Diagnostic, escalate, tally
 from builder.model import Course
+from builder.pipeline import TARGETS, run
 from builder.source import load_course
 from builder.targets import BuildOptions
 from builder.validate.advice import check_advice
-from builder.validate.course import check_course
 from tests.conftest import SAMPLE_SRC
 from tests.factories import make_course
 
@@ -115,8 +115,8 @@ def test_strict_escalates_warnings_but_not_notes() -> None:
     assert str(note) == "b: note: n"
 
 
-def test_check_course_runs_the_advice_and_strict_keeps_notes(course: Course) -> None:
-    diags = check_course(course, BuildOptions(), strict=True)
+def test_the_pipeline_runs_the_advice_and_strict_keeps_notes(course: Course) -> None:
+    diags = run(course, list(TARGETS), BuildOptions(), strict=True, jobs=1).diagnostics
     by_code = {d.code: d.severity for d in diags}
     assert by_code["openedx.self-paced-due"] == "error"
     assert by_code["moodle.multi-sco-2004"] == "note"
@@ -124,7 +124,7 @@ def test_check_course_runs_the_advice_and_strict_keeps_notes(course: Course) -> 
 
 
 def test_sample_course_strict_check_has_only_notes(sample_course: Course) -> None:
-    diags = check_course(sample_course, BuildOptions(), strict=True)
+    diags = run(sample_course, list(TARGETS), BuildOptions(), strict=True, jobs=1).diagnostics
     assert tally(diags)["error"] == 0 and tally(diags)["warning"] == 0, [str(d) for d in diags]
     assert {d.code for d in diags} == {"moodle.multi-sco-2004", "moodle.grade-method"}
 

@@ -1,0 +1,261 @@
+"""The one pipeline behind ``check`` and ``build``: render targets → validate the rendered bytes → publish.
+
+``check`` and ``build`` used to validate differently, so ``build`` shipped what ``check`` rejected.
+Now both call ``run``: each chosen target is rendered in memory (in parallel worker processes), the
+checks registered for it run on exactly those in-memory members, and only then — and only for
+``build``, and only if no check found an error — are the bytes written to staging and published
+(``builder.build``). ``check`` is the same run without a place to write.
+
+A check is one function in a list:
+
+* ``COURSE_CHECKS``: ``CourseCheck(name, run(course, options, built) -> diagnostics, targets)``;
+  runs once per run in the main process, when any of ``targets`` is built (empty = always);
+  ``built`` is the tuple of targets this run builds.
+* ``OUTPUT_CHECKS``: ``OutputCheck(name, target, run(output, course, options) -> diagnostics)``;
+  runs in the worker on every output of ``target``. Its findings about generated files are mapped
+  back to the source file and line (``builder.source_map``).
+
+Worker errors come back as ``WorkerError`` (picklable, with the original type, message and
+traceback): an lxml error log, say, cannot be pickled and used to surface as a pickling error.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from builder import archive
+from builder.diagnostics import Diagnostic, escalate
+from builder.model import Course
+from builder.targets import TARGETS, BuildOptions, Output, renderer
+
+
+@dataclass(frozen=True)
+class CourseCheck:
+    name: str
+    run: Callable[[Course, BuildOptions, tuple[str, ...]], Iterable[Diagnostic]]
+    targets: frozenset[str] = frozenset()
+    """Run only when one of these targets is built; empty means always."""
+
+
+@dataclass(frozen=True)
+class OutputCheck:
+    name: str
+    target: str
+    run: Callable[[Output, Course, BuildOptions], Iterable[Diagnostic]]
+
+
+def _competences(course: Course, options: BuildOptions, built: tuple[str, ...]) -> list[Diagnostic]:
+    from builder.validate.competences import check_competences
+
+    return check_competences(course)
+
+
+def _static(course: Course, options: BuildOptions, built: tuple[str, ...]) -> list[Diagnostic]:
+    from builder.source.static import check_static
+
+    return check_static(course)
+
+
+def _advice(course: Course, options: BuildOptions, built: tuple[str, ...]) -> list[Diagnostic]:
+    from builder.validate.advice import check_advice
+
+    return check_advice(course, options, built)
+
+
+def _olx(output: Output, course: Course, options: BuildOptions) -> list[Diagnostic]:
+    from builder.validate.olx import check_olx
+
+    return check_olx(output.members, course.competences)
+
+
+@dataclass(frozen=True)
+class _ScormCheck:
+    """One SCORM version's manifest check; a picklable callable, unlike a closure."""
+
+    version: str
+
+    def __call__(self, output: Output, course: Course, options: BuildOptions) -> list[Diagnostic]:
+        from builder.validate.scorm import check_manifest
+
+        edition = options.scorm_edition if self.version == "scorm2004" else None
+        return check_manifest(output.members, self.version, edition, output=output.filename)  # type: ignore[arg-type]
+
+
+PACKAGES = frozenset({"olx", "scorm12", "scorm2004"})
+"""Targets that publish ``static/`` files and whose LMS behaviour the advice checks know."""
+
+COURSE_CHECKS: list[CourseCheck] = [
+    CourseCheck("competence map", _competences),
+    CourseCheck("static files with script", _static, PACKAGES),
+    CourseCheck("LMS behaviour (Open edX dates, Moodle SCORM players)", _advice, PACKAGES),
+]
+OUTPUT_CHECKS: list[OutputCheck] = [
+    OutputCheck("olxcleaner + OLX import rules", "olx", _olx),
+    OutputCheck("SCORM 1.2 manifest (IMS/ADL XSDs + LMS rules)", "scorm12", _ScormCheck("scorm12")),
+    OutputCheck("SCORM 2004 manifest (IMS/ADL XSDs + LMS rules)", "scorm2004", _ScormCheck("scorm2004")),
+]
+
+
+# --------------------------------------------------------------------------- errors from workers
+
+
+class WorkerError(Exception):
+    """An exception raised in a worker, carried back as plain text so it always pickles."""
+
+    def __init__(self, type_name: str, message: str, details: str = ""):
+        super().__init__(type_name, message, details)
+        self.type_name, self.message, self.details = type_name, message, details
+
+    def __str__(self) -> str:
+        return self.message
+
+    @classmethod
+    def wrap(cls, exc: BaseException) -> WorkerError:
+        if isinstance(exc, WorkerError):
+            return exc
+        return cls(type(exc).__name__, str(exc), "".join(traceback.format_exception(exc)))
+
+
+# --------------------------------------------------------------------------- one run
+
+
+@dataclass
+class Written:
+    target: str
+    path: Path
+    size: int
+    summary: str
+
+
+@dataclass
+class TargetResult:
+    target: str
+    diagnostics: list[Diagnostic]
+    files: list[tuple[str, int, str]] = field(default_factory=list)
+    """(file name in staging, size, summary) — empty for ``check`` or when the target has errors."""
+    checks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    diagnostics: list[Diagnostic]
+    checks: list[str]
+    """Names of the checks that ran, for ``check`` to say plainly what was validated."""
+    targets: dict[str, TargetResult]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    @property
+    def notes(self) -> list[Diagnostic]:
+        """Advice about an LMS's behaviour, not a fault of the course; ``--strict`` leaves them."""
+        return [d for d in self.diagnostics if d.severity == "note"]
+
+
+def expand_targets(names: Iterable[str]) -> list[str]:
+    chosen: list[str] = []
+    for name in names:
+        for n in TARGETS if name == "all" else (name,):
+            if n not in TARGETS:
+                raise ValueError(f"unknown target {n!r}; choose from {', '.join(TARGETS)} or all")
+            if n not in chosen:
+                chosen.append(n)
+    return chosen
+
+
+def render_target(name: str, course: Course, options: BuildOptions) -> list[Output]:
+    return renderer(name)(course, options)
+
+
+def write_output(output: Output, folder: Path, epoch: int) -> Path:
+    dest = folder / archive.check_member_name(output.filename)
+    if output.format == "tar.gz":
+        archive.write_tar_gz(output.members, dest, epoch)
+    elif output.format == "zip":
+        archive.write_zip(output.members, dest, epoch)
+    else:
+        (data,) = output.members.values()
+        archive.write_file(data if isinstance(data, bytes) else data.read_bytes(), dest)
+    return dest
+
+
+def run_target(name: str, course: Course, options: BuildOptions, staging: Path | None) -> TargetResult:
+    """Render one target, check its outputs, and (if ``staging`` and no errors) write them there."""
+    from builder.source_map import SourceMap
+
+    outputs = render_target(name, course, options)
+    checks = [c for c in OUTPUT_CHECKS if c.target == name]
+    diags: list[Diagnostic] = []
+    where: SourceMap | None = None
+    for output in outputs:
+        for check in checks:
+            found = list(check.run(output, course, options))
+            if found:
+                where = where or SourceMap(course)
+                diags += [where.locate(d, output) for d in found]
+    result = TargetResult(name, diags, checks=[c.name for c in checks])
+    if staging is not None and not any(d.severity == "error" for d in diags):
+        for output in outputs:
+            path = write_output(output, staging, course.source_epoch)
+            result.files.append((path.name, path.stat().st_size, output.summary))
+    return result
+
+
+def _worker(name: str, course: Course, options: BuildOptions, staging: Path | None) -> TargetResult:
+    """``run_target`` in a worker process: any exception comes back as a picklable WorkerError."""
+    try:
+        return run_target(name, course, options, staging)
+    except BaseException as exc:
+        raise WorkerError.wrap(exc) from None
+
+
+def run(
+    course: Course,
+    targets: list[str],
+    options: BuildOptions,
+    staging: Path | None = None,
+    strict: bool = False,
+    jobs: int | None = None,
+    on_done: Callable[[str], None] | None = None,
+) -> Result:
+    """Render and check ``targets``; with ``staging``, also write the outputs of error-free targets there.
+
+    The caller publishes (``builder.build``) only when ``Result.errors`` is empty.
+    """
+    results: dict[str, TargetResult] = {}
+    workers = max(1, min(len(targets), jobs or os.cpu_count() or 1))
+    if workers == 1:
+        for name in targets:
+            results[name] = run_target(name, course, options, staging)
+            if on_done:
+                on_done(name)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_worker, n, course, options, staging): n for n in targets}
+            for fut in as_completed(futures):
+                results[futures[fut]] = fut.result()
+                if on_done:
+                    on_done(futures[fut])
+    diags: list[Diagnostic] = []
+    ran: list[str] = []
+    for check in COURSE_CHECKS:
+        if not check.targets or check.targets & set(targets):
+            diags += check.run(course, options, tuple(targets))
+            ran.append(check.name)
+    for name in targets:
+        diags += results[name].diagnostics
+        ran += results[name].checks
+    if strict:  # warnings become errors; notes (advice about an LMS) stay notes
+        diags = escalate(diags)
+    diags = sorted(set(diags), key=lambda d: (d.file, d.line or 0, d.column or 0, d.message))
+    return Result(diags, ran, {n: results[n] for n in targets})

@@ -1,0 +1,212 @@
+"""``check`` and ``build`` run one pipeline: the same checks, on the bytes that will be written,
+with findings about generated files placed at the source file and line an author edits."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from builder import pipeline
+from builder.cli import main
+from builder.diagnostics import Diagnostic
+from builder.pipeline import OutputCheck, WorkerError, run
+from builder.scaffold import scaffold
+from builder.source import load_course
+from builder.source_map import SourceMap
+from builder.targets import BuildOptions, Output
+
+UNIT = "outline/01-getting-started/01-first-steps/01-welcome.md"
+FINDING = re.compile(r"^(\S+?):(\d+): (error|warning): ", re.M)
+
+
+@pytest.fixture
+def course_dir(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    scaffold(src)
+    return src
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def _errors(output: str) -> set[str]:
+    return {line for line in output.splitlines() if ": error: " in line}
+
+
+def test_build_refuses_a_control_character_that_check_reports(course_dir: Path, tmp_path: Path) -> None:
+    _edit(course_dir / UNIT, "title: Welcome", 'title: "Wel\\x01come"')
+    runner = CliRunner()
+    out = tmp_path / "dist"
+    built = runner.invoke(main, ["build", str(course_dir), "-o", str(out)])
+    checked = runner.invoke(main, ["check", str(course_dir)])
+    assert built.exit_code == 1, built.output
+    assert checked.exit_code == 1
+    assert "nothing was published" in built.output
+    assert not out.exists() or list(out.iterdir()) == []
+    assert _errors(built.output) == _errors(checked.output) != set()
+    for line in _errors(built.output):
+        # named at the unit's source, the generated file only in passing
+        assert line.startswith(f"{UNIT}:2: error: "), line
+
+
+def test_a_unit_without_outcomes_fails_build_and_check_at_its_source(
+    course_dir: Path, tmp_path: Path
+) -> None:
+    _edit(course_dir / UNIT, "outcomes: [MY.U1.K1, MY.U1.S1]", "outcomes: []")
+    _edit(course_dir / UNIT, "assesses: [MY.U1.K1, MY.U1.S1]", "assesses: []")
+    runner = CliRunner()
+    built = runner.invoke(main, ["build", str(course_dir), "-o", str(tmp_path / "dist")])
+    checked = runner.invoke(main, ["check", str(course_dir)])
+    assert built.exit_code == checked.exit_code == 1
+    assert _errors(built.output) == _errors(checked.output)
+    (line,) = _errors(built.output)
+    assert line.startswith(f"{UNIT}:2: error: vertical carries no learning_outcomes (in ")
+    assert "course/vertical/u-welcome.xml" in line
+    assert not any(f.group(1).startswith("course/") for f in FINDING.finditer(checked.output))
+
+
+def test_build_counts_warnings_in_one_line_and_lists_them_with_v(course_dir: Path, tmp_path: Path) -> None:
+    _edit(
+        course_dir / "competences.yaml",
+        "      - id: MY.U1.S1\n",
+        "      - id: MY.U1.K2\n        category: knowledge\n        statement: Not taught yet.\n"
+        "        assessment_criteria: [Says so.]\n"
+        "      - id: MY.U1.S1\n",
+    )
+    runner = CliRunner()
+    built = runner.invoke(main, ["build", str(course_dir), "-t", "olx", "-o", str(tmp_path / "d")])
+    assert built.exit_code == 0, built.output
+    assert "2 warnings — run coursepack check for details" in built.output
+    assert "warning:" not in built.output
+    verbose = runner.invoke(main, ["-v", "build", str(course_dir), "-t", "olx", "-o", str(tmp_path / "d")])
+    assert verbose.output.count(": warning: no ") == 2
+    assert "competences.yaml:" in verbose.output
+
+
+def test_check_says_what_it_validated(course_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["check", str(course_dir)])
+    assert result.exit_code == 0, result.output
+    assert "SCORM manifests validated against the IMS/ADL XSDs" in result.output
+    assert "ran: olxcleaner" in result.output
+
+
+def test_check_says_plainly_when_schema_validation_could_not_run(
+    course_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder.resources.scorm_schemas import SchemaUnavailable
+    from builder.validate import scorm
+
+    def broken(version: str, edition: str | None = None) -> None:
+        raise SchemaUnavailable("the vendored set is missing")
+
+    monkeypatch.setattr(scorm, "load_schema", broken)
+    result = CliRunner().invoke(main, ["check", str(course_dir), "-t", "scorm12"])
+    assert result.exit_code == 1
+    assert "SCORM manifests were NOT validated against the XSDs" in result.output
+    assert "error: imsmanifest.xml was NOT validated against the SCORM XSDs" in result.output
+    assert "validated against the IMS/ADL XSDs\n" not in result.output
+
+
+def test_build_of_one_target_runs_only_its_checks(course_dir: Path) -> None:
+    course = load_course(course_dir)
+    result = run(course, ["olx"], BuildOptions(), jobs=1)
+    assert result.checks == ["competence map", "olxcleaner + OLX import rules"]
+    result = run(course, ["competences"], BuildOptions(), jobs=1)
+    assert result.checks == ["competence map"]
+
+
+def test_a_plugged_in_output_check_runs_in_build_and_check(
+    course_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_scripts(output: Output, course, options) -> list[Diagnostic]:  # type: ignore[no-untyped-def]
+        return [Diagnostic(f"{output.filename}:sco/u-welcome.html", None, None, "made-up finding")]
+
+    monkeypatch.setattr(
+        pipeline, "OUTPUT_CHECKS", [*pipeline.OUTPUT_CHECKS, OutputCheck("x", "scorm12", no_scripts)]
+    )
+    runner = CliRunner()
+    for argv in (
+        ["check", str(course_dir)],
+        ["build", str(course_dir), "-o", str(tmp_path / "d"), "-j", "1"],
+    ):
+        result = runner.invoke(main, argv)
+        assert result.exit_code == 1
+        assert f"{UNIT}:2: error: made-up finding (in MyOrg-C101-2026_T1.scorm12.zip:sco/u-welcome.html)" in (
+            result.output
+        )
+
+
+# --------------------------------------------------------------------------- source map
+
+
+def test_manifest_findings_are_placed_at_the_item_source(course_dir: Path) -> None:
+    course = load_course(course_dir)
+    (output,) = pipeline.render_target("scorm2004", course, BuildOptions())
+    where = SourceMap(course)
+    xsd = Diagnostic(output.filename, None, None, "XSD: bad value (at /manifest/x, in 'ITEM-u-welcome')")
+    assert where.locate(xsd, output).location() == f"{UNIT}:2"
+    text = output.members["imsmanifest.xml"].decode()  # type: ignore[union-attr]
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if 'identifier="ITEM-u-welcome"' in t) + 1
+    broken = Diagnostic(
+        output.filename, None, None, f"imsmanifest.xml is not well-formed XML: x, line {line}"
+    )
+    assert where.locate(broken, output).location() == f"{UNIT}:2"
+    problem = Diagnostic(f"{output.filename}:metadata/ITEM-u-welcome.xml", None, None, "LOM: x")
+    assert where.locate(problem, output).file == UNIT
+
+
+def test_olx_findings_are_placed_at_the_block_or_course_yaml(course_dir: Path) -> None:
+    course = load_course(course_dir)
+    (output,) = pipeline.render_target("olx", course, BuildOptions())
+    where = SourceMap(course)
+    located = where.locate(Diagnostic("course/problem/p-outline-levels.xml", None, None, "bad"), output)
+    assert located.file == UNIT and located.line and located.line > 2
+    tags = output.members["course/tags.csv"].decode()  # type: ignore[union-attr]
+    row = next(i for i, t in enumerate(tags.splitlines(), 1) if '"u-welcome"' in t)
+    assert where.locate(Diagnostic(f"course/tags.csv:{row}", None, None, "x"), output).file == UNIT
+    policy = where.locate(Diagnostic("course/policies/2026_T1/policy.json", None, None, "x"), output)
+    assert policy.file == "course.yaml"
+    assert "(in MyOrg-C101-2026_T1.olx.tar.gz:course/policies/2026_T1/policy.json)" in policy.message
+
+
+# --------------------------------------------------------------------------- errors in workers
+
+
+def _lxml_error(name, course, options):  # type: ignore[no-untyped-def]
+    if name == "competences":
+        etree.XMLSchema(etree.fromstring(b"<not-a-schema/>"))  # raises with an unpicklable error log
+    return real_render(name, course, options)
+
+
+real_render = pipeline.render_target
+
+
+def test_an_unpicklable_worker_error_reaches_the_user_as_itself(
+    course_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "render_target", _lxml_error)
+    course = load_course(course_dir)
+    with pytest.raises(WorkerError) as caught:
+        run(course, ["olx", "competences"], BuildOptions(), jobs=2)
+    assert caught.value.type_name == "XMLSchemaParseError"
+    assert "pickle" not in str(caught.value)
+    assert "_lxml_error" in caught.value.details  # the worker's own traceback
+
+    out = tmp_path / "dist"
+    runner = CliRunner()
+    result = runner.invoke(main, ["build", str(course_dir), "-t", "olx", "-t", "competences", "-o", str(out)])
+    assert result.exit_code == 3
+    assert "build failed: XMLSchemaParseError: " in result.output
+    assert "pickle" not in result.output and "Traceback" not in result.output
+    verbose = runner.invoke(
+        main, ["-v", "build", str(course_dir), "-t", "olx", "-t", "competences", "-o", str(out)]
+    )
+    assert "Traceback" in verbose.output and "_lxml_error" in verbose.output
+    assert list(out.iterdir()) == []
