@@ -100,7 +100,7 @@ CASES: list[Case] = [
     ),
     (
         "bad literal",
-        lambda r: edit(r, "course.yaml", "pacing: self", "pacing: selfpaced"),
+        lambda r: edit(r, "course.yaml", "pacing: instructor", "pacing: selfpaced"),
         "course.yaml",
         "pacing:",
         "'selfpaced' is not allowed",
