@@ -225,7 +225,7 @@ class _NullBar:
 def check(
     ctx: Ctx, src: Path, strict: bool, scorm_edition: str, sco: str, split: str, map_info: bool
 ) -> None:
-    """Validate SRC and every package built from it (olxcleaner, SCORM XSDs, competence checks)."""
+    """Validate SRC and every package built from it (olxcleaner, SCORM XSDs, cmi5 rules, competences)."""
     from builder.validate.course import check_course
 
     course = _load(ctx, src)

@@ -19,6 +19,7 @@ def check_course(
     strict: bool = False,
     log: Callable[[str], None] = lambda _m: None,
 ) -> list[Diagnostic]:
+    from builder.validate.cmi5 import check_structure
     from builder.validate.competences import check_competences
     from builder.validate.olx import check_olx
     from builder.validate.scorm import check_manifest
@@ -33,6 +34,9 @@ def check_course(
         for output in renderer(version)(course, options):
             diags += check_manifest(output.members, version, edition, output=output.filename)
     log("SCORM manifests checked against the XSDs")
+    for output in renderer("cmi5")(course, options):
+        diags += check_structure(output.members, output.filename)
+    log("cmi5.xml checked against the cmi5 course structure rules")
     if strict:
         diags = [Diagnostic(d.file, d.line, d.column, d.message, d.hint, "error", d.code) for d in diags]
     return diags
