@@ -200,14 +200,22 @@ adapters.push({
       return ctx;
     }
 
+    /* POST one batch; true when the LRS stored it. A 5xx or a network failure puts the batch back
+       at the head of the queue for the next checkpoint (not at once: no retry loop against a
+       failing LRS); a 4xx is the LRS refusing these statements, which sending again cannot fix. */
     function post(batch, last) {
       var body = JSON.stringify(batch);
       var init = { method: "POST", headers: headers(true), body: body, keepalive: body.length < 60000 };
+      var names = batch.map(function (s) { return s.verb.id.replace(/^.*\//, ""); }).join(" ");
       return window.fetch(launch.endpoint + "statements", init).then(function (r) {
-        if (!r.ok) note("POST statements", batch.map(function (s) { return s.verb.id; }).join(" "), r.status);
+        if (r.ok) return true;
+        note("POST statements", names, r.status);
+        if (r.status >= 500 && !last) queue = batch.concat(queue);
+        return false;
       }, function () {
-        if (last) { note("POST statements", "", "network"); return; }
-        queue = batch.concat(queue);  // not sent: try again with the next batch
+        note("POST statements", names, "network");
+        if (!last) queue = batch.concat(queue);
+        return false;
       });
     }
 
@@ -218,7 +226,10 @@ adapters.push({
       queue = [];
       if (last) { post(batch, true); return; }
       posting = true;
-      post(batch, false).then(function () { posting = false; if (queue.length && !closed) flush(false); });
+      post(batch, false).then(function (stored) {
+        posting = false;
+        if (stored && queue.length && !closed) flush(false);
+      });
     }
 
     function send(verb, result, defined, moveOn, extensions) {

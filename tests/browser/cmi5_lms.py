@@ -152,6 +152,8 @@ class Cmi5LMS:
     """fetch id → auth token not handed out yet."""
     issued: set[str] = field(default_factory=set)
     fetch_calls: list[str] = field(default_factory=list)
+    fail_statements: int = 0
+    """Answer this many of the next statement POSTs with 503, as an overloaded LRS would."""
     rejected: list[str] = field(default_factory=list)
     """Requests the LMS refused (bad token, writes to LMS.LaunchData…): the AU must cause none."""
 
@@ -264,6 +266,10 @@ class Cmi5LMS:
                 path = parts.path[len("/xapi/") :]
                 if path == "statements":
                     body = self._body() if self.command in ("POST", "PUT") else None
+                    if self.command == "POST" and lms.fail_statements > 0:
+                        lms.fail_statements -= 1
+                        self._send(503, b'{"error":"try again later"}')
+                        return
                     status, answer = lms.lrs.request(self.command, "/xAPI/statements?" + parts.query, body)
                     if status >= 300:
                         lms.rejected.append(f"{self.command} statements: {status} {answer[:300]!r}")

@@ -77,7 +77,7 @@ def page(browser_context, lms) -> Iterator[object]:
         "response",
         lambda r: (
             r.status >= 400
-            and not _expected_404(r)
+            and not _expected(r)
             and p.bad_responses.append(f"{r.request.method} {r.url}: {r.status}")
         ),
     )
@@ -95,10 +95,13 @@ def page(browser_context, lms) -> Iterator[object]:
 # --------------------------------------------------------------------------- helpers
 
 
-def _expected_404(response) -> bool:
+def _expected(response) -> bool:
     """xAPI answers 404 for a document that does not exist yet: the AU's own state on a first
-    launch, the learner preferences when the learner set none (cmi5 §11)."""
+    launch, the learner preferences when the learner set none (cmi5 §11). A 503 is what a test
+    asked the LMS for (``fail_statements``)."""
     path = response.url.split("?", 1)[0]
+    if response.status == 503 and path.endswith("/xapi/statements"):
+        return True
     return (
         response.status == 404
         and response.request.method == "GET"
@@ -369,6 +372,29 @@ def test_a_second_session_restores_answers_and_repeats_no_completed_or_passed(br
     assert verbs(found) == ["initialized", "terminated"]
     assert_cmi5_rules(found, again, course.grading.pass_cutoff)
     second.close()
+
+
+def test_statements_a_failing_lrs_refused_are_sent_again_at_the_next_checkpoint(page, lms) -> None:
+    site, courses = lms
+    course = courses["tiny"]
+    unit = unit_named(course, "u-report")
+    site.fail_statements = 1  # the initialized statement's POST gets a 503
+    launch = start(page, site, course, "tiny", unit.id)
+    page.wait_for_function("window.coursepack.errors().length > 0")
+    assert statements(site, launch) == []
+    text, dropdown = unit.problems
+    answer(page, text, correct=True)
+    found = statements(site, launch, until="answered")
+    assert verbs(found) == ["initialized", "answered"]  # kept in order, initialized still first
+    answer(page, dropdown, correct=True)
+    finish(page)
+    found = statements(site, launch, until="terminated")
+    assert verbs(found) == ["initialized", "answered", "answered", "completed", "passed", "terminated"]
+    assert_cmi5_rules(found, launch, course.grading.pass_cutoff)
+    assert page.evaluate("window.coursepack.errors()") == [
+        {"call": "POST statements", "element": "initialized", "code": "503"}
+    ]
+    assert site.rejected == []
 
 
 def test_learner_preference_audio_off_mutes_the_videos(page, lms) -> None:
