@@ -147,7 +147,9 @@ function score(indices) {
       if (S.a[k].ok) earned += P[k].w;
     }
   });
-  var ratio = possible > 0 ? earned / possible : 0;
+  /* Rounded to the precision reported (score.scaled 4 places, raw 2 in percent): the LMS judges
+     that number against the mastery score, so the verdict here must come from it too. */
+  var ratio = possible > 0 ? Math.round(earned / possible * 10000) / 10000 : 0;
   return {
     ratio: ratio, answered: answered, all: answered === indices.length,
     passed: ratio >= data.mastery - 1e-9

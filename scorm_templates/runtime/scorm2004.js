@@ -32,6 +32,13 @@ adapters.push({
       return v.slice(0, max);
     }
 
+    /* real(10,7) as Moodle stores it: its CMIDecimal allows at most 5 integer digits and answers
+       406 to more, so such a number is left out (the interaction's result is still recorded). */
+    function decimal(n) {
+      var v = scormNumber(n);
+      return v !== null && /^-?\d{1,5}(\.\d+)?$/.test(v) ? v : null;
+    }
+
     /* time(second,10,0) is YYYY-MM-DDThh:mm:ss.s[TZD] with 1-2 fractional digits, and a time zone
        only after them: toISOString()'s 3 digits are rejected (Moodle 4.5: 406), so are whole
        seconds with "Z" (scorm-again, Moodle). Hundredths of a second in UTC. */
@@ -83,7 +90,7 @@ adapters.push({
           if (type === "choice") {
             s.set(base + "correct_responses.0.pattern", choiceIds(p.correct));
           } else if (type === "numeric") {
-            var lo = scormNumber(p.answer - p.tol), hi = scormNumber(p.answer + p.tol);
+            var lo = decimal(p.answer - p.tol), hi = decimal(p.answer + p.tol);
             if (lo !== null && hi !== null) s.set(base + "correct_responses.0.pattern", lo + "[:]" + hi);
           } else {
             p.answers.slice(0, 10).forEach(function (a, i2) {
@@ -97,7 +104,7 @@ adapters.push({
         }
         var resp = null;
         if (type === "choice") resp = choiceIds(Array.isArray(answer.response) ? answer.response : [Number(answer.response)]);
-        else if (type === "numeric") resp = scormNumber(answer.response === null ? null : Number(String(answer.response).trim()));
+        else if (type === "numeric") resp = decimal(answer.response === null ? null : Number(String(answer.response).trim()));
         else resp = fillIn(answer.response || "", 250);
         s.set(base + "timestamp", timestamp(answer.at));
         if (resp !== null) s.set(base + "learner_response", resp);

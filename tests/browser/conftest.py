@@ -123,6 +123,38 @@ def bad_time_values(log: list[dict], version: str) -> list[tuple[str, str]]:
     return [(el, v) for el, v, ok in time_values(log, version) if not ok]
 
 
+# Moodle 4.5's CMIDecimal (mod/scorm/datamodels/scorm_12.js, scorm_13.js): stricter than the
+# specs' real(10,7): at most 3 integer digits in 1.2 and 5 in 2004; the LMS answers 405/406.
+MOODLE_DECIMAL = {"1.2": re.compile(r"-?\d{0,3}(\.\d*)?"), "2004": re.compile(r"-?\d{1,5}(\.\d{1,18})?")}
+DECIMAL_ELEMENTS = re.compile(
+    r"cmi\.(core\.)?score\.(raw|min|max|scaled)|cmi\.objectives\.\d+\.score\.(raw|min|max|scaled)"
+    r"|cmi\.interactions\.\d+\.weighting"
+)
+NUMERIC_RESPONSE = re.compile(r"cmi\.interactions\.(\d+)\.(learner_response|correct_responses\.\d+\.pattern)")
+
+
+def bad_decimal_values(log: list[dict], version: str) -> list[tuple[str, str]]:
+    """Decimals Moodle rejects: scores, weightings and (2004) numeric responses and ranges."""
+    setter = "LMSSetValue" if version == "1.2" else "SetValue"
+    rule = MOODLE_DECIMAL[version]
+    numeric: set[str] = set()
+    bad = []
+    for e in log:
+        if e["call"] != setter:
+            continue
+        element, value = e["args"][0], str(e["args"][1])
+        if re.fullmatch(r"cmi\.interactions\.(\d+)\.type", element) and value == "numeric":
+            numeric.add(element.split(".")[2])
+        parts = [value]
+        if version == "2004" and (m := NUMERIC_RESPONSE.fullmatch(element)) and m.group(1) in numeric:
+            parts = [x for x in value.split("[:]") if x]
+        elif not DECIMAL_ELEMENTS.fullmatch(element):
+            continue
+        if not all(rule.fullmatch(x) for x in parts):
+            bad.append((element, value))
+    return bad
+
+
 ERROR_CALLS = frozenset(
     [
         "LMSGetLastError",
@@ -172,6 +204,9 @@ class Player:
 
     def bad_time_values(self) -> list[tuple[str, str]]:
         return bad_time_values(self.log(), self.version)
+
+    def bad_decimal_values(self) -> list[tuple[str, str]]:
+        return bad_decimal_values(self.log(), self.version)
 
     def api_errors(self) -> list[dict]:
         """Calls that scorm-again rejected; GetValue of a not-yet-set element (403) is normal."""

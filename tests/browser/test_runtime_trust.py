@@ -15,7 +15,9 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from builder.archive import extract_to
 from builder.model import Course, Problem, Unit
+from builder.targets import BuildOptions, scorm12, scorm2004
 from tests.browser.conftest import Player, Site, time_values
 from tests.browser.test_scorm_browser import VERSIONS, answer, assert_clean, resume_seed, unit_named
 
@@ -240,3 +242,64 @@ def test_the_page_title_names_the_course_once(player: Player, sco: str) -> None:
     assert title.count(course.title) == 1, title
     if sco == "unit":
         assert title.startswith(unit.title)
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_huge_numeric_answer_sends_nothing_moodle_rejects(player: Player, version: str) -> None:
+    """Moodle's 2004 CMIDecimal holds at most 5 integer digits (406 otherwise); the answer is still
+    graded and its result recorded."""
+    course = player.site.courses["sample"]
+    unit = next(u for u in course.units() if any(p.type == "numeric" for p in u.problems))
+    p = next(p for p in unit.problems if p.type == "numeric")
+    player.launch(version, player.site.url("sample", version, "unit", unit.id))
+    section = player.frame.locator(f"#p-{p.id}")
+    section.locator("input[type=text]").fill("123456789.5")
+    section.locator(".cp-submit").click()
+    section.locator(".cp-status").filter(has_text="orrect").wait_for()
+    player.end()
+    results = [
+        v for k, v in player.cmi().items() if k.startswith("cmi.interactions.") and k.endswith(".result")
+    ]
+    assert results == ["wrong" if version == "1.2" else "incorrect"]
+    assert_clean(player)
+
+
+def _edge_site(site: Site, version: str) -> str:
+    """The tiny course with weights that make one answer score 59.996 %: 60 once rounded."""
+    key = "tiny_edge"
+    folder = site.root / f"{key}-{version}-unit"
+    if not folder.is_dir():
+        course = site.courses["tiny"].model_copy(deep=True)
+        multiple, numeric = unit_named(course, "u-practice").problems
+        multiple.weight, numeric.weight = 0.59996, 0.40004
+        module = scorm12 if version == "1.2" else scorm2004
+        (out,) = module.render(course, BuildOptions())
+        extract_to(out.members, folder)
+    return key
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_sco_judges_the_score_it_reports_as_the_lms_does(player: Player, version: str) -> None:
+    """The LMS compares the reported (rounded) score with the mastery score; the SCO must reach
+    the same verdict from the same number, or the record says failed with a passing score."""
+    course = player.site.courses["tiny"]
+    assert course.grading.pass_cutoff == 0.6
+    key = _edge_site(player.site, version)
+    unit = unit_named(course, "u-practice")
+    multiple, numeric = unit.problems
+    seed = strict_seed(player.site, key, version, "unit", unit.id)
+    player.launch(version, player.site.url(key, version, "unit", unit.id), seed)
+    answer(player.frame, multiple, correct=True)
+    answer(player.frame, numeric, correct=False)
+    setter = "LMSSetValue" if version == "1.2" else "SetValue"
+    status_key = "cmi.core.lesson_status" if version == "1.2" else "cmi.success_status"
+    sent = [e["args"][1] for e in player.log() if e["call"] == setter and e["args"][0] == status_key]
+    player.end()
+    got = recorded(player)
+    assert got.raw == "60"
+    assert (got.completion, got.success) == ("completed", "passed")
+    assert sent[-1] == "passed"  # what the SCO itself said
+    assert_clean(player)

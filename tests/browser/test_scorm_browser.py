@@ -87,6 +87,7 @@ def expected_ratio(problems: list[Problem], right: set[str]) -> float:
 def assert_clean(player: Player) -> None:
     assert player.api_errors() == []
     assert player.bad_time_values() == []  # a strict LMS rejects them (Moodle 4.5: error 406)
+    assert player.bad_decimal_values() == []  # Moodle's CMIDecimal is stricter than the spec
     assert player.console_errors == []
     assert player.outside_requests == []
 
