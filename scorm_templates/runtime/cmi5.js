@@ -158,7 +158,9 @@ adapters.push({
 
     var mode = launchData.launchMode || "Normal";
     var normal = mode === "Normal";
-    var mastery = typeof launchData.masteryScore === "number" ? launchData.masteryScore : data.mastery;
+    var launchMastery = launchData.masteryScore === null || launchData.masteryScore === undefined ||
+      launchData.masteryScore === "" ? NaN : Number(launchData.masteryScore);
+    var mastery = isFinite(launchMastery) && launchMastery >= 0 && launchMastery <= 1 ? launchMastery : data.mastery;
     var template = launchData.contextTemplate && typeof launchData.contextTemplate === "object" ?
       launchData.contextTemplate : {};
 
@@ -189,14 +191,15 @@ adapters.push({
       ctx.registration = launch.registration;
       ctx.contextActivities = ctx.contextActivities || {};
       ctx.extensions = ctx.extensions || {};
-      if (defined) {
-        var category = ctx.contextActivities.category || [];
-        var wanted = [CMI5.category].concat(moveOn ? [CMI5.moveOn] : []);
-        wanted.forEach(function (id) {
-          if (!category.some(function (a) { return a && a.id === id; })) category.push({ id: id, objectType: "Activity" });
-        });
-        ctx.contextActivities.category = category;
-      }
+      // The two cmi5 categories are this adapter's to set: cmi5 on defined statements, moveOn on
+      // completed/passed/failed, neither on allowed ones (§9.6.2), whatever the template holds.
+      var category = (ctx.contextActivities.category || []).filter(function (a) {
+        return a && a.id !== CMI5.category && a.id !== CMI5.moveOn;
+      });
+      if (defined) category.push({ id: CMI5.category, objectType: "Activity" });
+      if (moveOn) category.push({ id: CMI5.moveOn, objectType: "Activity" });
+      if (category.length) ctx.contextActivities.category = category;
+      else delete ctx.contextActivities.category;
       return ctx;
     }
 
@@ -350,7 +353,7 @@ adapters.push({
         var p = data.problems[k];
         if ((answer.correct || (p.max > 0 && answer.attempt >= p.max)) && saved.final.indexOf(k) < 0) saved.final.push(k);
         var ctx = context(false, false);
-        ctx.contextActivities.parent = [{ id: launch.activityId, objectType: "Activity" }];
+        ctx.contextActivities.parent = (ctx.contextActivities.parent || []).concat([{ id: launch.activityId, objectType: "Activity" }]);
         var outcomes = data.objectives.filter(function (o) { return p.assesses.indexOf(o.o) >= 0; });
         if (outcomes.length) {
           ctx.contextActivities.other = (ctx.contextActivities.other || []).concat(outcomes.map(function (o) {

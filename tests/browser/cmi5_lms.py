@@ -169,7 +169,10 @@ class Cmi5LMS:
         registration: str | None = None,
         learner: str = "learner-1",
         preferences: dict | None = None,
+        template: dict | None = None,
     ) -> Launch:
+        """Set up a session as a cmi5 LMS does before launch; ``template`` adds to the context
+        template (contextActivities lists and extensions are merged into the LMS's own)."""
         registration = registration or str(uuid.uuid4())
         session = str(uuid.uuid4())
         actor = {"objectType": "Agent", "account": {"homePage": LMS_HOME, "name": learner}}
@@ -185,6 +188,15 @@ class Cmi5LMS:
             "moveOn": move_on,
             "returnURL": f"{LMS_HOME}/course",
         }
+        for key, value in (template or {}).items():
+            ctx = launch_data["contextTemplate"]
+            if key == "contextActivities":
+                for kind, activities in value.items():
+                    ctx["contextActivities"].setdefault(kind, []).extend(activities)
+            elif key == "extensions":
+                ctx["extensions"].update(value)
+            else:
+                ctx[key] = value
         if mastery is not None:
             launch_data["masteryScore"] = mastery
         agent = json.dumps(actor, sort_keys=True)

@@ -242,6 +242,41 @@ def test_answered_statements_carry_the_problem_and_its_outcome_iris(page, lms) -
     clean(page, site)
 
 
+def test_the_context_template_is_merged_into_every_statement(page, lms) -> None:
+    """What the LMS puts in the template stays (§10: the AU uses it as the template for every
+    context); the cmi5 categories are the AU's to set, even if the template carries one."""
+    site, courses = lms
+    course = courses["tiny"]
+    unit = unit_named(course, "u-report")
+    extra = {
+        "contextActivities": {
+            "other": [{"id": "https://lms.example.org/catalog/42", "objectType": "Activity"}],
+            "parent": [{"id": "https://lms.example.org/programme/7", "objectType": "Activity"}],
+            "category": [{"id": CMI5_CATEGORY, "objectType": "Activity"}],
+        },
+        "extensions": {"https://lms.example.org/extensions/tenant": "t-1"},
+    }
+    launch = start(page, site, course, "tiny", unit.id, template=extra)
+    for p in unit.problems:
+        answer(page, p, correct=True)
+    finish(page)
+    found = statements(site, launch, until="terminated")
+    assert verbs(found) == ["initialized", "answered", "answered", "completed", "passed", "terminated"]
+    assert_cmi5_rules(found, launch, course.grading.pass_cutoff)  # incl. no cmi5 category on answered
+    for s in found:
+        ctx = s["context"]
+        assert ctx["extensions"]["https://lms.example.org/extensions/tenant"] == "t-1"
+        assert extra["contextActivities"]["other"][0] in ctx["contextActivities"]["other"]
+        assert extra["contextActivities"]["parent"][0] in ctx["contextActivities"]["parent"]
+    answered = found[1]
+    assert {"id": launch.activity_id, "objectType": "Activity"} in answered["context"]["contextActivities"][
+        "parent"
+    ]
+    outcome_ids = [a["id"] for a in answered["context"]["contextActivities"]["other"][1:]]
+    assert outcome_ids == [course.competences.uri(o) for o in unit.problems[0].assesses]
+    clean(page, site)
+
+
 def test_no_failed_while_a_pass_is_possible_then_passed_after_a_retry(page, lms) -> None:
     """Multiple right, numeric (weight 2, unlimited attempts) wrong: 1/3 < 0.6 but not final."""
     site, courses = lms
