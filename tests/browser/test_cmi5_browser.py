@@ -369,6 +369,28 @@ def test_an_unassessed_unit_completes_on_opening(page, lms) -> None:
     clean(page, site)
 
 
+def test_every_au_of_the_sample_course_starts_and_ends_cleanly(browser_context, lms) -> None:
+    """Each of the 32 sample AUs, launched and closed: initialized first, terminated last, nothing
+    refused by Ralph or the LMS, no script error, nothing loaded from outside the package."""
+    site, courses = lms
+    course = courses["sample"]
+    page = browser_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    launches = []
+    for unit in course.units():
+        launches.append((unit, start(page, site, course, "sample", unit.id)))
+        page.goto("about:blank")  # pagehide ends the session
+    page.close()
+    for unit, launch in launches:
+        found = statements(site, launch, until="terminated")
+        middle = [] if unit.problems else ["completed"]
+        assert verbs(found) == ["initialized", *middle, "terminated"], unit.id
+        assert_cmi5_rules(found, launch, course.grading.pass_cutoff)
+    assert errors == []
+    assert site.rejected == []
+
+
 @pytest.mark.parametrize("mode", ["Browse", "Review"])
 def test_browse_and_review_send_only_initialized_and_terminated(page, lms, mode: str) -> None:
     site, courses = lms
