@@ -17,8 +17,9 @@ Identifiers are IRIs under the competence map's ``base_uri`` (``<base>/courses/<
 Decisions (documented in the README):
 
 - ``moveOn``: ``CompletedOrPassed`` for a unit with problems, ``Completed`` for one without; the
-  AU sends *completed* when every problem is answered, so a unit counts once it was worked
-  through, and *passed* early when the learner reaches the mastery score.
+  AU sends *completed* once every problem is answered (on opening, without problems), so a unit
+  counts once it was worked through, and *passed* as soon as, from then on, the score reaches the
+  mastery score (a retry may get it there later in the session).
 - ``masteryScore``: the course's ``pass_cutoff`` (already scaled 0–1), on assessed units only.
 - ``launchMethod="AnyWindow"``: the AU pages never navigate themselves (no ``returnURL`` exit
   button) and work framed or in a window, so the LMS may choose; Moodle's plugin and SCORM Cloud
