@@ -454,6 +454,31 @@ def test_statements_a_failing_lrs_refused_are_sent_again_at_the_next_checkpoint(
     assert site.rejected == []
 
 
+def test_failed_in_one_session_passed_in_the_next_without_a_second_completed(browser_context, lms) -> None:
+    """§9.3: completed once per registration; passed may follow failed (never the reverse)."""
+    site, courses = lms
+    course = courses["tiny"]
+    unit = unit_named(course, "u-practice")
+    multiple, numeric = unit.problems
+    first = browser_context.new_page()
+    launch = start(first, site, course, "tiny", unit.id)
+    answer(first, multiple, correct=True)
+    answer(first, numeric, correct=False)
+    first.goto("about:blank")
+    assert verbs(statements(site, launch, until="terminated"))[-3:] == ["completed", "failed", "terminated"]
+    first.close()
+    second = browser_context.new_page()
+    again = start(second, site, course, "tiny", unit.id, registration=launch.registration)
+    answer(second, numeric, correct=True)
+    second.goto("about:blank")
+    found = statements(site, again, until="terminated")
+    assert verbs(found) == ["initialized", "answered", "passed", "terminated"]
+    assert found[2]["result"]["score"]["scaled"] == 1.0
+    assert_cmi5_rules(found, again, course.grading.pass_cutoff)
+    second.close()
+    assert site.rejected == []
+
+
 def test_learner_preference_audio_off_mutes_the_videos(page, lms) -> None:
     site, courses = lms
     course = courses["tiny"]
