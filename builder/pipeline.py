@@ -73,6 +73,12 @@ def _olx(output: Output, course: Course, options: BuildOptions) -> list[Diagnost
     return check_olx(output.members, course.competences)
 
 
+def _cmi5(output: Output, course: Course, options: BuildOptions) -> list[Diagnostic]:
+    from builder.validate.cmi5 import check_structure
+
+    return check_structure(output.members, output.filename)
+
+
 @dataclass(frozen=True)
 class _ScormCheck:
     """One SCORM version's manifest check; a picklable callable, unlike a closure."""
@@ -98,6 +104,7 @@ OUTPUT_CHECKS: list[OutputCheck] = [
     OutputCheck("olxcleaner + OLX import rules", "olx", _olx),
     OutputCheck("SCORM 1.2 manifest (IMS/ADL XSDs + LMS rules)", "scorm12", _ScormCheck("scorm12")),
     OutputCheck("SCORM 2004 manifest (IMS/ADL XSDs + LMS rules)", "scorm2004", _ScormCheck("scorm2004")),
+    OutputCheck("cmi5.xml (cmi5 course structure rules)", "cmi5", _cmi5),
 ]
 
 

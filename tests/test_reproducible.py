@@ -71,5 +71,5 @@ def test_two_fresh_clones_build_identical_artefacts(tmp_path: Path) -> None:
     second = _build(tmp_path / "b", 0o077)
     assert first, "the build wrote nothing"
     kinds = {name.split(".", 1)[1] for name in first}
-    assert {"olx.tar.gz", "scorm12.zip", "scorm2004.zip"} <= kinds
+    assert {"olx.tar.gz", "scorm12.zip", "scorm2004.zip", "cmi5.zip"} <= kinds
     assert first == second

@@ -21,10 +21,11 @@ FALLBACK = "standalone.js"
 PROTOCOL_FILES: dict[str, tuple[str, ...]] = {
     "1.2": ("scorm.js", "scorm12.js"),
     "2004": ("scorm.js", "scorm2004.js"),
+    "cmi5": ("cmi5.js",),
 }
 """Files of each protocol's adapter, in order (``scorm.js`` holds what both SCORM versions share).
 
-A future cmi5 or preview adapter adds an entry here and a file under ``scorm_templates/runtime``.
+A new protocol (a preview adapter…) adds an entry here and a file under ``scorm_templates/runtime``.
 """
 
 

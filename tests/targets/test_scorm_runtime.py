@@ -57,7 +57,7 @@ def test_an_unknown_protocol_is_a_clear_error() -> None:
 
 
 def test_every_runtime_source_file_is_used() -> None:
-    used = {name for version in ("1.2", "2004") for name in runtime_files(version)}
+    used = {name for protocol in ("1.2", "2004", "cmi5") for name in runtime_files(protocol)}
     assert {p.name for p in runtime_dir().glob("*.js")} == used
 
 
