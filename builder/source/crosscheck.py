@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Callable
 from pathlib import Path
 
-from builder.model import CompetenceMap, Problem, Section, Video
+from builder.model import CompetenceMap, OlxBlock, Problem, Section, Video
 from builder.source.context import ReadContext
 from builder.source.files import safe_read
 from builder.source.parse import key_lines
@@ -95,7 +95,7 @@ def check_unique_ids(ctx: ReadContext, sections: list[Section], cmap: Competence
             for u in ss.units:
                 claim(u.id, u.source, 2, "unit")
                 for c in u.components:
-                    if isinstance(c, (Problem, Video)):
+                    if isinstance(c, (Problem, Video, OlxBlock)):
                         claim(c.id, u.source, c.line, c.kind)
                     else:
                         claim(c.id, u.source, None, "text block")

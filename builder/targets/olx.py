@@ -31,7 +31,7 @@ from markupsafe import Markup, escape
 
 from builder import taxonomy, xmlsafe
 from builder.archive import Member
-from builder.model import Course, Html, Problem, Unit, Video
+from builder.model import Course, Html, OlxBlock, Problem, Unit, Video
 from builder.targets import BuildOptions, Output
 from builder.templates import environment
 
@@ -252,6 +252,8 @@ def tags_csv(course: Course, tagger: Tagger) -> bytes:
                         row(4, comp.title, "problem", comp.id, comp.assesses)
                     elif isinstance(comp, Video):
                         row(4, comp.title, "video", comp.id, [])
+                    elif isinstance(comp, OlxBlock):
+                        row(4, comp.title, comp.tag, comp.id, [])
                     else:
                         row(4, unit.title, "html", comp.id, [])
     return buffer.getvalue().encode("utf-8")
@@ -328,6 +330,10 @@ def _render_unit(m: dict[str, Member], unit: Unit, tagger: Tagger) -> None:
         elif isinstance(comp, Problem):
             children.append(("problem", comp.id))
             _add(m, f"problem/{comp.id}.xml", problem_xml(comp, tagger))
+        elif isinstance(comp, OlxBlock):
+            # Written back as imported, in Studio's export layout (a pointer and its own file).
+            children.append((comp.tag, comp.id))
+            _add(m, f"{comp.tag}/{comp.id}.xml", comp.xml)
         else:
             children.append(("video", comp.id))
             _add(m, f"video/{comp.id}.xml", video_xml(comp))

@@ -31,7 +31,7 @@ from typing import Literal
 from markupsafe import Markup
 
 from builder.archive import Member
-from builder.model import Course, Problem, Section, Unit, Video
+from builder.model import Course, OlxBlock, Problem, Section, Unit, Video
 from builder.targets import BuildOptions, Output
 from builder.templates import environment, template_dir
 from builder.validate.scorm import control_files
@@ -381,6 +381,8 @@ def build_package(
             "caption_name": caption_name,
             "is_problem": lambda c: isinstance(c, Problem),
             "is_video": lambda c: isinstance(c, Video),
+            # ```olx pass-through blocks: a notice, never their XML (it may hold Python or XBlocks)
+            "is_olx": lambda c: isinstance(c, OlxBlock),
             "ui": ui,
             "t": ui_helper(ui),
         }

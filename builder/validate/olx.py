@@ -29,9 +29,15 @@ from builder.archive import Member, extract_to
 from builder.diagnostics import Diagnostic
 from builder.model import CompetenceMap
 
-ALLOWED_XBLOCKS: list[str] = []
-"""Block types beyond olxcleaner's built-ins (html, problem, video, …) that may appear. The OLX
-target emits none, so any other tag is a bug and should stay olxcleaner's UnexpectedTag error."""
+ALLOWED_XBLOCKS: list[str] = [
+    "library_content", "word_cloud", "poll", "survey", "annotatable", "done", "pdf",
+    "google-document", "google-calendar", "freetextresponse", "edx_sga", "conditional", "split_test",
+    "itembank", "lti_advantage", "h5pxblock", "scorm",
+]  # fmt: skip
+"""Block types beyond olxcleaner's built-ins (html, problem, video, discussion, lti,
+drag-and-drop-v2, openassessment, …) that may appear: only ```olx pass-through blocks kept from an
+imported Open edX course carry them (``builder.importer.olx``). Any other tag is a bug and stays
+olxcleaner's UnexpectedTag error."""
 
 NEWER_SHOWANSWER = {"after_all_attempts", "after_all_attempts_or_correct", "attempted_no_past_due"}
 """showanswer values Studio accepts but olxcleaner 0.3.0 (frozen before them) calls invalid."""
