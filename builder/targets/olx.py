@@ -126,6 +126,21 @@ def _unit_outcomes(units: Iterable[Unit]) -> list[str]:
 # --------------------------------------------------------------------------- renderers
 
 
+def olx_license(spdx: str) -> str | None:
+    """Studio's ``license`` value for ``CC-BY-SA-4.0`` style ids (``creative-commons: ver=4.0 BY SA``),
+    or ``all-rights-reserved``; None for any other licence, which Studio cannot express."""
+    parts = spdx.strip().split("-")
+    if spdx.strip() == "all-rights-reserved":
+        return "all-rights-reserved"
+    if (
+        len(parts) >= 3
+        and parts[0].upper() == "CC"
+        and all(p.upper() in ("BY", "NC", "ND", "SA") for p in parts[1:-1])
+    ):
+        return f"creative-commons: ver={parts[-1]} {' '.join(p.upper() for p in parts[1:-1])}"
+    return None
+
+
 def course_attrs(course: Course) -> Attrs:
     attrs: Attrs = [
         ("display_name", course.title),
@@ -137,6 +152,8 @@ def course_attrs(course: Course) -> Attrs:
     attrs.append(("course_image", course.image.flat_name))
     if course.pacing == "self":
         attrs.append(("self_paced", "true"))
+    if (licence := olx_license(course.license)) is not None:
+        attrs.append(("license", licence))  # Studio shows it under the course's content
     return attrs
 
 
