@@ -38,6 +38,16 @@ from builder.templates import environment
 ROOT = "course"
 """The single top folder; Studio's exporter and the demo course both use it."""
 
+POINTER_TAGS = frozenset(
+    {
+        "html", "problem", "video", "discussion", "library_content", "word_cloud", "lti", "conditional",
+        "split_test", "poll_question", "annotatable", "itembank",
+    }
+)  # fmt: skip
+"""Block types Studio exports as ``<tag url_name="…"/>`` plus ``<tag>/<id>.xml`` (its XmlMixin
+blocks). Every other ```olx pass-through block (pure XBlocks: drag-and-drop-v2, lti_consumer,
+openassessment…) is written inline in its vertical, as Studio exports them."""
+
 SHOWANSWER = "finished"
 """A pre-2019 value: olxcleaner (which Studio may run before import) rejects the newer ones."""
 
@@ -328,8 +338,19 @@ def build_members(course: Course) -> dict[str, Member]:
     return m
 
 
-def _container(tag: str, attrs: Attrs, children: list[tuple[str, str]]) -> str:
-    return _render("container.xml", tag=tag, attrs=attrs, children=children)
+def _container(
+    tag: str, attrs: Attrs, children: list[tuple[str, str]], inline: dict[str, Markup] | None = None
+) -> str:
+    """``inline``: child id → the child's whole element, written in place of a pointer."""
+    rows = [(t, i, (inline or {}).get(i)) for t, i in children]
+    return _render("container.xml", tag=tag, attrs=attrs, children=rows)
+
+
+def olx_block_inline(block: OlxBlock) -> Markup:
+    """A pass-through block as an inline element of its vertical, ``url_name`` restored."""
+    element = xmlsafe.parse(block.xml.encode("utf-8"))
+    element.set("url_name", block.id)
+    return Markup(etree.tostring(element, encoding="unicode"))
 
 
 def _render_unit(m: dict[str, Member], unit: Unit, tagger: Tagger) -> None:
@@ -339,6 +360,7 @@ def _render_unit(m: dict[str, Member], unit: Unit, tagger: Tagger) -> None:
         attrs.append(("learning_outcomes", " ".join(outcomes)))
     attrs += tagger.attrs(outcomes)
     children: list[tuple[str, str]] = []
+    inline: dict[str, Markup] = {}
     for comp in unit.components:
         if isinstance(comp, Html):
             children.append(("html", comp.id))
@@ -348,13 +370,17 @@ def _render_unit(m: dict[str, Member], unit: Unit, tagger: Tagger) -> None:
             children.append(("problem", comp.id))
             _add(m, f"problem/{comp.id}.xml", problem_xml(comp, tagger))
         elif isinstance(comp, OlxBlock):
-            # Written back as imported, in Studio's export layout (a pointer and its own file).
+            # Written back as imported, in Studio's export layout: built-in blocks as a pointer and
+            # their own file, pure XBlocks inline (the only form olxcleaner accepts for them).
             children.append((comp.tag, comp.id))
-            _add(m, f"{comp.tag}/{comp.id}.xml", comp.xml)
+            if comp.tag in POINTER_TAGS:
+                _add(m, f"{comp.tag}/{comp.id}.xml", comp.xml)
+            else:
+                inline[comp.id] = olx_block_inline(comp)
         else:
             children.append(("video", comp.id))
             _add(m, f"video/{comp.id}.xml", video_xml(comp))
-    _add(m, f"vertical/{unit.id}.xml", _container("vertical", attrs, children))
+    _add(m, f"vertical/{unit.id}.xml", _container("vertical", attrs, children, inline))
 
 
 def render(course: Course, options: BuildOptions) -> list[Output]:

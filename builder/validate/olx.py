@@ -28,6 +28,7 @@ from builder import taxonomy, xmlsafe
 from builder.archive import Member, extract_to
 from builder.diagnostics import Diagnostic
 from builder.model import CompetenceMap
+from builder.targets.olx import POINTER_TAGS
 
 ALLOWED_XBLOCKS: list[str] = [
     "library_content", "word_cloud", "poll", "survey", "annotatable", "done", "pdf",
@@ -223,6 +224,8 @@ class Tree:
                     continue
                 where = f"{self.prefix}{path}"
                 attrs = set(child.attrib)
+                if self.is_inline_xblock(element, child):
+                    continue
                 if attrs != {"url_name"} or len(child) or (child.text or "").strip():
                     out.append(
                         _diag(
@@ -258,6 +261,26 @@ class Tree:
                     )
                 )
         return out
+
+    @staticmethod
+    def is_inline_xblock(parent: etree._Element, child: etree._Element) -> bool:
+        """A pure XBlock written whole in its vertical (how Studio exports drag-and-drop-v2, ORA…)."""
+        return (
+            parent.tag == "vertical"
+            and child.tag not in POINTER_TAGS
+            and child.tag not in CONTAINERS
+            and bool(child.get("url_name"))
+            and set(child.attrib) != {"url_name"}
+        )
+
+    def inline_blocks(self) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        for path in sorted(p for p in self.files if p.startswith("vertical/") and p.endswith(".xml")):
+            element = self.xml(path)
+            for child in element if element is not None else []:
+                if isinstance(child.tag, str) and self.is_inline_xblock(element, child):
+                    found.add((child.tag, child.get("url_name", "")))
+        return found
 
     def check_static_links(self) -> list[Diagnostic]:
         out: list[Diagnostic] = []
@@ -346,6 +369,7 @@ class Tree:
             if pointer is not None
             else None
         )
+        inline = self.inline_blocks()
         for number, row in enumerate(rows[1:], start=2):
             loc = f"{where}:{number}"
             if len(row) != len(rows[0]):
@@ -355,7 +379,7 @@ class Tree:
             if kind == "course":
                 if block_id != course_key:
                     out.append(_diag(loc, f"course row ID {block_id!r} != {course_key!r}", "olx.tags-id"))
-            elif f"{kind}/{block_id}.xml" not in self.files:
+            elif f"{kind}/{block_id}.xml" not in self.files and (kind, block_id) not in inline:
                 out.append(
                     _diag(loc, f"ID {block_id!r} is not the url_name of a {kind} in the tree", "olx.tags-id")
                 )

@@ -17,6 +17,7 @@ from builder.model import Html, OlxBlock
 from builder.scaffold import scaffold
 from builder.source import load_course
 from builder.targets import BuildOptions, olx, scorm12
+from builder.validate.olx import check_olx
 
 UNIT = "outline/01-getting-started/01-first-steps/01-welcome.md"
 
@@ -85,16 +86,21 @@ def test_olx_block_round_trips_through_the_olx_target(tmp_path: Path) -> None:
         ("problem", "p-custom", "Custom check"),
     ]
     members = olx.build_members(course)
-    dnd = xmlsafe.parse(members["course/drag-and-drop-v2/dnd-1.xml"])
-    assert dnd.get("data") == '{"a": 1}' and "url_name" not in dnd.attrib
+    # a built-in block: pointer + its own file; a pure XBlock: inline, as Studio exports them
     custom = xmlsafe.parse(members["course/problem/p-custom.xml"])
     assert 'return ans == "42"' in custom.findtext("customresponse/script")
+    assert "url_name" not in custom.attrib
+    assert "course/drag-and-drop-v2/dnd-1.xml" not in members
     vertical = xmlsafe.parse(members[f"course/vertical/{course.units()[0].id}.xml"])
     assert [(c.tag, dict(c.attrib)) for c in vertical][-2:] == [
-        ("drag-and-drop-v2", {"url_name": "dnd-1"}),
+        (
+            "drag-and-drop-v2",
+            {"display_name": "Sort the cards & things", "data": '{"a": 1}', "url_name": "dnd-1"},
+        ),
         ("problem", {"url_name": "p-custom"}),
     ]
     assert b'"drag-and-drop-v2","dnd-1"' in members["course/tags.csv"]
+    assert not [d for d in check_olx(members, course.competences) if d.severity == "error"]
 
 
 def test_olx_block_becomes_a_notice_in_scorm(tmp_path: Path) -> None:
