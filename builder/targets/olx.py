@@ -40,13 +40,16 @@ ROOT = "course"
 
 POINTER_TAGS = frozenset(
     {
-        "html", "problem", "video", "discussion", "library_content", "word_cloud", "lti", "conditional",
-        "split_test", "poll_question", "annotatable", "itembank",
+        "html", "problem", "video", "library_content", "word_cloud", "lti", "conditional", "split_test",
+        "poll_question", "annotatable", "itembank",
     }
 )  # fmt: skip
 """Block types Studio exports as ``<tag url_name="…"/>`` plus ``<tag>/<id>.xml`` (its XmlMixin
 blocks). Every other ```olx pass-through block (pure XBlocks: drag-and-drop-v2, lti_consumer,
 openassessment…) is written inline in its vertical, as Studio exports them."""
+
+BUILT_IN_TAGS = frozenset({"html", "problem", "video", "discussion", "library_content", "vertical"})
+"""Block types every Studio offers without listing them in ``advanced_modules``."""
 
 SHOWANSWER = "finished"
 """A pre-2019 value: olxcleaner (which Studio may run before import) rejects the newer ones."""
@@ -178,7 +181,22 @@ def policy_json(course: Course) -> bytes:
     }
     if course.end is not None:
         fields["end"] = olx_date(course.end)
+    if modules := advanced_modules(course):
+        fields["advanced_modules"] = modules
     return _json({f"course/{course.run}": fields})
+
+
+def advanced_modules(course: Course) -> list[str]:
+    """The XBlock types of the course's ```olx blocks that Studio lists as advanced modules; Studio
+    needs them to edit those blocks (and olxcleaner to accept some, e.g. lti_consumer)."""
+    return sorted(
+        {
+            c.tag
+            for u in course.units()
+            for c in u.components
+            if isinstance(c, OlxBlock) and c.tag not in BUILT_IN_TAGS
+        }
+    )
 
 
 def grading_policy_json(course: Course) -> bytes:

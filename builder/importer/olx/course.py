@@ -145,6 +145,14 @@ def course_yaml(
         "course_image",
         "url_name",
     }
+    if "lti_passports" in attrs:
+        carried.add("lti_passports")
+        report.drop(
+            "course",
+            "lti_passports",
+            "LTI 1.1 credentials do not belong in a source repository; enter them again in Studio "
+            "(Advanced Settings) after importing the OLX",
+        )
     ignored = sorted(k for k in attrs if k not in carried and k not in ("org", "course"))
     if ignored:
         report.drop("course", ", ".join(ignored), "course settings the source format does not carry")
