@@ -159,6 +159,12 @@ def course_yaml(
     return data, policy
 
 
+def short_label(grader_type: str) -> str:
+    """Initials of a several-word type (``Final Exam`` → ``FE``), else the type itself, at most 10 chars."""
+    words = grader_type.split()
+    return ("".join(w[0] for w in words).upper() if len(words) > 1 else grader_type)[:10]
+
+
 def grading(export: Export, run: str, report: ImportReport) -> dict[str, Any]:
     raw = load_json(export, report, "policies", run, "grading_policy.json") if run else None
     if not isinstance(raw, dict):
@@ -172,8 +178,7 @@ def grading(export: Export, run: str, report: ImportReport) -> dict[str, Any]:
         try:
             entry = {
                 "type": gtype,
-                "short_label": str(g.get("short_label") or "").strip()
-                or "".join(w[0] for w in gtype.split()).upper(),
+                "short_label": str(g.get("short_label") or "").strip() or short_label(gtype),
                 "min_count": max(int(g.get("min_count", 0) or 0), 0),
                 "drop_count": max(int(g.get("drop_count", 0) or 0), 0),
                 "weight": float(g.get("weight", 0) or 0),
