@@ -7,6 +7,7 @@ one reader function added with ``register_component``.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,26 @@ def register_component(name: str, reader: ComponentReader) -> None:
 
 def component_names() -> frozenset[str]:
     return frozenset(COMPONENTS)
+
+
+NEAR_MISS_CUTOFF = 0.75
+"""``problme``, ``Problem``, ``problems``, ``vidoe`` are refused; ``python``, ``prolog``, ``yaml``
+and ``vim`` stay code blocks."""
+
+
+def near_miss(word: str) -> str | None:
+    """The component a fence's info word was probably meant to name, if it is not one itself.
+
+    A misspelt ```problem fence would otherwise be shipped as a code block, showing learners the
+    problem's YAML, answers included.
+    """
+    if not word or word in COMPONENTS:
+        return None
+    cand = word.lower().strip("{}.:=`~")
+    if cand in COMPONENTS:
+        return cand
+    match = difflib.get_close_matches(cand, list(COMPONENTS), n=1, cutoff=NEAR_MISS_CUTOFF)
+    return match[0] if match else None
 
 
 def read_problem(ctx: ReadContext, fb: FencedBlock) -> Problem | None:

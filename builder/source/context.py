@@ -37,7 +37,25 @@ class ReadContext:
         self.diags.append(Diagnostic(file, line, column, message, hint, "error", code))
 
     def rel(self, path: Path) -> str:
+        """``path`` relative to the root, as it appears in messages and in the model."""
         try:
-            return path.relative_to(self.root).as_posix()
+            text = path.relative_to(self.root).as_posix()
         except ValueError:
-            return str(path)
+            text = str(path)
+        return printable_name(text)
+
+
+def is_utf8_name(name: str) -> bool:
+    """False for a file name whose bytes are not UTF-8 (Python carries them as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def printable_name(name: str) -> str:
+    """A file name that can be printed and written anywhere: undecodable bytes shown as ``\\xNN``."""
+    if is_utf8_name(name):
+        return name
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -11,6 +11,7 @@ import re
 from pathlib import Path, PurePosixPath
 
 from builder.source.context import ReadContext
+from builder.source.text import MAX_SOURCE_BYTES, describe, first_invalid_char, line_col
 
 IGNORED_FILES = re.compile(r"^(\._.*|\.DS_Store|.*~|\..*)$")
 """Hidden files, macOS forks and editor backups: Open edX skips them too."""
@@ -28,17 +29,48 @@ def refuse_symlink(ctx: ReadContext, rel: str) -> None:
 
 
 def read_text(ctx: ReadContext, path: Path) -> str | None:
+    """The text of a source file, or None with a finding: missing, too big, not UTF-8, or holding
+    characters no output can carry (see ``text.py``)."""
     rel = ctx.rel(path)
     if path.is_symlink():
         refuse_symlink(ctx, rel)
         return None
     try:
-        return path.read_text(encoding="utf-8-sig")  # editors on Windows may add a BOM
+        with path.open("rb") as f:
+            data = f.read(MAX_SOURCE_BYTES + 1)
     except FileNotFoundError:
         ctx.error(rel, None, "file not found", code="missing-file")
+        return None
+    except OSError as exc:
+        ctx.error(rel, None, f"cannot be read ({exc.strerror or exc})", code="unreadable")
+        return None
+    if len(data) > MAX_SOURCE_BYTES:
+        ctx.error(
+            rel,
+            None,
+            f"file is larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB",
+            "split it into several units, and put large media into static/",
+            code="too-large",
+        )
+        return None
+    try:
+        text = data.decode("utf-8-sig")  # editors on Windows may add a BOM
     except UnicodeDecodeError as exc:
         ctx.error(rel, None, f"not valid UTF-8 (byte {exc.start})", "save the file as UTF-8", code="encoding")
-    return None
+        return None
+    bad = first_invalid_char(text)
+    if bad is not None:
+        line, col = line_col(text, bad[0])
+        ctx.error(
+            rel,
+            line,
+            f"the file contains the control character {describe(bad[1])}, which no output format can carry",
+            "delete it (it is invisible in most editors; tab and newline are fine)",
+            col,
+            code="bad-char",
+        )
+        return None
+    return text
 
 
 def inside(ctx: ReadContext, path: Path) -> bool:

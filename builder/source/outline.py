@@ -15,7 +15,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from builder.model import Section, Subsection, Unit
-from builder.source.context import ReadContext
+from builder.source.context import ReadContext, is_utf8_name
 from builder.source.files import IGNORED_FILES, read_text, refuse_symlink
 from builder.source.parse import parse
 from builder.source.schema import SectionFile, SubsectionFile
@@ -39,6 +39,9 @@ def ordered(ctx: ReadContext, folder: Path, want_dirs: bool) -> list[Path]:
         rel = ctx.rel(child)
         if child.is_symlink():
             refuse_symlink(ctx, rel)
+            continue
+        if not is_utf8_name(child.name):
+            ctx.error(rel, None, "file name is not valid UTF-8", "rename it", code="encoding")
             continue
         m = ORDER_PREFIX.match(child.name)
         is_wanted = child.is_dir() if want_dirs else (child.is_file() and child.suffix == ".md")

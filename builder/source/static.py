@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from builder.model import Asset
+from builder.diagnostics import Diagnostic
+from builder.model import Asset, Course
 from builder.render import markdown
 from builder.source.context import ReadContext
 from builder.source.files import (
@@ -126,3 +127,49 @@ def link_resolver(ctx: ReadContext, md_file: Path) -> markdown.LinkResolver:
         return f"/static/{found.flat_name}" + (sep + frag if sep else "")
 
     return resolve
+
+
+SCRIPT_FILES = (".js", ".mjs")
+ACTIVE_DOCUMENTS = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".svg", ".xml", ".xsl", ".xslt")
+"""Files a browser renders as documents, where an inline script or handler runs."""
+_ACTIVE = re.compile(rb"<script|\bon[a-z]+\s*=|javascript:", re.IGNORECASE)
+
+
+def check_static(course: Course) -> list[Diagnostic]:
+    """Warnings for static files that carry script: shipped as they are, they run on the LMS's own
+    origin (Open edX serves ``/static/`` from the course's domain, a SCORM player from its own), with
+    the learner's session. A warning, not an error, because a trainer may have vetted a page; under
+    ``check --strict`` it is an error. Policy in docs/source-format.md, "Static files"."""
+    found: list[Diagnostic] = []
+    for a in course.assets:
+        name = a.rel_path.lower()
+        if name.endswith(SCRIPT_FILES):
+            what = "is a JavaScript file"
+        elif name.endswith(ACTIVE_DOCUMENTS) and _has_script(a.source):
+            what = "contains a script (<script>, an on…= handler or a javascript: link)"
+        else:
+            continue
+        found.append(
+            Diagnostic(
+                a.rel_path,
+                None,
+                None,
+                f"{what}; it would run with the learner's session on the LMS's own web address",
+                "remove the script, or host the page elsewhere and link it with https://",
+                "warning",
+                "static-script",
+            )
+        )
+    return found
+
+
+def _has_script(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return _ACTIVE.search(f.read(MAX_SCAN_BYTES)) is not None
+    except OSError:
+        return False
+
+
+MAX_SCAN_BYTES = 16 * 1024 * 1024
+"""How much of a static document is searched for script: more than any page a course ships."""

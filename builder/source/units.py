@@ -9,13 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from markdown_it.token import Token
+
 from builder.model import Html, Unit
 from builder.render import markdown
 from builder.source import rawblocks  # noqa: F401 — registers ```raw-html and ```olx
-from builder.source.blocks import COMPONENTS, FencedBlock, component_names
+from builder.source.blocks import COMPONENTS, FencedBlock, component_names, near_miss
 from builder.source.context import ReadContext
-from builder.source.files import read_text
-from builder.source.parse import parse
+from builder.source.files import read_text, short
+from builder.source.parse import parse_with_positions
 from builder.source.schema import UnitFrontMatter
 from builder.source.static import link_resolver
 
@@ -45,7 +47,9 @@ def load_unit(ctx: ReadContext, path: Path) -> Unit | None:
             code="no-front-matter",
         )
         return None
-    front = parse(ctx, UnitFrontMatter, "\n".join(lines[1:end]), file, line_offset=1)
+    front, front_doc = parse_with_positions(
+        ctx, UnitFrontMatter, "\n".join(lines[1:end]), file, line_offset=1
+    )
     body = "\n".join(lines[end + 1 :])
     body_offset = end + 1
     resolve = link_resolver(ctx, path)
@@ -55,6 +59,7 @@ def load_unit(ctx: ReadContext, path: Path) -> Unit | None:
     for block in markdown.split_blocks(body, component_names()):
         line = body_offset + block.line
         if block.kind == "prose":
+            check_fences(ctx, block.tokens, file, body_offset)
             markdown.rewrite_links(block.tokens, resolve, body_offset)
             html = markdown.render_tokens(block.tokens).strip()
             if not html:
@@ -71,7 +76,32 @@ def load_unit(ctx: ReadContext, path: Path) -> Unit | None:
                 components.append(component)
     if front is None:
         return None
-    ctx.positions[front.id] = (file, 2)
+    ctx.positions[front.id] = (file, front_doc.position(("id",))[0] if front_doc else 2)
     unit = Unit(id=front.id, title=front.title, outcomes=front.outcomes, components=components, source=file)
     ctx.units_read.append(unit)
     return unit
+
+
+def check_fences(ctx: ReadContext, tokens: list[Token], file: str, body_offset: int) -> None:
+    """Refuse code fences that look like components: learners would see them as code."""
+    for tok in tokens:
+        word = markdown.fence_word(tok)
+        if not word:
+            continue
+        line = body_offset + (tok.map[0] + 1 if tok.map else 1)
+        if word in COMPONENTS:  # not cut out by split_blocks, so it is nested
+            ctx.error(
+                file,
+                line,
+                f"a ```{word} block inside a list or a quote is not read as a {word}",
+                f"start the ```{word} line at the left margin, outside any list or quote",
+                code="nested-component",
+            )
+        elif (meant := near_miss(word)) is not None:
+            ctx.error(
+                file,
+                line,
+                f"```{short(word, 40)} is not a component name: learners would see this block as code",
+                f"did you mean `{meant}`? Component names are lower case and exact",
+                code="unknown-component",
+            )

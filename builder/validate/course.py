@@ -19,12 +19,14 @@ def check_course(
     strict: bool = False,
     log: Callable[[str], None] = lambda _m: None,
 ) -> list[Diagnostic]:
+    from builder.source.static import check_static
     from builder.validate.competences import check_competences
     from builder.validate.olx import check_olx
     from builder.validate.scorm import check_manifest
 
     diags: list[Diagnostic] = list(check_competences(course, strict=strict))
     log("competence map checked")
+    diags += check_static(course)
     for output in renderer("olx")(course, options):
         diags += check_olx(output.members, course.competences)
     log("OLX checked with olxcleaner")
