@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from builder import __version__
-from builder.diagnostics import Diagnostic, SourceErrors
+from builder.diagnostics import Diagnostic, SourceErrors, tally
 from builder.model import Course
 from builder.targets import TARGETS, BuildOptions
 
@@ -46,7 +46,7 @@ class Ctx:
 
 def _print_diagnostics(diags: list[Diagnostic]) -> None:
     for d in diags:
-        colour = "red" if d.severity == "error" else "yellow"
+        colour = {"error": "red", "warning": "yellow"}.get(d.severity, "cyan")
         click.secho(str(d), fg=colour, err=True)
 
 
@@ -232,10 +232,11 @@ def check(
     options = _options(scorm_edition, sco, split, map_info)
     diags = check_course(course, options, strict=strict, log=ctx.debug)
     _print_diagnostics(diags)
-    errors = sum(d.severity == "error" for d in diags)
-    warnings = len(diags) - errors
+    counts = tally(diags)
+    errors, warnings, notes = counts["error"], counts["warning"], counts["note"]
     _print_totals(ctx, course)
-    ctx.say(f"checked {course.slug}: {errors} error(s), {warnings} warning(s)")
+    tail = f", {notes} note(s) about LMS behaviour" if notes else ""
+    ctx.say(f"checked {course.slug}: {errors} error(s), {warnings} warning(s){tail}")
     if errors:
         sys.exit(EXIT_ERRORS)
 

@@ -6,10 +6,13 @@ that ``coursepack check`` prints them alike and decides the exit code in one pla
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
+"""``error`` fails the command; ``warning`` is a course fault that ``--strict`` makes an error;
+``note`` is advice about how an LMS treats a correct package (e.g. Moodle and multi-SCO SCORM
+2004): printed, never counted as a warning, never escalated by ``--strict``."""
 
 
 @dataclass(frozen=True, order=True)
@@ -37,6 +40,19 @@ class Diagnostic:
         if self.hint:
             text += f" — {self.hint}"
         return text
+
+
+def escalate(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """``--strict``: every warning becomes an error; notes stay notes (they are not course faults)."""
+    return [replace(d, severity="error") if d.severity == "warning" else d for d in diags]
+
+
+def tally(diags: list[Diagnostic]) -> dict[Severity, int]:
+    """How many findings of each severity, for the one summary line a command prints."""
+    counts: dict[Severity, int] = {"error": 0, "warning": 0, "note": 0}
+    for d in diags:
+        counts[d.severity] += 1
+    return counts
 
 
 class SourceErrors(Exception):

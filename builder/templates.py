@@ -6,6 +6,7 @@ every template here emits XML or HTML and course text comes from partners.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -16,7 +17,7 @@ _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def template_dir(name: str) -> Path:
-    """``olx_templates`` or ``scorm_templates``: the checkout's folder, else the wheel's copy."""
+    """A template folder (``olx_templates``, …): the checkout's folder, else the wheel's copy."""
     local = _REPO_ROOT / name
     if local.is_dir():
         return local
@@ -35,6 +36,22 @@ def xml_text(value: object) -> Markup:
     return Markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters XML 1.0 forbids even escaped (C0 controls but tab/LF/CR, and two non-characters)."""
+
+
+def cdata(value: object) -> Markup:
+    """Text as one CDATA section, the way Moodle's qformat_xml ``xml_escape()`` writes it.
+
+    A ``]]>`` inside the text is split across two sections; characters XML 1.0 forbids are
+    dropped, since no escaping can carry them and a learner cannot see them.
+    """
+    text = _XML_ILLEGAL.sub("", str(value))
+    if not text:
+        return Markup("")
+    return Markup("<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>")
+
+
 @cache
 def environment(name: str) -> jinja2.Environment:
     env = jinja2.Environment(
@@ -47,4 +64,5 @@ def environment(name: str) -> jinja2.Environment:
         auto_reload=False,  # templates do not change during a build; skip a stat() per lookup
     )
     env.filters["xmltext"] = xml_text
+    env.filters["cdata"] = cdata
     return env

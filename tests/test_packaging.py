@@ -30,7 +30,7 @@ def test_installed_wheel_finds_templates_and_scaffold(tmp_path: Path) -> None:
         "import builder, builder.templates as t\n"
         "from pathlib import Path\n"
         f"assert Path(builder.__file__).is_relative_to(Path({str(site)!r})), builder.__file__\n"
-        "for name in ('olx_templates', 'scorm_templates'):\n"
+        "for name in ('olx_templates', 'scorm_templates', 'moodle_templates'):\n"
         "    d = t.template_dir(name)\n"
         "    assert 'site' in str(d) and any(d.iterdir()), d\n"
         "    assert t.environment(name).list_templates(), name\n"
@@ -39,7 +39,11 @@ def test_installed_wheel_finds_templates_and_scaffold(tmp_path: Path) -> None:
         "files = scaffold(Path('fresh'))\n"
         "assert any(f.name == 'course.yaml' for f in files)\n"
         "from builder.source import load_course\n"
-        "print(load_course('fresh').slug)\n"
+        "course = load_course('fresh')\n"
+        "from builder.targets import BuildOptions, renderer\n"
+        "(out,) = renderer('moodle-questions')(course, BuildOptions())\n"
+        "assert b'<question type=\"multichoice\">' in out.members[out.filename], out.filename\n"
+        "print(course.slug)\n"
     )
     env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True)

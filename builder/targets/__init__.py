@@ -19,7 +19,7 @@ from typing import Literal
 from builder.archive import Member
 from builder.model import Course
 
-TARGETS: tuple[str, ...] = ("olx", "scorm12", "scorm2004", "competences")
+TARGETS: tuple[str, ...] = ("olx", "scorm12", "scorm2004", "competences", "moodle-questions")
 """In build order; ``all`` means every one of them."""
 
 
@@ -51,5 +51,6 @@ Renderer = Callable[[Course, BuildOptions], list[Output]]
 def renderer(name: str) -> Renderer:
     if name not in TARGETS:
         raise ValueError(f"unknown target {name!r}; choose one of {', '.join(TARGETS)} or all")
-    module = importlib.import_module(f"builder.targets.{name}")
+    # Target names may hold a hyphen (``moodle-questions``); module names cannot.
+    module = importlib.import_module(f"builder.targets.{name.replace('-', '_')}")
     return module.render

@@ -7,8 +7,10 @@ silently drop the content), policies under ``policies/<run>/``, every static fil
 name, and ``tags.csv`` at the course root so Studio (Redwood+) re-applies competence tags.
 
 Learning outcomes ride on the root element of each ``vertical/<id>.xml`` (``learning_outcomes``,
-kept by Studio in ``xml_attributes`` and written back on export) and as Open edX tags (``tags-v1``
-attributes plus ``tags.csv``) whose taxonomy identity comes from :mod:`builder.taxonomy`.
+kept by Studio in ``xml_attributes`` and written back on export, never shown) and as Open edX tags
+whose taxonomy identity comes from :mod:`builder.taxonomy`: ``tags.csv`` is what a course import
+applies; ``tags-v1`` on each block is applied only when Studio duplicates or pastes that block
+(README "How the outcome tags get onto the blocks").
 
 Rendered HTML from the model is inserted as-is into ``html/*.html`` files (HTML is what Studio reads
 there), but capa problems are XML: each fragment is parsed with lxml's HTML parser and re-serialised
@@ -251,9 +253,18 @@ def problem_xml(problem: Problem, tagger: Tagger) -> str:
 
 
 def video_xml(video: Video) -> str:
+    """``<video>`` whose every YouTube field says what the source says.
+
+    Open edX's ``youtube_id_1_0`` defaults to its own demo clip (``3_yD_cEKoCk``, in
+    ``xmodule/video_block/video_xfields.py``), and its player prefers a YouTube stream to the
+    HTML5 sources. So an MP4-only video must say ``youtube_id_1_0=""`` (as Studio's exports do) or
+    learners watch the wrong clip. The other speeds (0.75, 1.25, 1.5) default to empty.
+    """
     attrs: Attrs = [("display_name", video.title)]
     if video.youtube_id:
         attrs += [("youtube", f"1.00:{video.youtube_id}"), ("youtube_id_1_0", video.youtube_id)]
+    else:
+        attrs.append(("youtube_id_1_0", ""))
     if video.mp4_url:
         attrs.append(("html5_sources", json.dumps([video.mp4_url])))
     if video.start:
@@ -263,6 +274,9 @@ def video_xml(video: Video) -> str:
     if video.transcripts:
         mapping = {t.language: t.asset.flat_name for t in video.transcripts}
         attrs.append(("transcripts", json.dumps(mapping, sort_keys=True)))
+        # Open edX's download_track defaults to False: without this learners could read the
+        # transcript beside the video but not download it, which the SCORM page offers.
+        attrs.append(("download_track", "true"))
     return _render("video.xml", video=video, attrs=attrs)
 
 

@@ -6,7 +6,7 @@ A package is laid out as::
     sco/<unit id>.html                 one page per SCO (``sco/course.html`` with sco="course")
     shared/coursepack.{js,css}         the one runtime script and stylesheet
     shared/captions/<name>.vtt         WebVTT converted from the course's .srt transcripts
-    static/<flat name>                 every file of course_src/static/
+    static/<flat name>                 the files of course_src/static/ this package's pages use
     metadata/<name>.xml                2004 only: IEEE LOM files referenced by adlcp:location
 
 Every user-facing UI string (buttons, progress line, feedback words…) comes from one JSON table per
@@ -31,7 +31,7 @@ from typing import Literal
 from markupsafe import Markup
 
 from builder.archive import Member
-from builder.model import Course, OlxBlock, Problem, Section, Unit, Video
+from builder.model import Asset, Course, Html, OlxBlock, Problem, Section, Unit, Video
 from builder.targets import BuildOptions, Output
 from builder.templates import environment, template_dir
 from builder.validate.scorm import control_files
@@ -179,6 +179,60 @@ def media_fragment(video: Video) -> str:
     if not start and not end:
         return ""
     return f"#t={start or 0}" + (f",{end}" if end else "")
+
+
+# --------------------------------------------------------------------------- static files
+
+_STATIC_REF = re.compile(r"""\s(?:src|href)=["']/static/([^"'?#]+)""")
+TEXT_STATIC = (".html", ".htm", ".css", ".svg", ".xhtml")
+"""Static files that can themselves reference other static files (a handout page, a stylesheet)."""
+
+
+def unit_fragments(unit: Unit) -> Iterable[str]:
+    """Every HTML fragment of the model a SCO page renders for ``unit`` (see sco.html.j2)."""
+    for comp in unit.components:
+        if isinstance(comp, Problem):
+            yield comp.prompt_html
+            for choice in comp.choices:
+                yield choice.text_html
+                yield choice.feedback_html
+            yield from comp.hints_html
+            yield comp.explanation_html
+        elif isinstance(comp, Html):  # videos have no HTML; ```olx blocks render as a notice
+            yield comp.html
+
+
+def static_files_used(course: Course, units: Iterable[Unit]) -> list[Asset]:
+    """The files of ``static/`` that the pages of ``units`` reference, and what those reference.
+
+    A SCORM package is closed: nothing outside its own pages can reach a file in it, so a file no
+    page links is dead weight (and a split package used to carry every image of the course).
+    Kept: ``/static/`` links and images in any rendered fragment, video transcripts, and — to be
+    safe with hand-written handouts and stylesheets — every course file whose published name
+    appears anywhere in a kept HTML, CSS or SVG file. The OLX still ships every file (Studio's
+    *Files* is the course's file store, which authors may link from Studio). Sorted like
+    ``course.assets``, so packages stay reproducible.
+    """
+    by_name = {a.flat_name: a for a in course.assets}
+    wanted: set[str] = set()
+
+    def keep(name: str) -> None:
+        if name in by_name and name not in wanted:
+            wanted.add(name)
+            if name.lower().endswith(TEXT_STATIC):
+                text = by_name[name].source.read_bytes().decode("utf-8", errors="replace")
+                for other in by_name:
+                    if other in text:
+                        keep(other)
+
+    for unit in units:
+        for fragment in unit_fragments(unit):
+            for name in _STATIC_REF.findall(fragment):
+                keep(name)
+        for video in unit.videos:
+            for tr in video.transcripts:
+                keep(tr.asset.flat_name)
+    return [a for a in course.assets if a.flat_name in wanted]
 
 
 # --------------------------------------------------------------------------- UI strings
@@ -348,7 +402,7 @@ def build_package(
     # not a copy in each page's data (1 KB per page, megabytes for a large course).
     members[UI_SCRIPT] = ui_script(ui_strings(course.language))
     shared_files.append(UI_SCRIPT)
-    for asset in course.assets:
+    for asset in static_files_used(course, units):
         members[f"static/{asset.flat_name}"] = asset.source
         shared_files.append(f"static/{asset.flat_name}")
     for unit in units:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from builder.diagnostics import Diagnostic
+from builder.diagnostics import Diagnostic, escalate
 from builder.model import Course
 from builder.targets import BuildOptions, renderer
 
@@ -20,6 +20,7 @@ def check_course(
     log: Callable[[str], None] = lambda _m: None,
 ) -> list[Diagnostic]:
     from builder.source.static import check_static
+    from builder.validate.advice import check_advice
     from builder.validate.competences import check_competences
     from builder.validate.olx import check_olx
     from builder.validate.scorm import check_manifest
@@ -35,6 +36,7 @@ def check_course(
         for output in renderer(version)(course, options):
             diags += check_manifest(output.members, version, edition, output=output.filename)
     log("SCORM manifests checked against the XSDs")
-    if strict:
-        diags = [Diagnostic(d.file, d.line, d.column, d.message, d.hint, "error", d.code) for d in diags]
-    return diags
+    diags += check_advice(course, options)
+    log("LMS behaviour checked (Open edX dates, Moodle SCORM players)")
+    # Notes are advice about an LMS, not faults of the course: --strict leaves them alone.
+    return escalate(diags) if strict else diags

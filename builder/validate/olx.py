@@ -87,6 +87,7 @@ def check_olx(members: Mapping[str, Member], competences: CompetenceMap | None =
     found += tree.check_pointers()
     found += tree.check_static_links()
     found += tree.check_verticals()
+    found += tree.check_videos()
     found += tree.check_tags(competences)
     return sorted(set(found))
 
@@ -122,6 +123,13 @@ def run_olxcleaner(members: Mapping[str, Member], root: str, tree: Tree) -> list
 
 
 # --------------------------------------------------------------------------- the tree
+
+
+def _is_normal_speed(speed: str) -> bool:
+    try:
+        return float(speed) == 1.0
+    except ValueError:
+        return False
 
 
 class Tree:
@@ -315,6 +323,35 @@ class Tree:
                             "olx.static-missing",
                         )
                     )
+        return out
+
+    def check_videos(self) -> list[Diagnostic]:
+        """A video with HTML5 sources must say which YouTube id it has, even when it has none.
+
+        ``youtube_id_1_0`` defaults to Open edX's demo clip (``3_yD_cEKoCk``), and the player
+        prefers a YouTube stream to the MP4, so an MP4-only video without ``youtube_id_1_0=""``
+        (or ``youtube="1.00:…"``) plays the wrong clip. olxcleaner does not know this.
+        """
+        out: list[Diagnostic] = []
+        for path in sorted(p for p in self.files if p.startswith("video/") and p.endswith(".xml")):
+            element = self.xml(path)
+            if element is None:
+                continue
+            has_sources = element.find("source") is not None or bool(element.get("html5_sources"))
+            speeds = [
+                piece.split(":", 1)[0] for piece in element.get("youtube", "").split(",") if ":" in piece
+            ]
+            says_1_0 = "youtube_id_1_0" in element.attrib or any(_is_normal_speed(s) for s in speeds)
+            if has_sources and not says_1_0:
+                out.append(
+                    _diag(
+                        f"{self.prefix}{path}",
+                        "video has HTML5 sources but no youtube_id_1_0: Open edX fills in its "
+                        "default YouTube clip (3_yD_cEKoCk) and plays that instead",
+                        "olx.video-default-youtube",
+                        'write youtube_id_1_0="" when the video has no YouTube id',
+                    )
+                )
         return out
 
     def check_verticals(self) -> list[Diagnostic]:

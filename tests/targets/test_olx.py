@@ -222,6 +222,68 @@ def test_video(course: Course) -> None:
     assert [s.get("src") for s in video.findall("source")] == ["https://media.example.org/intro.mp4"]
 
 
+YOUTUBE_DEFAULTS = {"1_0": "3_yD_cEKoCk", "0_75": "", "1_25": "", "1_5": ""}
+"""Open edX's field defaults (openedx-platform ``xmodule/video_block/video_xfields.py``): a block
+that never sets ``youtube_id_1_0`` plays Open edX's own demo clip."""
+
+
+def openedx_youtube_streams(video: etree._Element) -> dict[str, str]:
+    """The YouTube ids Open edX's video player is given for this OLX element.
+
+    A transcription of ``VideoBlock.parse_video_xml`` (``xmodule/video_block/video_block.py``):
+    ``<source>`` children set ``html5_sources``; ``youtube="1.00:ID,…"`` sets each speed's id (an
+    empty id only when there are HTML5 sources); a ``youtube_id_*`` attribute sets its field; any
+    field left unset keeps its default. The player prefers a non-empty YouTube stream to the MP4.
+    """
+    fields = dict(YOUTUBE_DEFAULTS)
+    has_sources = bool(video.findall("source")) or "html5_sources" in video.attrib
+    for attr, value in video.attrib.items():
+        if attr == "youtube":
+            for piece in value.split(","):
+                speed, _, yid = piece.partition(":")
+                normal = f"{float(speed):.2f}"
+                key = (normal[:-1] if normal.endswith("0") else normal).replace(".", "_")
+                if yid or has_sources:
+                    fields[key] = yid
+        elif attr.startswith("youtube_id_"):
+            fields[attr.removeprefix("youtube_id_")] = value
+    return {speed: yid for speed, yid in fields.items() if yid}
+
+
+def test_mp4_only_video_plays_the_mp4_not_open_edx_default_clip(course: Course) -> None:
+    """Without ``youtube_id_1_0=""`` Open edX fills in 3_yD_cEKoCk and plays that clip instead."""
+    [video_model] = [v for u in course.units() for v in u.videos]
+    video_model.youtube_id = None
+    video = xml(build(course), "video/v-intro.xml")
+    assert openedx_youtube_streams(video) == {}
+    assert video.get("youtube_id_1_0") == ""
+    assert "youtube" not in video.attrib
+    assert [s.get("src") for s in video.findall("source")] == ["https://media.example.org/intro.mp4"]
+
+
+def test_transcripts_are_downloadable_in_open_edx_as_on_the_scorm_page(course: Course) -> None:
+    """Open edX's ``download_track`` defaults to False (``video_xfields.py``); the SCORM page links
+    each transcript for download, so the OLX must switch the download on explicitly."""
+    video = xml(build(course), "video/v-intro.xml")
+    assert video.get("download_track") == "true"
+    [video_model] = [v for u in course.units() for v in u.videos]
+    video_model.transcripts = []
+    assert "download_track" not in xml(build(course), "video/v-intro.xml").attrib
+
+
+def test_youtube_video_streams_only_its_own_id(course: Course) -> None:
+    video = xml(build(course), "video/v-intro.xml")
+    assert openedx_youtube_streams(video) == {"1_0": "dQw4w9WgXcQ"}
+
+
+def test_sample_course_videos_stream_what_the_source_says(sample_course: Course) -> None:
+    members = render(sample_course, BuildOptions())[0].members
+    for video_model in (v for u in sample_course.units() for v in u.videos):
+        video = xml(members, f"video/{video_model.id}.xml")
+        expected = {"1_0": video_model.youtube_id} if video_model.youtube_id else {}
+        assert openedx_youtube_streams(video) == expected, video_model.id
+
+
 def test_single_select_problem(course: Course) -> None:
     root = problem(build(course), "p-single")
     assert root.get("display_name") == "Single & select"

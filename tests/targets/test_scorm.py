@@ -127,7 +127,12 @@ def test_scorm12_tree_has_one_root_cluster_and_unit_scos(course: Course) -> None
     assert len(assets) == 1
     asset_files = {f.get("href") for f in assets[0].iter(q("file"))}
     assert {"shared/coursepack.js", "shared/coursepack.css"} <= asset_files
-    assert {f"static/{a.flat_name}" for a in course.assets} <= asset_files
+    # Only the files pages use: the course image is shown by Open edX, by no SCO page.
+    assert {n for n in asset_files if n.startswith("static/")} == {
+        "static/images_diagram.png",
+        "static/downloads_guide.pdf",
+        "static/transcripts_intro-en.srt",
+    }
     scos = [r for r in resources.values() if r.get(f"{{{NS_ADLCP12}}}scormtype") == "sco"]
     assert len(scos) == len(course.units())
     for r in scos:
@@ -290,6 +295,92 @@ def test_sco_pages_link_package_files_and_work_offline(course: Course) -> None:
     assert 'kind="captions"' in page and "shared/captions/transcripts_intro-en.vtt" in page
     assert 'alt="A diagram"' in page
     assert "#t=5,60" in page
+
+
+def page_references(out: Output) -> dict[str, set[str]]:
+    """Every local file each SCO page links or embeds, as a package path (external URLs left out)."""
+    refs: dict[str, set[str]] = {}
+    for name, member in out.members.items():
+        if not (name.startswith("sco/") and name.endswith(".html")):
+            continue
+        page = data(member).decode("utf-8")
+        found = set()
+        for ref in re.findall(r"""(?:src|href)=["']([^"'#]*)""", page):
+            if not ref or re.match(r"^[a-z][a-z0-9+.-]*:", ref):
+                continue  # https:, data:, mailto: and in-page anchors leave the package alone
+            parts: list[str] = ["sco"]
+            for piece in ref.split("?")[0].split("/"):
+                if piece == "..":
+                    assert parts, f"{name}: {ref} climbs out of the package"
+                    parts.pop()
+                elif piece not in ("", "."):
+                    parts.append(piece)
+            found.add("/".join(parts))
+        refs[name] = found
+    return refs
+
+
+def static_members(out: Output) -> set[str]:
+    return {n for n in out.members if n.startswith("static/")}
+
+
+@pytest.mark.parametrize("version", ["1.2", "2004"])
+@pytest.mark.parametrize("sco", ["unit", "course"])
+def test_split_packages_ship_exactly_the_static_files_their_pages_use(
+    sample_course: Course, version: str, sco: str
+) -> None:
+    outputs = render(sample_course, version, split="section", sco=sco)
+    assert len(outputs) == len(sample_course.sections)
+    shipped_anywhere: set[str] = set()
+    for out in outputs:
+        refs = page_references(out)
+        assert refs, out.filename
+        for page, targets in refs.items():
+            missing = sorted(t for t in targets if t not in out.members)
+            assert not missing, f"{out.filename} {page} links files not in the package: {missing}"
+        used = {t for targets in refs.values() for t in targets if t.startswith("static/")}
+        assert static_members(out) == used, out.filename
+        shipped_anywhere |= used
+    # The sample course's unused file (the course image: Open edX shows it, no SCO page does)
+    # is in no package, and every file some page uses is in some package.
+    assert f"static/{sample_course.image.flat_name}" not in shipped_anywhere
+    linked = {f"static/{a.flat_name}" for a in sample_course.assets} - {
+        f"static/{sample_course.image.flat_name}"
+    }
+    assert shipped_anywhere == linked
+
+
+def test_split_packages_lost_the_images_of_other_sections(sample_course: Course) -> None:
+    """Measured: before, each split package carried all ~130 KB of the course's images."""
+    all_png = sum(a.size for a in sample_course.assets if a.flat_name.endswith(".png"))
+    for out in render(sample_course, "1.2", split="section"):
+        png = sum(
+            Path(data_path).stat().st_size
+            for n, data_path in out.members.items()
+            if n.startswith("static/") and n.endswith(".png") and isinstance(data_path, Path)
+        )
+        assert png < all_png, out.filename
+
+
+def test_course_package_drops_unreferenced_files_but_keeps_what_handouts_use(
+    course: Course, tmp_path: Path
+) -> None:
+    from tests.factories import make_asset
+
+    handout = make_asset(tmp_path, "downloads/handout.html", b'<img src="images_chart.svg" alt="">')
+    chart = make_asset(tmp_path, "images/chart.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>')
+    orphan = make_asset(tmp_path, "images/unused.png", b"png")
+    course.assets = sorted([*course.assets, handout, chart, orphan], key=lambda a: a.flat_name)
+    html = course.units()[0].components[0]
+    html.html += f'<p><a href="/static/{handout.flat_name}">Handout</a></p>\n'  # type: ignore[union-attr]
+    for version in ("1.2", "2004"):
+        (out,) = render(course, version)
+        assert f"static/{handout.flat_name}" in out.members
+        assert f"static/{chart.flat_name}" in out.members, "referenced only from a static HTML file"
+        assert f"static/{orphan.flat_name}" not in out.members
+        assert f"static/{course.image.flat_name}" not in out.members
+        listed = {f.get("href") for f in manifest(out).iter() if f.tag.endswith("file")}
+        assert static_members(out) <= listed
 
 
 def test_srt_becomes_webvtt() -> None:
@@ -459,10 +550,10 @@ def test_manifest_titles_write_quotes_plainly_for_moodle(course: Course, version
     """Moodle rewrites every '&' not starting a named entity before parsing, so '&#39;' would reach
     learners as literal text: quotes go into element text unescaped, & < > as named entities."""
     unit = course.units()[0]
-    unit.title = "Tom's \"plan\" for R&D <now>"
+    unit.title = 'Tom\'s "plan" for R&D <now>'
     (out,) = render(course, version)
     raw = data(out.members["imsmanifest.xml"]).decode()
-    assert "<title>Tom's \"plan\" for R&amp;D &lt;now&gt;</title>" in raw
+    assert '<title>Tom\'s "plan" for R&amp;D &lt;now&gt;</title>' in raw
     assert "&#39;" not in raw and "&#34;" not in raw
     titles = [t.text for t in manifest(out).iter("{*}title")]
     assert unit.title in titles

@@ -197,3 +197,13 @@ def test_olxcleaner_crash_becomes_a_diagnostic(members: dict[str, Member]) -> No
     policy["no-slash-key"] = {}
     members[f"course/policies/{RUN}/policy.json"] = json.dumps(policy).encode()
     assert "olxcleaner.crash" in codes(check_olx(members))
+
+
+def test_mp4_video_without_youtube_id_plays_open_edx_default_clip(members: dict[str, Member]) -> None:
+    edit(members, "video/v-intro.xml", 'youtube="1.00:dQw4w9WgXcQ" youtube_id_1_0="dQw4w9WgXcQ"', "")
+    diags = check_olx(members)
+    assert [(d.code, d.severity, d.file) for d in diags if d.code.startswith("olx.video")] == [
+        ("olx.video-default-youtube", "error", "course/video/v-intro.xml")
+    ]
+    edit(members, "video/v-intro.xml", "<video ", '<video youtube_id_1_0="" ')
+    assert "olx.video-default-youtube" not in codes(check_olx(members))
