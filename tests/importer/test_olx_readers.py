@@ -186,3 +186,22 @@ def test_free_text_tags_become_slug_ids() -> None:
     cmap = index.competences_yaml("T", "en", "org-num")
     assert cmap["framework"]["id"] == "difficulty"
     assert [o["statement"] for o in cmap["units"][0]["outcomes"]] == ["Easy", "Very hard"]
+
+
+def test_control_characters_from_html_files_do_not_reach_the_source(tmp_path: Path) -> None:
+    """HTML files may hold characters XML cannot carry; the loader refuses them, so they go."""
+    from builder.importer.olx import import_olx
+    from builder.source import load_course
+    from tests.importer import studio_export as sx
+
+    tree = sx.write_export(tmp_path / "tree")
+    (tree / "html" / f"{sx.HTML1}.html").write_text("<p>Tab\tand vertical\x0btab\x01.</p>", encoding="utf-8")
+    (tree / "problem" / f"{sx.P_SINGLE}.xml").write_text(
+        '<problem display_name="Q\u2028"><multiplechoiceresponse><label>Pick</label><choicegroup>'
+        '<choice correct="true">A</choice><choice correct="false">B</choice></choicegroup>'
+        "</multiplechoiceresponse></problem>",
+        encoding="utf-8",
+    )
+    import_olx(tree.parent, tmp_path / "src")
+    unit = load_course(tmp_path / "src").units()[0]
+    assert unit.components[0].html == "<p>Tab and verticaltab.</p>"  # type: ignore[union-attr]

@@ -37,7 +37,7 @@ from builder.importer.olx.ids import Ids
 from builder.importer.olx.outline import OutlineReader, TreeLoader
 from builder.importer.olx.report import ImportReport
 from builder.importer.olx.static import StaticFiles
-from builder.importer.olx.writer import dump_yaml, write_outline
+from builder.importer.olx.writer import clean, dump_yaml, write_outline
 
 REPORT_FILE = "import-report.md"
 
@@ -144,7 +144,7 @@ def write_source(export: Export, dest: Path, report: ImportReport) -> None:
     static.copy_to(dest)
     meta["short_description"] = short_description(export, meta["title"])
     meta["overview"] = "overview.md"
-    (dest / "overview.md").write_text(overview(export, static, report) + "\n", "utf-8")
+    (dest / "overview.md").write_text(clean(overview(export, static, report)) + "\n", "utf-8")
     meta["image"] = course_image(course_el.get("course_image", ""), static, dest, report)
     meta["competence_map"] = "competences.yaml"
     ordered = {

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import lxml.html
 from lxml import etree
+from markdownify import MarkdownConverter  # the `import` extra; the CLI says how to install it
 
 from builder.importer.olx.report import ImportReport
 from builder.importer.olx.static import StaticFiles
@@ -41,8 +42,6 @@ class Converted:
 
 
 def to_markdown(html: str) -> str:
-    from markdownify import MarkdownConverter
-
     class Converter(MarkdownConverter):  # type: ignore[misc]
         def escape(self, text: str, parent_tags: set[str]) -> str:
             text = super().escape(text, parent_tags)

@@ -30,8 +30,27 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters XML cannot carry and the loader refuses; HTML files of an export may hold them."""
+
+
+def clean(text: str) -> str:
+    return CONTROL.sub("", text)
+
+
+def _cleaned(data: Any) -> Any:
+    if isinstance(data, str):
+        return clean(data)
+    if isinstance(data, dict):
+        return {k: _cleaned(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_cleaned(v) for v in data]
+    return data
+
+
 def dump_yaml(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    """YAML of ``data`` with control characters removed first (YAML would otherwise escape them)."""
+    return yaml.dump(_cleaned(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def fence(kind: str, body: str) -> str:
@@ -55,7 +74,7 @@ def unit_text(unit: UnitOut) -> str:
             blocks.append(fence(kind, content))
         else:
             blocks.append(fence(kind, dump_yaml(content)))
-    return f"---\n{front}---\n\n" + "\n\n".join(blocks) + "\n"
+    return clean(f"---\n{front}---\n\n" + "\n\n".join(blocks) + "\n")
 
 
 def write_outline(dest: Path, sections: list[SectionOut]) -> None:
