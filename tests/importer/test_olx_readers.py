@@ -205,3 +205,17 @@ def test_control_characters_from_html_files_do_not_reach_the_source(tmp_path: Pa
     import_olx(tree.parent, tmp_path / "src")
     unit = load_course(tmp_path / "src").units()[0]
     assert unit.components[0].html == "<p>Tab and verticaltab.</p>"  # type: ignore[union-attr]
+
+
+def test_an_untagged_export_gets_an_empty_competence_map_and_a_note(tmp_path: Path) -> None:
+    from builder.importer.olx import REPORT_FILE, import_olx
+    from builder.source import load_course
+    from tests.importer import studio_export as sx
+
+    tree = sx.write_export(tmp_path / "tree")
+    (tree / "tags.csv").unlink()
+    import_olx(tree.parent, tmp_path / "src")
+    course = load_course(tmp_path / "src")
+    assert course.competences.units == [] and course.competences.framework.id == "TestOrg-ALL101"
+    assert all(u.outcomes == [] for u in course.units())
+    assert "carries no outcome tags" in (tmp_path / "src" / REPORT_FILE).read_text(encoding="utf-8")
