@@ -134,6 +134,16 @@ class OutlineReader:
         self.html_ids_dropped = 0
 
     def sections(self, course: etree._Element) -> list[SectionOut]:
+        tagged = [
+            f"{el.tag}/{el.get('url_name')}"
+            for el in course.iter("chapter", "sequential")
+            if self.outcomes.outcomes(el.tag, el.get("url_name") or "")
+        ]
+        if tagged:
+            self.report.notes.append(
+                f"tags on {len(tagged)} sections/subsections are not kept as such: the OLX build tags "
+                "them with the outcomes of their units"
+            )
         out = []
         for chapter in self._children(course, "chapter", "course"):
             sid = self.ids.claim("section", chapter.get("url_name"), f"section-{len(out) + 1}")
@@ -259,9 +269,10 @@ class OutlineReader:
     def _passthrough(self, unit: UnitOut, comp: etree._Element, bid: str, where: str, reason: str) -> None:
         element = copy.deepcopy(comp)
         element.set("url_name", bid)
-        if "tags-v1" in element.attrib:
-            del element.attrib["tags-v1"]
-            self.report.drop(where, "tags-v1", "tags of a pass-through block are not carried")
+        element.attrib.pop("tags-v1", None)
+        url = comp.get("url_name") or ""
+        if self.outcomes.outcomes(comp.tag, url):
+            self.report.drop(where, "outcome tags", "tags of a pass-through block are not carried")
         xml = etree.tostring(element, encoding="unicode")
         xml = self.static.rewrite(xml, where)
         unit.parts.append(("olx", xml))
