@@ -219,3 +219,21 @@ def test_an_untagged_export_gets_an_empty_competence_map_and_a_note(tmp_path: Pa
     assert course.competences.units == [] and course.competences.framework.id == "TestOrg-ALL101"
     assert all(u.outcomes == [] for u in course.units())
     assert "carries no outcome tags" in (tmp_path / "src" / REPORT_FILE).read_text(encoding="utf-8")
+
+
+def test_url_names_outside_the_id_rule_are_renamed_everywhere_and_reported(tmp_path: Path) -> None:
+    from builder.importer.olx import REPORT_FILE, import_olx
+    from builder.source import load_course
+    from builder.targets import olx
+    from tests.importer import studio_export as sx
+
+    tree = sx.write_export(tmp_path / "tree")
+    seq = tree / "sequential" / f"{sx.SEQ1}.xml"
+    seq.write_text(seq.read_text(encoding="utf-8").replace(sx.V1, "Wélcome unit"), encoding="utf-8")
+    (tree / "vertical" / f"{sx.V1}.xml").rename(tree / "vertical" / "Wélcome unit.xml")
+    import_olx(tree.parent, tmp_path / "src")
+    course = load_course(tmp_path / "src")
+    assert course.units()[0].id == "Welcome-unit"
+    assert "course/vertical/Welcome-unit.xml" in olx.build_members(course)
+    report = (tmp_path / "src" / REPORT_FILE).read_text(encoding="utf-8")
+    assert "| unit | Wélcome unit | Welcome-unit |" in report
