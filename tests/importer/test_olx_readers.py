@@ -237,3 +237,14 @@ def test_url_names_outside_the_id_rule_are_renamed_everywhere_and_reported(tmp_p
     assert "course/vertical/Welcome-unit.xml" in olx.build_members(course)
     report = (tmp_path / "src" / REPORT_FILE).read_text(encoding="utf-8")
     assert "| unit | Wélcome unit | Welcome-unit |" in report
+
+
+def test_text_after_the_response_and_old_hints_are_reported(env: tuple[StaticFiles, ImportReport]) -> None:
+    read(
+        env,
+        "<problem><optionresponse><label>Q</label><optioninput><option correct='True'>a</option>"
+        "<option correct='False'>b</option></optioninput><hintgroup/></optionresponse><p>Footnote</p>"
+        "<demandhint><hint>h</hint></demandhint></problem>",
+    )
+    dropped = [what for _, what, _ in env[1].dropped]
+    assert dropped == ["<p> after the question", "<hintgroup>"]

@@ -110,6 +110,7 @@ class ProblemReader:
         if [s for s in solutions if s]:
             data["explanation"] = "\n\n".join(s for s in solutions if s)
         self._settings(problem, data, where)
+        self._leftovers(problem, response, where)
         try:
             ProblemBlock.model_validate(data)
         except ValidationError as exc:
@@ -151,6 +152,20 @@ class ProblemReader:
                     parts.append(f"<p>{html_escape(child.get('label', ''))}</p>")
         text = "".join(parts).strip()
         return self.md(text, where)
+
+    def _leftovers(self, problem: etree._Element, response: etree._Element, where: str) -> None:
+        """Report what a ```problem has no place for: text after the response, old-style hints."""
+        after = False
+        for child in problem:
+            if child is response or (isinstance(child.tag, str) and response in child.iter()):
+                after = True
+                continue
+            if after and isinstance(child.tag, str) and child.tag not in ("demandhint", "solution"):
+                self.report.drop(
+                    where, f"<{child.tag}> after the question", "a problem's text comes before it"
+                )
+        if problem.find(".//hintgroup") is not None:
+            self.report.drop(where, "<hintgroup>", "old-style conditional hints are not modelled")
 
     def _solution(self, solution: etree._Element, where: str) -> str:
         body = solution.find("div[@class='detailed-solution']")
