@@ -100,9 +100,8 @@ def run_olxcleaner(members: Mapping[str, Member], root: str, tree: Tree) -> list
         extract_to(members, Path(tmp))
         course_dir = Path(tmp) / root
         try:
-            _course, errorstore, _urls = olxcleaner.validate(
-                str(course_dir), 8, allowed_xblocks=ALLOWED_XBLOCKS
-            )
+            allowed = sorted(set(ALLOWED_XBLOCKS) | tree.pass_through_tags())
+            _course, errorstore, _urls = olxcleaner.validate(str(course_dir), 8, allowed_xblocks=allowed)
         except Exception as exc:  # olxcleaner crashes on some inputs (e.g. a policy key without "/")
             return [
                 _diag(
@@ -280,6 +279,11 @@ class Tree:
             and bool(child.get("url_name"))
             and set(child.attrib) != {"url_name"}
         )
+
+    def pass_through_tags(self) -> set[str]:
+        """Tags of inline XBlocks in verticals: only ```olx blocks kept from an import make these, so
+        whatever XBlock the imported course used is allowed (Studio needs it installed, as before)."""
+        return {tag for tag, _ in self.inline_blocks()}
 
     def inline_blocks(self) -> set[tuple[str, str]]:
         found: set[tuple[str, str]] = set()

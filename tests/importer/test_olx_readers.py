@@ -248,3 +248,47 @@ def test_text_after_the_response_and_old_hints_are_reported(env: tuple[StaticFil
     )
     dropped = [what for _, what, _ in env[1].dropped]
     assert dropped == ["<p> after the question", "<hintgroup>"]
+
+
+def test_an_xblocks_own_markup_is_kept_not_read_as_pointers(tmp_path: Path) -> None:
+    from builder.importer.olx import import_olx
+    from builder.model import OlxBlock
+    from builder.source import load_course
+    from tests.importer import studio_export as sx
+
+    tree = sx.write_export(tmp_path / "tree")
+    vertical = tree / "vertical" / f"{sx.V4}.xml"
+    deep = "<a>" * 20 + "x" + "</a>" * 20
+    custom = f'<myblock url_name="mb1" display_name="Mine"><part url_name="p1"/>{deep}</myblock>'
+    vertical.write_text(
+        vertical.read_text(encoding="utf-8").replace("</vertical>", custom + "</vertical>"), "utf-8"
+    )
+    import_olx(tree.parent, tmp_path / "src")
+    blocks = {
+        c.id: c
+        for u in load_course(tmp_path / "src").units()
+        for c in u.components
+        if isinstance(c, OlxBlock)
+    }
+    assert '<part url_name="p1"/>' in blocks["mb1"].xml and deep in blocks["mb1"].xml
+
+
+def test_an_unknown_xblock_kept_from_an_import_passes_the_olx_check(tmp_path: Path) -> None:
+    from builder.importer.olx import import_olx
+    from builder.source import load_course
+    from builder.targets import olx
+    from builder.validate.olx import check_olx
+    from tests.importer import studio_export as sx
+
+    tree = sx.write_export(tmp_path / "tree")
+    vertical = tree / "vertical" / f"{sx.V5}.xml"
+    custom = '<myblock url_name="mb1" display_name="Mine" xblock-family="xblock.v1"/>'
+    vertical.write_text(
+        vertical.read_text(encoding="utf-8").replace("</vertical>", custom + "</vertical>"), "utf-8"
+    )
+    import_olx(tree.parent, tmp_path / "src")
+    course = load_course(tmp_path / "src")
+    errors = [d for d in check_olx(olx.build_members(course), course.competences) if d.severity == "error"]
+    assert [d.code for d in errors] == [
+        "olxcleaner.LTIError"
+    ]  # the fixture's known one, nothing about myblock

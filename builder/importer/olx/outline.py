@@ -27,8 +27,12 @@ from builder.importer.olx.static import StaticFiles
 from builder.importer.olx.video import read_video
 
 MAX_DEPTH = 12
-LEAVES = {"html", "problem", "video"}
-"""Blocks whose children are content, not blocks: never resolved as pointers."""
+BLOCK_CONTAINERS = frozenset(
+    {"course", "chapter", "sequential", "vertical", "library_content", "split_test", "conditional",
+     "itembank", "randomize"}
+)  # fmt: skip
+"""Blocks whose children are blocks (and may be pointers); every other block's children are its
+own markup (a problem's responses, an ORA's rubric) and are never read as pointers."""
 
 
 @dataclass
@@ -101,8 +105,8 @@ class TreeLoader:
             apply_policy(attrs, entry)
             el.attrib.clear()
             el.attrib.update(attrs)
-        if el.tag in LEAVES:
-            return el
+        if el.tag not in BLOCK_CONTAINERS:
+            return el  # a component: its children are its own markup, never pointers to resolve
         for child in list(el):
             if not isinstance(child.tag, str):
                 continue
