@@ -4,7 +4,7 @@ A package is laid out as::
 
     imsmanifest.xml, *.xsd, *.dtd      control documents at the root (unmodified copies)
     sco/<unit id>.html                 one page per SCO (``sco/course.html`` with sco="course")
-    shared/coursepack.{js,css}         the one runtime script and stylesheet
+    shared/coursepack.{js,css}         the runtime script (see scorm_runtime) and stylesheet
     shared/captions/<name>.vtt         WebVTT converted from the course's .srt transcripts
     static/<flat name>                 the files of course_src/static/ this package's pages use
     metadata/<name>.xml                2004 only: IEEE LOM files referenced by adlcp:location
@@ -33,6 +33,7 @@ from markupsafe import Markup
 from builder.archive import Member
 from builder.model import Asset, Course, Html, OlxBlock, Problem, Section, Unit, Video
 from builder.targets import BuildOptions, Output
+from builder.targets.scorm_runtime import RUNTIME_SCRIPT, runtime_script
 from builder.templates import environment, template_dir
 from builder.validate.scorm import control_files
 
@@ -40,7 +41,7 @@ Version = Literal["1.2", "2004"]
 TITLE_MAX = 255
 SUSPEND_LIMIT = {"1.2": 4096, "2004": 64000}
 SCO_DIR = "sco"
-SHARED_FILES = ("coursepack.css", "coursepack.js")
+SHARED_FILES = ("coursepack.css",)
 UI_FALLBACK = "en"
 """The UI table used when the course language has none (and for keys a table lacks)."""
 
@@ -398,6 +399,9 @@ def build_package(
         path = template_dir("scorm_templates") / "static" / name
         members[f"shared/{name}"] = path
         shared_files.append(f"shared/{name}")
+    # The runtime: the quiz engine plus this version's tracking adapter (and the standalone fallback).
+    members[RUNTIME_SCRIPT] = runtime_script(flavor.version)
+    shared_files.append(RUNTIME_SCRIPT)
     # The runtime's UI strings are the same for every page of a package: one shared script,
     # not a copy in each page's data (1 KB per page, megabytes for a large course).
     members[UI_SCRIPT] = ui_script(ui_strings(course.language))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -75,6 +76,97 @@ def scorm_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         server.server_close()
 
 
+# The data types of every time element a SCO may write, as the specifications define them.
+# SCORM 1.2 RTE §3.4.2: CMITime "HH:MM:SS.SS" (24-hour clock, optional 1-2 fractional digits) and
+# CMITimespan "HHHH:MM:SS.SS" (2-4 hour digits). SCORM 2004 RTE §4.1.1.7: time(second,10,0), an
+# ISO 8601 date-time with at most 2 fractional digits of seconds (0.01 s; a time zone only
+# after them), and
+# timeinterval(second,10,2), an ISO 8601 duration whose seconds have at most 2 fractional digits.
+CMI_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,2})?")
+CMI_TIMESPAN = re.compile(r"\d{2,4}:[0-5]\d:[0-5]\d(\.\d{1,2})?")
+ISO_TIME = re.compile(  # YYYY[-MM[-DD[Thh[:mm[:ss[.s[TZD]]]]]]], years 1970-2038 (as Moodle checks)
+    r"(19[7-9]\d|20[0-2]\d|203[0-8])(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])"
+    r"(T([01]\d|2[0-3])(:[0-5]\d(:[0-5]\d(\.\d{1,2}(Z|[+-]([01]\d|2[0-3])(:[0-5]\d)?)?)?)?)?)?)?)?"
+)
+ISO_INTERVAL = re.compile(r"P(?!$)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d{1,2})?S)?)?")
+TIME_ELEMENTS = {
+    "1.2": [
+        (re.compile(r"cmi\.core\.session_time"), CMI_TIMESPAN),
+        (re.compile(r"cmi\.interactions\.\d+\.time"), CMI_TIME),
+        (re.compile(r"cmi\.interactions\.\d+\.latency"), CMI_TIMESPAN),
+    ],
+    "2004": [
+        (re.compile(r"cmi\.session_time"), ISO_INTERVAL),
+        (re.compile(r"cmi\.interactions\.\d+\.timestamp"), ISO_TIME),
+        (re.compile(r"cmi\.interactions\.\d+\.latency"), ISO_INTERVAL),
+        (re.compile(r"cmi\.comments_from_learner\.\d+\.timestamp"), ISO_TIME),
+    ],
+}
+
+
+def time_values(log: list[dict], version: str) -> list[tuple[str, str, bool]]:
+    """(element, value, valid) for every time or time-interval value the SCO set."""
+    setter = "LMSSetValue" if version == "1.2" else "SetValue"
+    out = []
+    for e in log:
+        if e["call"] != setter:
+            continue
+        element, value = e["args"][0], str(e["args"][1])
+        for name, rule in TIME_ELEMENTS[version]:
+            if name.fullmatch(element):
+                out.append((element, value, bool(rule.fullmatch(value))))
+    return out
+
+
+def bad_time_values(log: list[dict], version: str) -> list[tuple[str, str]]:
+    """Values a strict LMS (Moodle 4.5 for 2004 timestamps) rejects with error 406."""
+    return [(el, v) for el, v, ok in time_values(log, version) if not ok]
+
+
+# Moodle 4.5's CMIDecimal (mod/scorm/datamodels/scorm_12.js, scorm_13.js): stricter than the
+# specs' real(10,7): at most 3 integer digits in 1.2 and 5 in 2004; the LMS answers 405/406.
+MOODLE_DECIMAL = {"1.2": re.compile(r"-?\d{0,3}(\.\d*)?"), "2004": re.compile(r"-?\d{1,5}(\.\d{1,18})?")}
+DECIMAL_ELEMENTS = re.compile(
+    r"cmi\.(core\.)?score\.(raw|min|max|scaled)|cmi\.objectives\.\d+\.score\.(raw|min|max|scaled)"
+    r"|cmi\.interactions\.\d+\.weighting"
+)
+NUMERIC_RESPONSE = re.compile(r"cmi\.interactions\.(\d+)\.(learner_response|correct_responses\.\d+\.pattern)")
+
+
+def bad_decimal_values(log: list[dict], version: str) -> list[tuple[str, str]]:
+    """Decimals Moodle rejects: scores, weightings and (2004) numeric responses and ranges."""
+    setter = "LMSSetValue" if version == "1.2" else "SetValue"
+    rule = MOODLE_DECIMAL[version]
+    numeric: set[str] = set()
+    bad = []
+    for e in log:
+        if e["call"] != setter:
+            continue
+        element, value = e["args"][0], str(e["args"][1])
+        if re.fullmatch(r"cmi\.interactions\.(\d+)\.type", element) and value == "numeric":
+            numeric.add(element.split(".")[2])
+        parts = [value]
+        if version == "2004" and (m := NUMERIC_RESPONSE.fullmatch(element)) and m.group(1) in numeric:
+            parts = [x for x in value.split("[:]") if x]
+        elif not DECIMAL_ELEMENTS.fullmatch(element):
+            continue
+        if not all(rule.fullmatch(x) for x in parts):
+            bad.append((element, value))
+    return bad
+
+
+ERROR_CALLS = frozenset(
+    [
+        "LMSGetLastError",
+        "LMSGetErrorString",
+        "LMSGetDiagnostic",
+        "GetLastError",
+        "GetErrorString",
+        "GetDiagnostic",
+    ]
+)
+
+
 class Player:
     """One page of the player; collects console errors of the page and of the SCO frame."""
 
@@ -110,12 +202,19 @@ class Player:
     def log(self) -> list[dict]:
         return self.page.evaluate("harness.log")
 
+    def bad_time_values(self) -> list[tuple[str, str]]:
+        return bad_time_values(self.log(), self.version)
+
+    def bad_decimal_values(self) -> list[tuple[str, str]]:
+        return bad_decimal_values(self.log(), self.version)
+
     def api_errors(self) -> list[dict]:
         """Calls that scorm-again rejected; GetValue of a not-yet-set element (403) is normal."""
         return [
             e
             for e in self.log()
             if e["code"] not in ("0", "")
+            and e["call"] not in ERROR_CALLS  # asking about an error is not one
             and not (e["call"] in ("GetValue", "LMSGetValue") and e["code"] == "403")
         ]
 

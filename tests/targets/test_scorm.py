@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import html.parser
 import json
 import re
@@ -503,14 +504,14 @@ def test_an_italian_course_gets_italian_pages_and_runtime_strings(course: Course
 
 
 def test_no_english_ui_literal_is_left_in_templates_or_script() -> None:
-    """Strings reach pages only through the tables: templates and coursepack.js hold no UI words."""
+    """Strings reach pages only through the tables: templates and the runtime hold no UI words."""
     folder = I18N.parent
     jinja = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
     fragments = english_fragments({})
     for template in ("sco.html.j2", "_problem.html.j2", "_video.html.j2"):
         markup = jinja.sub("", (folder / template).read_text(encoding="utf-8"))
         assert [f for f in fragments if has_phrase(markup, f)] == [], template
-    script = (folder / "static" / "coursepack.js").read_text(encoding="utf-8")
+    script = "".join(f.read_text(encoding="utf-8") for f in sorted((folder / "runtime").glob("*.js")))
     literals = re.findall(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', script)
     assert literals, "no string literals found: the scan is broken"
     leftovers = sorted({f for f in fragments for lit in literals if has_phrase(lit, f)})
@@ -567,3 +568,19 @@ def test_check_warns_where_moodle_would_drop_a_space(course: Course) -> None:
     course.units()[0].title = "R&D < 50 employees"  # no whitespace-only run between two entities
     (out,) = render(course, "1.2")
     assert not [d for d in check_manifest(out.members, "1.2") if d.code == "scorm.moodle-title-space"]
+
+
+@pytest.mark.parametrize("version", ["1.2", "2004"])
+def test_page_titles_name_the_course_once(course: Course, version: str) -> None:
+    """--sco course used to title its page "<course> · <course>"; a unit page names unit, course."""
+
+    def title(page: Member) -> str:
+        found = re.search(r"<title>(.*?)</title>", data(page).decode(), re.S)
+        assert found
+        return html.unescape(found.group(1))
+
+    (whole,) = render(course, version, sco="course")
+    assert title(whole.members["sco/course.html"]) == course.title
+    (parts,) = render(course, version)
+    for unit in course.units():
+        assert title(parts.members[f"sco/{unit.id}.html"]) == f"{unit.title} · {course.title}"
