@@ -340,5 +340,34 @@ def new(ctx: Ctx, dest: Path) -> None:
     ctx.say(f"created {len(files)} files in {dest}; next: coursepack check {dest} && coursepack build {dest}")
 
 
+@main.group(name="import")
+def import_() -> None:
+    """Bring a course from another system in as a new course source."""
+
+
+@import_.command(name="olx")
+@click.argument("src", type=click.Path(path_type=Path))
+@click.argument("dest", type=click.Path(path_type=Path, file_okay=False))
+@click.pass_obj
+def import_olx(ctx: Ctx, src: Path, dest: Path) -> None:
+    """Import an Open edX export (SRC: .tar.gz or folder) into DEST (new or empty)."""
+    try:
+        from builder.importer.olx import REPORT_FILE, ImportIncomplete, ImportRefused, import_olx
+    except ImportError as exc:  # markdownify is an optional dependency
+        click.secho(f"{exc}; install it with: pip install 'coursepack[import]'", fg="red", err=True)
+        sys.exit(EXIT_FAILED)
+    try:
+        report = import_olx(src, dest)
+    except ImportIncomplete as exc:
+        _print_diagnostics(exc.diagnostics)
+        click.secho(str(exc), fg="red", err=True)
+        sys.exit(EXIT_ERRORS)
+    except ImportRefused as exc:
+        click.secho(f"import refused: {exc}; nothing was written", fg="red", err=True)
+        sys.exit(EXIT_ERRORS)
+    ctx.say(report.summary())
+    ctx.say(f"wrote {dest} and {dest / REPORT_FILE}; next: coursepack check {dest}")
+
+
 if __name__ == "__main__":
     main()

@@ -210,7 +210,25 @@ class Html(Model):
     html: str
 
 
-Component = Annotated[Html | Problem | Video, Field(discriminator="kind")]
+class OlxBlock(Model):
+    """Open edX content that coursepack cannot express (custom Python or formula problems, XBlocks
+    such as drag-and-drop or ORA), kept verbatim from an import (```` ```olx ```` blocks).
+
+    The OLX target writes ``xml`` back as ``<tag>/<id>.xml``; every other target shows a notice that
+    the activity is available in the Open edX version, and never the XML itself.
+    """
+
+    kind: Literal["olx"] = "olx"
+    id: str
+    tag: str
+    """The element name, e.g. ``problem`` or ``drag-and-drop-v2``."""
+    title: str
+    xml: str
+    """The element as it will be written to ``<tag>/<id>.xml`` (no ``url_name``, children inlined)."""
+    line: int = 0
+
+
+Component = Annotated[Html | Problem | Video | OlxBlock, Field(discriminator="kind")]
 
 
 class Unit(Model):

@@ -92,7 +92,7 @@ class _ScormCheck:
         return check_manifest(output.members, self.version, edition, output=output.filename)  # type: ignore[arg-type]
 
 
-PACKAGES = frozenset({"olx", "scorm12", "scorm2004"})
+PACKAGES = frozenset({"olx", "scorm12", "scorm2004", "cmi5"})
 """Targets that publish ``static/`` files and whose LMS behaviour the advice checks know."""
 
 COURSE_CHECKS: list[CourseCheck] = [

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Callable
 from pathlib import Path
 
-from builder.model import CompetenceMap, Problem, Section, Video
+from builder.model import CompetenceMap, OlxBlock, Problem, Section, Video
 from builder.source.context import ReadContext
 from builder.source.files import safe_read
 from builder.source.parse import key_lines
@@ -96,7 +96,7 @@ def check_unique_ids(ctx: ReadContext, sections: list[Section], cmap: Competence
                 pos = ctx.positions.get(u.id)  # another unit with the same id may have overwritten it
                 claim(u.id, u.source, pos[1] if pos and pos[0] == u.source else 2, "unit")
                 for c in u.components:
-                    if isinstance(c, (Problem, Video)):
+                    if isinstance(c, (Problem, Video, OlxBlock)):
                         claim(c.id, u.source, c.line, c.kind)
                     else:
                         claim(c.id, u.source, None, "text block")

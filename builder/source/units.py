@@ -13,6 +13,7 @@ from markdown_it.token import Token
 
 from builder.model import Html, Unit
 from builder.render import markdown
+from builder.source import rawblocks  # noqa: F401 — registers ```raw-html and ```olx
 from builder.source.blocks import COMPONENTS, FencedBlock, component_names, near_miss
 from builder.source.context import ReadContext
 from builder.source.files import read_text, short
@@ -68,6 +69,9 @@ def load_unit(ctx: ReadContext, path: Path) -> Unit | None:
             components.append(Html(id=f"{unit_id}-text{prose_count}", markdown=source, html=html))
         else:
             component = COMPONENTS[block.kind](ctx, FencedBlock(block.content, file, line, path))
+            if isinstance(component, Html) and not component.id:
+                prose_count += 1  # a ```raw-html block is a text block like prose, and numbered with it
+                component.id = f"{unit_id}-text{prose_count}"
             if component is not None:
                 components.append(component)
     if front is None:

@@ -33,12 +33,25 @@ from markupsafe import Markup, escape
 
 from builder import csvsafe, taxonomy, xmlsafe
 from builder.archive import Member
-from builder.model import Course, Html, Problem, Unit, Video
+from builder.model import Course, Html, OlxBlock, Problem, Unit, Video
 from builder.targets import BuildOptions, Output
 from builder.templates import environment
 
 ROOT = "course"
 """The single top folder; Studio's exporter and the demo course both use it."""
+
+POINTER_TAGS = frozenset(
+    {
+        "html", "problem", "video", "library_content", "word_cloud", "lti", "conditional", "split_test",
+        "poll_question", "annotatable", "itembank",
+    }
+)  # fmt: skip
+"""Block types Studio exports as ``<tag url_name="…"/>`` plus ``<tag>/<id>.xml`` (its XmlMixin
+blocks). Every other ```olx pass-through block (pure XBlocks: drag-and-drop-v2, lti_consumer,
+openassessment…) is written inline in its vertical, as Studio exports them."""
+
+BUILT_IN_TAGS = frozenset({"html", "problem", "video", "discussion", "library_content", "vertical"})
+"""Block types every Studio offers without listing them in ``advanced_modules``."""
 
 SHOWANSWER = "finished"
 """A pre-2019 value: olxcleaner (which Studio may run before import) rejects the newer ones."""
@@ -128,6 +141,21 @@ def _unit_outcomes(units: Iterable[Unit]) -> list[str]:
 # --------------------------------------------------------------------------- renderers
 
 
+def olx_license(spdx: str) -> str | None:
+    """Studio's ``license`` value for ``CC-BY-SA-4.0`` style ids (``creative-commons: ver=4.0 BY SA``),
+    or ``all-rights-reserved``; None for any other licence, which Studio cannot express."""
+    parts = spdx.strip().split("-")
+    if spdx.strip() == "all-rights-reserved":
+        return "all-rights-reserved"
+    if (
+        len(parts) >= 3
+        and parts[0].upper() == "CC"
+        and all(p.upper() in ("BY", "NC", "ND", "SA") for p in parts[1:-1])
+    ):
+        return f"creative-commons: ver={parts[-1]} {' '.join(p.upper() for p in parts[1:-1])}"
+    return None
+
+
 def course_attrs(course: Course) -> Attrs:
     attrs: Attrs = [
         ("display_name", course.title),
@@ -139,6 +167,8 @@ def course_attrs(course: Course) -> Attrs:
     attrs.append(("course_image", course.image.flat_name))
     if course.pacing == "self":
         attrs.append(("self_paced", "true"))
+    if (licence := olx_license(course.license)) is not None:
+        attrs.append(("license", licence))  # Studio shows it under the course's content
     return attrs
 
 
@@ -153,7 +183,22 @@ def policy_json(course: Course) -> bytes:
     }
     if course.end is not None:
         fields["end"] = olx_date(course.end)
+    if modules := advanced_modules(course):
+        fields["advanced_modules"] = modules
     return _json({f"course/{course.run}": fields})
+
+
+def advanced_modules(course: Course) -> list[str]:
+    """The XBlock types of the course's ```olx blocks that Studio lists as advanced modules; Studio
+    needs them to edit those blocks (and olxcleaner to accept some, e.g. lti_consumer)."""
+    return sorted(
+        {
+            c.tag
+            for u in course.units()
+            for c in u.components
+            if isinstance(c, OlxBlock) and c.tag not in BUILT_IN_TAGS
+        }
+    )
 
 
 def grading_policy_json(course: Course) -> bytes:
@@ -268,6 +313,8 @@ def tags_csv(course: Course, tagger: Tagger) -> bytes:
                         row(4, comp.title, "problem", comp.id, comp.assesses)
                     elif isinstance(comp, Video):
                         row(4, comp.title, "video", comp.id, [])
+                    elif isinstance(comp, OlxBlock):
+                        row(4, comp.title, comp.tag, comp.id, [])
                     else:
                         row(4, unit.title, "html", comp.id, [])
     return buffer.getvalue().encode("utf-8")
@@ -325,8 +372,19 @@ def build_members(course: Course) -> dict[str, Member]:
     return m
 
 
-def _container(tag: str, attrs: Attrs, children: list[tuple[str, str]]) -> str:
-    return _render("container.xml", tag=tag, attrs=attrs, children=children)
+def _container(
+    tag: str, attrs: Attrs, children: list[tuple[str, str]], inline: dict[str, Markup] | None = None
+) -> str:
+    """``inline``: child id → the child's whole element, written in place of a pointer."""
+    rows = [(t, i, (inline or {}).get(i)) for t, i in children]
+    return _render("container.xml", tag=tag, attrs=attrs, children=rows)
+
+
+def olx_block_inline(block: OlxBlock) -> Markup:
+    """A pass-through block as an inline element of its vertical, ``url_name`` restored."""
+    element = xmlsafe.parse(block.xml.encode("utf-8"))
+    element.set("url_name", block.id)
+    return Markup(etree.tostring(element, encoding="unicode"))
 
 
 def _render_unit(m: dict[str, Member], unit: Unit, tagger: Tagger) -> None:
@@ -336,6 +394,7 @@ def _render_unit(m: dict[str, Member], unit: Unit, tagger: Tagger) -> None:
         attrs.append(("learning_outcomes", " ".join(outcomes)))
     attrs += tagger.attrs(outcomes)
     children: list[tuple[str, str]] = []
+    inline: dict[str, Markup] = {}
     for comp in unit.components:
         if isinstance(comp, Html):
             children.append(("html", comp.id))
@@ -344,10 +403,18 @@ def _render_unit(m: dict[str, Member], unit: Unit, tagger: Tagger) -> None:
         elif isinstance(comp, Problem):
             children.append(("problem", comp.id))
             _add(m, f"problem/{comp.id}.xml", problem_xml(comp, tagger))
+        elif isinstance(comp, OlxBlock):
+            # Written back as imported, in Studio's export layout: built-in blocks as a pointer and
+            # their own file, pure XBlocks inline (the only form olxcleaner accepts for them).
+            children.append((comp.tag, comp.id))
+            if comp.tag in POINTER_TAGS:
+                _add(m, f"{comp.tag}/{comp.id}.xml", comp.xml)
+            else:
+                inline[comp.id] = olx_block_inline(comp)
         else:
             children.append(("video", comp.id))
             _add(m, f"video/{comp.id}.xml", video_xml(comp))
-    _add(m, f"vertical/{unit.id}.xml", _container("vertical", attrs, children))
+    _add(m, f"vertical/{unit.id}.xml", _container("vertical", attrs, children, inline))
 
 
 def render(course: Course, options: BuildOptions) -> list[Output]:

@@ -31,7 +31,7 @@ from typing import Literal
 from markupsafe import Markup
 
 from builder.archive import Member
-from builder.model import Asset, Course, Problem, Section, Unit, Video
+from builder.model import Asset, Course, Html, OlxBlock, Problem, Section, Unit, Video
 from builder.resources.scorm_schemas import control_files
 from builder.targets import BuildOptions, Output
 from builder.targets.scorm_runtime import RUNTIME_SCRIPT, runtime_script
@@ -199,7 +199,7 @@ def unit_fragments(unit: Unit) -> Iterable[str]:
                 yield choice.feedback_html
             yield from comp.hints_html
             yield comp.explanation_html
-        elif not isinstance(comp, Video):
+        elif isinstance(comp, Html):  # videos have no HTML; ```olx blocks render as a notice
             yield comp.html
 
 
@@ -439,6 +439,8 @@ def build_package(
             "caption_name": caption_name,
             "is_problem": lambda c: isinstance(c, Problem),
             "is_video": lambda c: isinstance(c, Video),
+            # ```olx pass-through blocks: a notice, never their XML (it may hold Python or XBlocks)
+            "is_olx": lambda c: isinstance(c, OlxBlock),
             "ui": ui,
             "t": ui_helper(ui),
         }

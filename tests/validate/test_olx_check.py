@@ -109,6 +109,7 @@ def test_vertical_without_learning_outcomes(members: dict[str, Member]) -> None:
     edit(members, "vertical/u-practice.xml", 'learning_outcomes="TM.U1.S1"', "")
     diags = [d for d in check_olx(members) if d.code == "olx.learning-outcomes-missing"]
     assert [d.file for d in diags] == ["course/vertical/u-practice.xml"]
+    assert [d.severity for d in diags] == ["warning"]  # like the source check; --strict makes it an error
 
 
 def test_tags_csv_value_not_in_taxonomy(members: dict[str, Member], course: Course) -> None:
