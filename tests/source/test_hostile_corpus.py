@@ -24,8 +24,11 @@ import os
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -694,8 +697,38 @@ CLI_CASES = [*CLI_FAST, *[pytest.param(n, marks=pytest.mark.slow) for n in CLI_S
 """Each starts a Python process (about a second); the ones beyond the first three are ``slow``."""
 
 
+PEAK_RSS_LIMIT = 500 * 2**20
+"""Issue 7: no input may make a command use more than 500 MB (the largest process, workers included)."""
+
+
 def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def _run_measured(args: list[str], timeout: float) -> tuple[int, str, int]:
+    """Run the CLI; return its exit code, stderr and the peak RSS in bytes of it and its workers.
+
+    ``os.wait4`` reports the largest resident set of the child and of every descendant it reaped
+    (the build's worker processes), which ``subprocess.run`` cannot give. A hang is killed and fails.
+    """
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            preexec_fn=_limit_memory,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        assert proc.returncode != -signal.SIGKILL, f"no answer within {timeout} s: {args}"
+        err.seek(0)
+        return proc.returncode, err.read().decode("utf-8", "replace"), usage.ru_maxrss * 1024
 
 
 @pytest.mark.parametrize("name", CLI_CASES)
@@ -708,17 +741,11 @@ def test_cli_under_a_memory_limit(name: str, base: Path, tmp_path: Path) -> None
     args = [sys.executable, "-m", "builder.cli", command, str(root)]
     if command == "build":
         args += ["--out", str(tmp_path / "dist")]
-    proc = subprocess.run(
-        args,
-        capture_output=True,
-        timeout=60,
-        preexec_fn=_limit_memory,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
-    )
-    stderr = proc.stderr.decode("utf-8", "replace")
+    returncode, stderr, peak = _run_measured(args, timeout=60)
     assert "Traceback" not in stderr, stderr
+    assert peak <= PEAK_RSS_LIMIT, f"peak RSS {peak / 2**20:.0f} MB over {PEAK_RSS_LIMIT / 2**20:.0f} MB"
     if case.expect == "error":
-        assert proc.returncode == 1, stderr
+        assert returncode == 1, stderr
         assert case.file.split("/")[0] in stderr
     else:
-        assert proc.returncode == 0, stderr
+        assert returncode == 0, stderr
