@@ -275,7 +275,7 @@ def test_markdown_links_never_become_script_hrefs(src: Path, link: str) -> None:
         assert url.startswith(("https://", "http://", "mailto:", "/static/", "#")), url
 
 
-@pytest.mark.parametrize(("old", "key"), [("pacing: self", "pacing"), ("org: MyOrg", "org")])
+@pytest.mark.parametrize(("old", "key"), [("pacing: instructor", "pacing"), ("org: MyOrg", "org")])
 def test_a_huge_wrong_value_is_shortened_in_the_message(src: Path, old: str, key: str) -> None:
     edit(src, "course.yaml", old, f"{key}: '{'y' * 100_000}%'")
     d = next(d for d in errors(src) if d.file == "course.yaml" and key in d.message)
