@@ -330,7 +330,7 @@ def report(ctx: Ctx, src: Path, out: Path) -> None:
 @click.argument("src", type=click.Path(path_type=Path), default="course_src")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port.")
 @click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback: this machine only)."
+    "--host", default="127.0.0.1", show_default=True, help="Listen address (loopback: this machine only)."
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in the web browser.")
 @click.option(
@@ -344,7 +344,8 @@ def serve(ctx: Ctx, src: Path, port: int, host: str, open_browser: bool, version
 
     if missing := missing_dependencies():
         click.secho(
-            f"coursepack serve needs {', '.join(missing)}; install them with: pip install 'coursepack[serve]'",
+            f"coursepack serve needs {', '.join(missing)}; "
+            "install them with: pip install 'coursepack[serve]'",
             fg="red", err=True,
         )  # fmt: skip
         sys.exit(EXIT_FAILED)

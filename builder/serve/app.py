@@ -90,7 +90,9 @@ def create_app(
         return HTMLResponse(text, status_code=status, headers=NO_STORE)
 
     def unavailable() -> HTMLResponse:
-        page = env.get_template("unavailable.html.j2").render(errors=[diagnostic_json(d) for d in site.errors])
+        page = env.get_template("unavailable.html.j2").render(
+            errors=[diagnostic_json(d) for d in site.errors]
+        )
         return html(page, 503)
 
     def state() -> dict[str, object]:
@@ -158,7 +160,9 @@ def create_app(
         wanted = f"shared/captions/{request.path_params['name']}"
         for asset in site.course.assets if site.course else []:
             if asset.flat_name.lower().endswith(".srt") and caption_name(asset.flat_name) == wanted:
-                return Response(srt_to_vtt(asset.source.read_bytes()), media_type="text/vtt", headers=NO_STORE)
+                return Response(
+                    srt_to_vtt(asset.source.read_bytes()), media_type="text/vtt", headers=NO_STORE
+                )
         return html("not found", 404)
 
     async def static(request: Request) -> Response:
@@ -233,9 +237,7 @@ def create_app(
     return app
 
 
-async def _watch(
-    site: PreviewSite, hub: Hub, stop: asyncio.Event, log: Callable[[str], None] | None
-) -> None:
+async def _watch(site: PreviewSite, hub: Hub, stop: asyncio.Event, log: Callable[[str], None] | None) -> None:
     """Reload after each batch of file changes; 30 ms of quiet ends a batch (an editor's save)."""
     from watchfiles import awatch
 

@@ -404,9 +404,14 @@ def sco_page_context(
     }
 
 
+@cache
+def _sco_template():
+    return environment("scorm_templates").get_template("sco.html.j2")
+
+
 def render_sco_page(context: Mapping[str, object]) -> str:
-    """One SCO page (``sco.html.j2``) from :func:`sco_page_context`."""
-    return environment("scorm_templates").get_template("sco.html.j2").render(context)
+    """One SCO page (``sco.html.j2``) from :func:`sco_page_context` (the template compiled once)."""
+    return _sco_template().render(context)
 
 
 # --------------------------------------------------------------------------- package

@@ -42,7 +42,11 @@ def test_cached_load_equals_a_fresh_load(course_copy: Path) -> None:
 def test_a_title_change_changes_the_outline(course_copy: Path) -> None:
     site = PreviewSite(course_copy)
     site.refresh()
-    edit(course_copy / UNIT, "title: What a digital strategy is (and is not)", "title: Digital strategy, defined")
+    edit(
+        course_copy / UNIT,
+        "title: What a digital strategy is (and is not)",
+        "title: Digital strategy, defined",
+    )
     change = site.refresh()
     assert change.outline
     assert UNIT_ID in change.units
