@@ -85,6 +85,8 @@ class PreviewSite:
         self.course: Course | None = None
         self.errors: tuple[Diagnostic, ...] = ()
         self.generation = 0
+        self.last_refresh = 0.0
+        """Seconds the last ``refresh`` took."""
         self._reader = CachedUnitReader()
         self._prints = _Fingerprints()
         self._pages: dict[tuple[Version, str], tuple[str, str]] = {}
@@ -101,7 +103,8 @@ class PreviewSite:
             except SourceErrors as exc:
                 self.generation += 1
                 self.errors = tuple(exc.diagnostics)
-                return Change(self.generation, (), False, self.errors, time.perf_counter() - started)
+                self.last_refresh = time.perf_counter() - started
+                return Change(self.generation, (), False, self.errors, self.last_refresh)
             prints = _fingerprints(course)
             outline = prints.outline != self._prints.outline or prints.course != self._prints.course
             if prints.course != self._prints.course:
@@ -112,7 +115,8 @@ class PreviewSite:
             self._prints = prints
             self.errors = ()
             self.generation += 1
-            return Change(self.generation, changed, outline, (), time.perf_counter() - started)
+            self.last_refresh = time.perf_counter() - started
+            return Change(self.generation, changed, outline, (), self.last_refresh)
 
     @property
     def reread(self) -> list[Path]:
