@@ -135,6 +135,14 @@ def test_scorm12_panel_reset_overview_and_report(page, preview: Preview) -> None
     assert panel(page, "Entry") == "ab-initio"
     assert panel(page, "Lesson status") == "incomplete"
 
+    # A link from one unit page to another (sco/<id>.html) becomes a preview navigation, so the
+    # unit gets its own learner record and the LMS API (not the standalone fallback).
+    page.frame(name="pv-frame").evaluate("location.href = 'u-welcome.html'")
+    page.wait_for_function("window.cpPreview.current.id === 'u-welcome'")
+    page.wait_for_function("document.querySelector('[data-field=\"Sessions\"]').textContent === '1'")
+    assert page.frame(name="pv-frame").locator("#cp-standalone").is_hidden()
+    assert page.locator('#pv-sidebar a[aria-current="page"]').get_attribute("data-unit") == "u-welcome"
+
     # The overview and the coverage report are one click away.
     loads = page.evaluate("window.cpPreview.loads")
     page.click('#pv-sidebar a[data-page="overview"]')

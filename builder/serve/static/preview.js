@@ -198,6 +198,18 @@
     if (change.outline) replaceOutline().then(reload); else reload();
   }
 
+  /* A link inside a unit page to another unit's page (sco/<id>.html) loads it in the frame
+     directly; route it through show() so the new unit gets its own learner record and API. */
+  frame.addEventListener("load", function () {
+    var path = "";
+    try { path = frame.contentWindow.location.pathname; } catch (e) { return; }
+    var m = path.match(/\/sco\/([^\/]+)\.html$/);
+    var id = m ? decodeURIComponent(m[1]) : null;
+    if (id && current && (current.kind !== "unit" || current.id !== id) && unitIds().indexOf(id) >= 0) {
+      location.hash = "unit=" + encodeURIComponent(id);
+    }
+  });
+
   var source = new EventSource("/_preview/events");
   source.addEventListener("change", function (e) { onChange(JSON.parse(e.data)); });
   source.addEventListener("open", function () { preview.connected = true; });
