@@ -242,7 +242,12 @@ async def _watch(site: PreviewSite, hub: Hub, stop: asyncio.Event, log: Callable
     from watchfiles import awatch
 
     async for _changes in awatch(site.src, stop_event=stop, step=30, debounce=1600):
-        change = await asyncio.to_thread(site.refresh)
+        try:
+            change = await asyncio.to_thread(site.refresh)
+        except Exception as exc:  # a bug in a reader must not end live reload for the session
+            if log:
+                log(f"reload failed ({type(exc).__name__}: {exc}); waiting for the next change")
+            continue
         hub.publish(change)
         if log:
             if change.errors:

@@ -100,9 +100,11 @@ class PreviewSite:
         with self._lock:
             try:
                 course = load_course(self.src, self._reader)
-            except SourceErrors as exc:
+            except (SourceErrors, OSError, ValueError) as exc:
+                # A file deleted or half-written mid-read must not end the watcher: report it as
+                # a finding like the loader's, and try again on the next change.
                 self.generation += 1
-                self.errors = tuple(exc.diagnostics)
+                self.errors = tuple(exc.diagnostics) if isinstance(exc, SourceErrors) else (_failure(exc),)
                 self.last_refresh = time.perf_counter() - started
                 return Change(self.generation, (), False, self.errors, self.last_refresh)
             prints = _fingerprints(course)
@@ -167,6 +169,13 @@ class PreviewSite:
         if course is None:
             return None
         return to_html(coverage(course, course.positions))
+
+
+def _failure(exc: Exception) -> Diagnostic:
+    name = getattr(exc, "filename", None) or "(course source)"
+    return Diagnostic(
+        str(name), None, None, f"could not read the course: {exc}", "save the file again; the preview retries"
+    )
 
 
 def _digest(data: object) -> str:

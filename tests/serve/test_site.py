@@ -83,3 +83,23 @@ def test_unknown_unit_has_no_page(course_copy: Path) -> None:
     site = PreviewSite(course_copy)
     site.refresh()
     assert site.unit_page("2004", "../course") is None
+
+
+def test_a_read_failure_is_shown_like_an_error_and_the_next_save_recovers(
+    course_copy: Path, monkeypatch
+) -> None:
+    """The watcher must survive what the loader does not expect (a file vanishing mid-read)."""
+    import builder.serve.site as site_module
+
+    site = PreviewSite(course_copy)
+    site.refresh()
+
+    def vanish(*args: object) -> None:
+        raise FileNotFoundError(2, "No such file or directory", str(course_copy / UNIT))
+
+    monkeypatch.setattr(site_module, "load_course", vanish)
+    change = site.refresh()
+    (error,) = change.errors
+    assert error.file.endswith(UNIT.name) and "could not read the course" in error.message
+    monkeypatch.undo()
+    assert not site.refresh().errors
