@@ -74,6 +74,7 @@ def diagnostic_json(d: Diagnostic) -> dict[str, object]:
 class _Fingerprints:
     course: str = ""
     outline: str = ""
+    static: str = ""
     units: dict[str, str] = field(default_factory=dict)
 
 
@@ -109,7 +110,8 @@ class PreviewSite:
                 return Change(self.generation, (), False, self.errors, self.last_refresh)
             prints = _fingerprints(course)
             outline = prints.outline != self._prints.outline or prints.course != self._prints.course
-            if prints.course != self._prints.course:
+            if prints.course != self._prints.course or prints.static != self._prints.static:
+                # a replaced image or handout: pages show it, so every open page reloads
                 changed = tuple(prints.units)
             else:
                 changed = tuple(u for u, fp in prints.units.items() if self._prints.units.get(u) != fp)
@@ -178,6 +180,13 @@ def _failure(exc: Exception) -> Diagnostic:
     )
 
 
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1
+
+
 def _digest(data: object) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
@@ -200,6 +209,7 @@ def _fingerprints(course: Course) -> _Fingerprints:
             for s in course.sections
         ]
     )
+    prints.static = _digest([(a.flat_name, a.size, _mtime(a.source)) for a in course.assets])
     for n, unit in enumerate(units):
         prints.units[unit.id] = _digest([n, len(units), unit.model_dump(mode="json")])
     return prints

@@ -103,3 +103,13 @@ def test_a_read_failure_is_shown_like_an_error_and_the_next_save_recovers(
     assert error.file.endswith(UNIT.name) and "could not read the course" in error.message
     monkeypatch.undo()
     assert not site.refresh().errors
+
+
+def test_replacing_a_static_file_reloads_the_pages(course_copy: Path) -> None:
+    site = PreviewSite(course_copy)
+    site.refresh()
+    image = course_copy / site.course.image.rel_path
+    image.write_bytes(image.read_bytes() + b"\0")
+    change = site.refresh()
+    assert set(change.units) == {u.id for u in site.units()}
+    assert not change.outline
