@@ -206,6 +206,8 @@ def bench_serve(edits: int) -> None:
             to_page.append(done - t0)
             refresh.append(preview.site.last_refresh)
             time.sleep(0.3)
+        unit.write_text(original, encoding="utf-8")
+        in_browser = bench_serve_browser(preview, unit, original, edits)
     shutil.rmtree(work, ignore_errors=True)
 
     def ms(values: list[float]) -> str:
@@ -217,6 +219,44 @@ def bench_serve(edits: int) -> None:
     print(f"  server reload (changed files only): {ms(refresh)}")
     print(f"  file write -> SSE change event:     {ms(to_event)}")
     print(f"  file write -> new page received:    {ms(to_page)}  (goal: page updated within 300 ms)")
+    if in_browser:
+        print(f"  file write -> new text shown in Chromium: {ms(in_browser)}")
+    else:
+        print("  (no chromium/playwright: the in-browser measurement was skipped)")
+
+
+def bench_serve_browser(preview, unit: Path, original: str, edits: int) -> list[float]:
+    """The same edit, timed until headless Chromium shows the new text in the preview's frame."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return []
+    if not chromium:
+        return []
+    times = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--headless=new", "--no-sandbox"])
+        page = browser.new_page()
+        page.goto(f"{preview.url}/#unit={SERVE_UNIT_ID}")
+        page.wait_for_function(
+            "window.cpPreview && window.cpPreview.loads >= 1 && window.cpPreview.connected", timeout=15_000
+        )
+        for n in range(edits):
+            marker = f"Shown in the browser, round {n}."
+            t0 = time.perf_counter()
+            unit.write_text(original.replace("A website is a tool.", marker), encoding="utf-8")
+            page.wait_for_function(
+                "m => { const f = document.getElementById('pv-frame').contentDocument;"
+                " return f && f.body && f.body.textContent.includes(m); }",
+                arg=marker,
+                polling="raf",
+                timeout=10_000,
+            )
+            times.append(time.perf_counter() - t0)
+            time.sleep(0.3)
+        browser.close()
+    return times
 
 
 def main() -> None:
