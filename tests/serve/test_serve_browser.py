@@ -110,6 +110,18 @@ def test_navigate_answer_edit_break_fix(page, preview: Preview, course_copy: Pat
     edit(course_copy / UNIT, "type: dropdwn", "type: dropdown")
     page.locator("#pv-overlay").wait_for(state="hidden", timeout=TIMEOUT)
 
+    # Rename the unit: the sidebar follows without a page reload of the shell.
+    edit(course_copy / UNIT, "title: What a digital strategy is (and is not)", "title: Strategy <renamed>")
+    link = page.locator(f'#pv-sidebar a[data-unit="{UNIT_ID}"]')
+    page.wait_for_function(
+        "id => document.querySelector(`#pv-sidebar a[data-unit='${id}']`)"
+        ".textContent === 'Strategy <renamed>'",
+        arg=UNIT_ID,
+        timeout=TIMEOUT,
+    )
+    assert link.get_attribute("aria-current") == "page"
+    assert page.frame(name="pv-frame").locator("h1").first.inner_text() == "Strategy <renamed>"
+
 
 def test_scorm12_panel_reset_overview_and_report(page, preview: Preview) -> None:
     page.goto(preview.url + "/#unit=" + UNIT_ID)

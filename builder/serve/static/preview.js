@@ -180,6 +180,11 @@
   function replaceOutline() {
     return fetch("/_preview/outline", { cache: "no-store" }).then(function (r) { return r.text(); }).then(function (html) {
       document.getElementById("pv-sidebar").innerHTML = html;   // server-rendered, autoescaped
+      var nav = document.querySelector("#pv-sidebar nav[data-title]");
+      if (nav) {
+        document.querySelector(".pv-title").textContent = nav.getAttribute("data-title");
+        document.title = nav.getAttribute("data-title") + " · coursepack preview";
+      }
       highlight();
     });
   }
