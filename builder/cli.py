@@ -328,7 +328,7 @@ def report(ctx: Ctx, src: Path, out: Path) -> None:
 
 @main.command()
 @click.argument("src", type=click.Path(path_type=Path), default="course_src")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="TCP port.")
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Listen address (loopback: this machine only)."
 )
@@ -349,9 +349,15 @@ def serve(ctx: Ctx, src: Path, port: int, host: str, open_browser: bool, version
             fg="red", err=True,
         )  # fmt: skip
         sys.exit(EXIT_FAILED)
+    from builder.serve.server import PortInUse
     from builder.serve.server import serve as run
 
-    run(src, host=host, port=port, open_browser=open_browser, version=version, log=ctx.say)
+    if not (src / "course.yaml").is_file():
+        raise click.UsageError(f"{src} holds no course.yaml; pass the folder of the course source")
+    try:
+        run(src, host=host, port=port, open_browser=open_browser, version=version, log=ctx.say)
+    except PortInUse as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @main.command()

@@ -46,11 +46,30 @@ def make_server(
     return server, site
 
 
+class PortInUse(OSError):
+    """The address cannot be bound (another server, or a preview already running)."""
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail before loading the course when the port is taken, with what to do about it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise PortInUse(
+                f"cannot listen on {host}:{port} ({exc.strerror}); is a preview already running? "
+                f"Pass another --port"
+            ) from None
+
+
 def serve(
     src: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
     version: str = "2004", log: Callable[[str], None] = print,
 ) -> None:  # fmt: skip
     """Serve until interrupted (``coursepack serve``)."""
+    check_port(host, port)
     server, site = make_server(src, host, port, version, log)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     url = f"http://{shown}:{port}/"

@@ -65,3 +65,21 @@ def test_serves_on_loopback_and_stops_on_ctrl_c(course_copy: Path) -> None:
             proc.wait()
     assert f"http://localhost:{port}/" in output
     assert "Traceback" not in output
+
+
+def test_a_folder_without_course_yaml_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli.main, ["serve", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "holds no course.yaml" in result.output
+
+
+def test_a_busy_port_is_a_usage_error_naming_the_fix(course_copy: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli.main, ["serve", str(course_copy), "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output and "--port" in result.output
