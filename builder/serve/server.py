@@ -39,7 +39,7 @@ def make_server(
     site.refresh()
     app = create_app(site, version=version, hosts=allowed_hosts(host), log=log)
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2, lifespan="on"
+        app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2, lifespan="on", ws="none"
     )
     server = uvicorn.Server(config)
     app.state.hub.should_stop = lambda: server.should_exit
