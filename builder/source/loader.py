@@ -34,7 +34,8 @@ from builder.model import (
     Video,
 )
 from builder.render import markdown
-from builder.source import yamlpos
+from builder.source import handbook as handbook_reader
+from builder.source import session_plans, trainer_notes, yamlpos
 from builder.source.schema import (
     CompetencesFile,
     CourseFile,
@@ -47,7 +48,7 @@ from builder.source.schema import (
 
 S = TypeVar("S", bound=BaseModel)
 
-COMPONENTS = frozenset({"problem", "video"})
+COMPONENTS = frozenset({"problem", "video", *trainer_notes.FENCES})
 ORDER_PREFIX = re.compile(r"^(\d+)-")
 FLAT_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 IGNORED_FILES = re.compile(r"^(\._.*|\.DS_Store|.*~|\..*)$")
@@ -363,7 +364,7 @@ class Loader:
         for child in sorted(folder.iterdir()):
             if IGNORED_FILES.match(child.name):
                 continue
-            if child.name in ("section.yaml", "subsection.yaml"):
+            if child.name in ("section.yaml", "subsection.yaml", session_plans.FILE):
                 continue
             rel = self.rel(child)
             if child.is_symlink():
@@ -448,6 +449,7 @@ class Loader:
         body_offset = end + 1
         resolve = self.link_resolver(path)
         components: list[Any] = []
+        notes = []
         prose_count = 0
         unit_id = front.id if front else "unit"
         for block in markdown.split_blocks(body, COMPONENTS):
@@ -468,11 +470,20 @@ class Loader:
                 video = self.load_video(block.content, file, line)
                 if video:
                     components.append(video)
+            elif block.kind in trainer_notes.FENCES:
+                note = trainer_notes.read_note(self, block.kind, block.content, file, line, path)
+                if note:
+                    notes.append(note)
         if front is None:
             return None
         self.positions[front.id] = (file, 2)
         unit = Unit(
-            id=front.id, title=front.title, outcomes=front.outcomes, components=components, source=file
+            id=front.id,
+            title=front.title,
+            outcomes=front.outcomes,
+            components=components,
+            source=file,
+            trainer_notes=notes,
         )
         self.units_read.append(unit)
         return unit
@@ -612,6 +623,7 @@ class Loader:
                             format=ssmeta.format,
                             due=ssmeta.due,
                             units=units,
+                            session_plan=session_plans.read_session_plan(self, ssdir),
                         )
                     )
             if meta:
@@ -662,6 +674,7 @@ class Loader:
             meta.competence_map if meta else "competences.yaml", doc_lines.get("competence_map")
         )
         sections = self.load_outline()
+        handbook = handbook_reader.read_handbook(self)
         overview_html, image = "", None
         if meta:
             ov = self.safe_path(meta.overview, "course.yaml", doc_lines.get("overview"), "overview")
@@ -671,6 +684,8 @@ class Loader:
             self.check_grading(meta, sections, doc_lines)
         if cmap:
             self.check_references(cmap)
+            known = {o.id for o in cmap.outcomes()}
+            session_plans.check_outcomes(self, [ss for s in sections for ss in s.subsections], known)
         self.check_unique_ids(sections, cmap)
         if self.diags or meta is None or cmap is None or image is None:
             raise SourceErrors(
@@ -692,6 +707,7 @@ class Loader:
             grading=meta.grading,
             competences=cmap,
             sections=sections,
+            handbook=handbook,
             assets=sorted(self.assets.values(), key=lambda a: a.flat_name),
             source_epoch=source_epoch(self.root),
             positions=self.positions,
