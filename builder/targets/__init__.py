@@ -19,7 +19,7 @@ from typing import Literal
 from builder.archive import Member
 from builder.model import Course
 
-TARGETS: tuple[str, ...] = ("olx", "scorm12", "scorm2004", "competences")
+TARGETS: tuple[str, ...] = ("olx", "scorm12", "scorm2004", "competences", "handbook")
 """In build order; ``all`` means every one of them."""
 
 

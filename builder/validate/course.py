@@ -20,11 +20,14 @@ def check_course(
     log: Callable[[str], None] = lambda _m: None,
 ) -> list[Diagnostic]:
     from builder.validate.competences import check_competences
+    from builder.validate.handbook import check_handbook
     from builder.validate.olx import check_olx
     from builder.validate.scorm import check_manifest
 
     diags: list[Diagnostic] = list(check_competences(course, strict=strict))
     log("competence map checked")
+    diags += check_handbook(course)
+    log("handbook material checked")
     for output in renderer("olx")(course, options):
         diags += check_olx(output.members, course.competences)
     log("OLX checked with olxcleaner")
