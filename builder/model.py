@@ -8,12 +8,13 @@ hold both the author's Markdown (``*_md``) and the HTML rendered from it once at
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 """Author ids: they become OLX url_names, SCORM identifiers and file names, so stay ASCII-safe."""
@@ -22,8 +23,32 @@ OutcomeCategory = Literal["knowledge", "skills", "responsibility_autonomy"]
 ProblemType = Literal["single", "multiple", "numeric", "text", "dropdown"]
 
 
+WEB_URI = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d+)?(/[^\s<>\"'`\\]*)?$")
+"""An http(s) address and nothing else: these values become links in reports and CASE packages,
+where ``javascript:`` would run when clicked."""
+ESCO_URI = re.compile(r"^https?://data\.europa\.eu/esco/[A-Za-z0-9/_.-]+$")
+
+
+def _web_uri(value: str) -> str:
+    if not WEB_URI.fullmatch(value):
+        raise ValueError("must be a web address starting with https:// (or http://)")
+    return value
+
+
+def _esco_uri(value: str) -> str:
+    if not ESCO_URI.fullmatch(value):
+        raise ValueError("must be an ESCO concept URI, like http://data.europa.eu/esco/skill/<uuid>")
+    return value
+
+
+WebUri = Annotated[str, AfterValidator(_web_uri)]
+EscoUri = Annotated[str, AfterValidator(_esco_uri)]
+
+
 class Model(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="forbid")
+    # allow_inf_nan: a NaN answer or an infinite weight is never meant, and NaN is not JSON: one
+    # in a SCORM page's data breaks every problem on the page.
+    model_config = ConfigDict(frozen=False, extra="forbid", allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- competence map
@@ -54,7 +79,7 @@ class Outcome(Model):
     statement: str
     assessment_criteria: list[str] = []
     ecf: EcfRef | None = None
-    esco: list[str] = []
+    esco: list[EscoUri] = []
     unit_id: str = ""
     """Filled by the loader: the id of the unit of learning outcomes that holds this outcome."""
 
@@ -77,7 +102,7 @@ class Framework(Model):
     title: str
     version: str
     language: str
-    base_uri: str
+    base_uri: WebUri
     profile: str
     description: str = ""
     licence: str = ""

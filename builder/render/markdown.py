@@ -48,15 +48,24 @@ def is_external(url: str) -> bool:
     return url.startswith(EXTERNAL_SCHEMES)
 
 
+def fence_word(tok: Token) -> str:
+    """The first word of a fence's info string (```problem → ``problem``); "" for other tokens."""
+    return tok.info.strip().split(maxsplit=1)[0] if tok.type == "fence" and tok.info.strip() else ""
+
+
 def split_blocks(text: str, components: frozenset[str]) -> list[Block]:
-    """Parse once and cut the token stream at fenced blocks whose info word is a component."""
+    """Parse once and cut the token stream at top-level fenced blocks whose info word is a component.
+
+    A fence inside a list or a quote stays in the prose: cutting there would leave the list or
+    quote unclosed. The caller decides whether such a fence is an error.
+    """
     tokens = _MD.parse(text)
     blocks: list[Block] = []
     prose: list[Token] = []
     prose_line = 1
     for tok in tokens:
-        info = tok.info.strip().split(maxsplit=1)[0] if tok.type == "fence" and tok.info.strip() else ""
-        if tok.type == "fence" and info in components:
+        info = fence_word(tok)
+        if tok.type == "fence" and tok.level == 0 and info in components:
             if prose:
                 blocks.append(Block("prose", prose, prose_line))
                 prose = []
@@ -87,8 +96,13 @@ def rewrite_links(tokens: list[Token], resolve: LinkResolver, line_base: int = 0
                 child.attrSet(attr, new)
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+"""Characters XML 1.0 cannot carry. The reader refuses them in source text, but a numeric
+character reference (``&#12;``) is decoded by the parser itself, so the output is cleaned too."""
+
+
 def render_tokens(tokens: list[Token]) -> str:
-    return _MD.renderer.render(tokens, _MD.options, {})
+    return _NOT_XML.sub("\ufffd", _MD.renderer.render(tokens, _MD.options, {}))
 
 
 _MARKUP = re.compile(r"[\\`*_\[\]!<>&#|~=\n\r\t]|^\s|\s$|^\d|^[-+*>]|  ")
@@ -109,7 +123,7 @@ def render(text: str, resolve: LinkResolver | None = None, line_base: int = 0) -
     if not text:
         return ""
     if not _MARKUP.search(text):
-        return f"<p>{_escape(text)}</p>"
+        return f"<p>{_NOT_XML.sub(chr(0xFFFD), _escape(text))}</p>"
     tokens = _MD.parse(text)
     if resolve:
         rewrite_links(tokens, resolve, line_base)

@@ -10,8 +10,6 @@ course, same files.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,9 +19,10 @@ from typing import Any, Literal
 
 import jinja2
 
+from builder import csvsafe
 from builder.archive import write_file
 from builder.diagnostics import Diagnostic
-from builder.model import Course, LearningUnit, Outcome
+from builder.model import WEB_URI, Course, LearningUnit, Outcome
 from builder.validate.competences import Totals, check_competences, totals
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -234,7 +233,14 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["num"] = _num
+    env.tests["web_uri"] = is_web_uri
     return env
+
+
+def is_web_uri(value: object) -> bool:
+    """Only http(s) addresses become links in the report: the loader already refuses anything else,
+    and this keeps a model built some other way from putting ``javascript:`` into an ``href``."""
+    return isinstance(value, str) and WEB_URI.fullmatch(value) is not None
 
 
 def to_html(cov: Coverage) -> bytes:
@@ -257,13 +263,16 @@ def to_html(cov: Coverage) -> bytes:
 
 
 def to_csv(cov: Coverage) -> bytes:
-    """The matrix for spreadsheets: one row per course unit, one column per outcome, T / A / T+A."""
+    """The matrix for spreadsheets: one row per course unit, one column per outcome, T / A / T+A.
+
+    Every cell is escaped against spreadsheet formulas (``builder.csvsafe``): titles are free text.
+    """
     outcomes = cov.outcomes
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["section", "subsection", "unit", "unit_title", *[o.outcome.id for o in outcomes]])
+    rows: list[list[str]] = [
+        ["section", "subsection", "unit", "unit_title", *[o.outcome.id for o in outcomes]]
+    ]
     for row in cov.rows:
-        w.writerow(
+        rows.append(
             [
                 row.section_id,
                 row.subsection_id,
@@ -272,7 +281,7 @@ def to_csv(cov: Coverage) -> bytes:
                 *[row.cells[o.outcome.id].symbol for o in outcomes],
             ]
         )
-    return buf.getvalue().encode("utf-8")
+    return csvsafe.dumps(rows, lineterminator="\n").encode("utf-8")
 
 
 def to_data(cov: Coverage) -> dict[str, Any]:

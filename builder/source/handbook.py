@@ -15,8 +15,11 @@ from pydantic import Field, StringConstraints
 
 from builder.model import Handbook, HandbookChapter
 from builder.render import markdown
-from builder.source.reader_api import LoaderApi
+from builder.source.context import ReadContext
+from builder.source.files import read_text
+from builder.source.parse import parse_with_positions
 from builder.source.schema import Strict
+from builder.source.static import link_resolver
 
 FOLDER = "handbook"
 INDEX = "index.yaml"
@@ -36,26 +39,26 @@ class HandbookIndex(Strict):
     back: list[ChapterEntry] = Field(default_factory=list)
 
 
-def read_handbook(ld: LoaderApi) -> Handbook | None:
+def read_handbook(ctx: ReadContext) -> Handbook | None:
     """The handbook's chapters, or None when the course has no ``handbook/`` folder."""
-    folder = ld.root / FOLDER
+    folder = ctx.root / FOLDER
     if not folder.is_dir():
         return None
     index_path = folder / INDEX
-    index_file = ld.rel(index_path)
+    index_file = ctx.rel(index_path)
     if not index_path.exists():
-        ld.error(
-            ld.rel(folder),
+        ctx.error(
+            ctx.rel(folder),
             None,
             f"missing {INDEX}",
             "add handbook/index.yaml listing the chapters under `front:` and `back:`",
             code="missing-file",
         )
         return None
-    text = ld.read_text(index_path)
+    text = read_text(ctx, index_path)
     if text is None:
         return None
-    index, doc = ld.parse_with_positions(HandbookIndex, text, index_file)
+    index, doc = parse_with_positions(ctx, HandbookIndex, text, index_file)
     if index is None or doc is None:
         return None
     listed: set[str] = set()
@@ -64,7 +67,7 @@ def read_handbook(ld: LoaderApi) -> Handbook | None:
         for i, entry in enumerate(entries):
             line, col = doc.position((part, i, "file"))
             if entry.file in listed:
-                ld.error(
+                ctx.error(
                     index_file,
                     line,
                     f"chapter `{entry.file}` is listed twice",
@@ -76,7 +79,7 @@ def read_handbook(ld: LoaderApi) -> Handbook | None:
             listed.add(entry.file)
             path = folder / entry.file
             if not path.is_file() and not path.is_symlink():
-                ld.error(
+                ctx.error(
                     index_file,
                     line,
                     f"chapter file handbook/{entry.file} not found",
@@ -85,7 +88,7 @@ def read_handbook(ld: LoaderApi) -> Handbook | None:
                     code="missing-file",
                 )
                 continue
-            body = ld.read_text(path)
+            body = read_text(ctx, path)
             if body is None:
                 continue
             chapter_id = "hb-" + re.sub(r"[^A-Za-z0-9-]+", "-", entry.file.removesuffix(".md")).strip("-")
@@ -93,14 +96,14 @@ def read_handbook(ld: LoaderApi) -> Handbook | None:
                 HandbookChapter(
                     id=chapter_id,
                     title=entry.title,
-                    html=markdown.render(body, ld.link_resolver(path)),
-                    source=ld.rel(path),
+                    html=markdown.render(body, link_resolver(ctx, path)),
+                    source=ctx.rel(path),
                 )
             )
     for child in sorted(folder.iterdir()):
         if child.suffix == ".md" and child.name not in listed and not child.name.startswith("."):
-            ld.error(
-                ld.rel(child),
+            ctx.error(
+                ctx.rel(child),
                 None,
                 "chapter is not listed in handbook/index.yaml",
                 "add it under `front:` or `back:`, or remove the file",

@@ -21,7 +21,8 @@ TIME_PATTERN = r"^\d{2}:[0-5]\d:[0-5]\d$"
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # allow_inf_nan: `.nan`/`.inf` are YAML numbers, but no answer, weight or tolerance means them
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 def _utc(value: datetime) -> datetime:
@@ -153,7 +154,7 @@ class VideoBlock(Strict):
     id: Id
     title: Annotated[str, StringConstraints(min_length=1, max_length=255)]
     youtube: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{11}$")] | None = None
-    mp4: Annotated[str, StringConstraints(pattern=r"^https://\S+$")] | None = None
+    mp4: Annotated[str, StringConstraints(pattern=r"^https://[^\s<>\"'`\\]+$")] | None = None
     transcripts: dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")], str] = {}
     start: Annotated[str, StringConstraints(pattern=TIME_PATTERN)] | None = None
     end: Annotated[str, StringConstraints(pattern=TIME_PATTERN)] | None = None

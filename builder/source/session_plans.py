@@ -17,8 +17,11 @@ from pydantic import Field, StringConstraints
 
 from builder.model import Activity, DeliveryMode, SessionPlan, Subsection
 from builder.render import markdown
-from builder.source.reader_api import LoaderApi
+from builder.source.context import ReadContext
+from builder.source.files import read_text
+from builder.source.parse import parse_with_positions
 from builder.source.schema import Strict
+from builder.source.static import link_resolver
 
 FILE = "session.yaml"
 
@@ -44,24 +47,24 @@ class SessionFile(Strict):
     activities: list[ActivityBlock] = Field(min_length=1)
 
 
-def read_session_plan(ld: LoaderApi, folder: Path) -> SessionPlan | None:
+def read_session_plan(ctx: ReadContext, folder: Path) -> SessionPlan | None:
     """The plan in ``folder/session.yaml``, None when there is none or it has errors (reported)."""
     path = folder / FILE
     if not path.exists() and not path.is_symlink():
         return None
-    file = ld.rel(path)
-    text = ld.read_text(path)
+    file = ctx.rel(path)
+    text = read_text(ctx, path)
     if text is None:
         return None
-    block, doc = ld.parse_with_positions(SessionFile, text, file)
+    block, doc = parse_with_positions(ctx, SessionFile, text, file)
     if block is None or doc is None:
         return None
-    resolve = ld.link_resolver(path)
+    resolve = link_resolver(ctx, path)
     total = sum(a.minutes for a in block.activities)
     if total != block.duration:
         line, col = doc.position(("duration",))
         parts = " + ".join(str(a.minutes) for a in block.activities)
-        ld.error(
+        ctx.error(
             file,
             line,
             f"the activities last {parts} = {total} minutes, but `duration` is {block.duration}",
@@ -100,7 +103,7 @@ def read_session_plan(ld: LoaderApi, folder: Path) -> SessionPlan | None:
     )
 
 
-def check_outcomes(ld: LoaderApi, subsections: Iterable[Subsection], known: set[str]) -> None:
+def check_outcomes(ctx: ReadContext, subsections: Iterable[Subsection], known: set[str]) -> None:
     """Every outcome an activity serves is in the competence map (error at the activity's line)."""
     candidates = sorted(known)
     for ss in subsections:
@@ -112,7 +115,7 @@ def check_outcomes(ld: LoaderApi, subsections: Iterable[Subsection], known: set[
                 if oid in known:
                     continue
                 match = difflib.get_close_matches(oid, candidates, n=1, cutoff=0.6)
-                ld.error(
+                ctx.error(
                     plan.source,
                     act.line,
                     f"activity `{act.title}` serves `{oid}`, which is not an outcome in the competence map",

@@ -3,6 +3,15 @@
 PyYAML's composer already knows where each node starts; we keep that map (path → line, column)
 beside the plain Python value that pydantic validates. Only the safe loader is used: partner
 sources must not be able to construct Python objects.
+
+Partner sources are untrusted input, so the walk over the composed nodes also refuses, before any
+Python value is built:
+
+- aliases (``*name``): a few lines of nested aliases ("billion laughs") expand to gigabytes, and a
+  self-referencing one never ends. Course sources have no need for them (docs/source-format.md);
+- nesting deeper than ``MAX_DEPTH``;
+- characters XML 1.0 cannot carry, written as YAML escapes (``"\\x00"``, ``"\\uFFFE"``): every
+  output is XML or HTML, and they would make it non-well-formed.
 """
 
 from __future__ import annotations
@@ -11,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from builder.source.text import describe, first_invalid_char
 
 Path_ = tuple[str | int, ...]
 
@@ -36,10 +47,14 @@ class YamlDoc:
         return (1, 1)
 
 
+MAX_DEPTH = 50
+"""Deeper than any course file needs, far below Python's recursion limit."""
+
+
 class YamlSyntaxError(Exception):
-    def __init__(self, message: str, line: int, column: int, hint: str = ""):
+    def __init__(self, message: str, line: int, column: int, hint: str = "", code: str = "yaml-syntax"):
         super().__init__(message)
-        self.message, self.line, self.column, self.hint = message, line, column, hint
+        self.message, self.line, self.column, self.hint, self.code = message, line, column, hint, code
 
 
 def load(text: str, line_offset: int = 0) -> YamlDoc:
@@ -50,7 +65,7 @@ def load(text: str, line_offset: int = 0) -> YamlDoc:
         if node is None:
             return YamlDoc(value=None, positions={(): (line_offset + 1, 1)})
         doc = YamlDoc(value=None)
-        _walk(node, (), doc, line_offset)
+        _walk(node, (), doc, line_offset, set(), (line_offset + 1, 1))
         doc.value = loader.construct_document(node)
         return doc
     except yaml.MarkedYAMLError as exc:
@@ -68,19 +83,61 @@ def load(text: str, line_offset: int = 0) -> YamlDoc:
         loader.dispose()
 
 
-def _walk(node: yaml.Node, path: Path_, doc: YamlDoc, offset: int) -> None:
-    doc.positions[path] = (node.start_mark.line + 1 + offset, node.start_mark.column + 1)
+def _walk(
+    node: yaml.Node, path: Path_, doc: YamlDoc, offset: int, seen_nodes: set[int], where: tuple[int, int]
+) -> None:
+    """Record positions; ``where`` is the position of the key or item that holds ``node``.
+
+    The composer gives an alias the very node object of its anchor, so meeting a node twice is
+    how an alias shows itself; its own position is lost, hence ``where``.
+    """
+    if id(node) in seen_nodes:
+        raise YamlSyntaxError(
+            "YAML aliases (`*name`) are not allowed in a course source",
+            *where,
+            "write the value out in full; aliases can expand a few lines into gigabytes",
+            code="yaml-alias",
+        )
+    seen_nodes.add(id(node))
+    pos = (node.start_mark.line + 1 + offset, node.start_mark.column + 1)
+    doc.positions[path] = pos
+    if len(path) > MAX_DEPTH:
+        raise YamlSyntaxError(
+            f"values are nested more than {MAX_DEPTH} levels deep",
+            *pos,
+            "flatten the structure; see docs/source-format.md for the expected shape",
+            code="yaml-depth",
+        )
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
+            if isinstance(key_node, yaml.ScalarNode):
+                _check_scalar(key_node, offset)
+                key = key_node.value
+            else:
+                key = str(key_node.value)
             child = (*path, key)
             kpos = (key_node.start_mark.line + 1 + offset, key_node.start_mark.column + 1)
             if key in seen:
                 doc.duplicates.append((child, *kpos))
             seen.add(key)
             doc.key_positions[child] = kpos
-            _walk(value_node, child, doc, offset)
+            _walk(value_node, child, doc, offset, seen_nodes, kpos)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, (*path, i), doc, offset)
+            _walk(item, (*path, i), doc, offset, seen_nodes, pos)
+    elif isinstance(node, yaml.ScalarNode):
+        _check_scalar(node, offset)
+
+
+def _check_scalar(node: yaml.ScalarNode, offset: int) -> None:
+    bad = first_invalid_char(node.value)
+    if bad is not None:
+        _, char = bad
+        raise YamlSyntaxError(
+            f"value contains the character {describe(char)}, which no output format can carry",
+            node.start_mark.line + 1 + offset,
+            node.start_mark.column + 1,
+            "remove it (control characters other than tab and newline are not text)",
+            code="bad-char",
+        )

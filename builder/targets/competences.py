@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import csv
 import html
-import io
 import json
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from builder import csvsafe
 from builder.model import CompetenceMap, Course, LearningUnit, Outcome
 from builder.targets import BuildOptions, Output
 from builder.taxonomy import taxonomy_rows
@@ -358,7 +358,5 @@ def openedx_taxonomy_csv(cmap: CompetenceMap) -> bytes:
 
 
 def _csv(rows: list[list[str]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerows(rows)
-    return buf.getvalue().encode("utf-8")
+    """Every cell escaped against spreadsheet formulas (``builder.csvsafe``)."""
+    return csvsafe.dumps(rows, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).encode("utf-8")

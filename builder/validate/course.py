@@ -19,6 +19,7 @@ def check_course(
     strict: bool = False,
     log: Callable[[str], None] = lambda _m: None,
 ) -> list[Diagnostic]:
+    from builder.source.static import check_static
     from builder.validate.competences import check_competences
     from builder.validate.handbook import check_handbook
     from builder.validate.olx import check_olx
@@ -26,6 +27,7 @@ def check_course(
 
     diags: list[Diagnostic] = list(check_competences(course, strict=strict))
     log("competence map checked")
+    diags += check_static(course)
     diags += check_handbook(course)
     log("handbook material checked")
     for output in renderer("olx")(course, options):

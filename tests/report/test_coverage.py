@@ -286,3 +286,16 @@ def test_coverage_page_in_chromium(browser, artifacts_dir: Path, tmp_path: Path)
         page.screenshot(path=str(artifacts_dir / "coverage.png"), full_page=True)
     finally:
         page.close()
+
+
+@pytest.mark.parametrize(
+    "uri", ["javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,x", "ftp://x.org/a"]
+)
+def test_report_links_only_http_uris_even_from_an_unchecked_model(course: Course, uri: str) -> None:
+    # The loader refuses these; a model built some other way must still not get a live link.
+    course.competences.units[0].outcomes[0].esco = [uri, "http://data.europa.eu/esco/skill/abc"]
+    doc = lxml_html.fromstring(to_html(coverage(course)))
+    hrefs = [a.get("href") for a in doc.iter("a")]
+    assert "http://data.europa.eu/esco/skill/abc" in hrefs
+    assert not [h for h in hrefs if h and not h.startswith(("http://", "https://", "#"))]
+    assert uri in doc.text_content()  # still shown, as text

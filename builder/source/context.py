@@ -1,0 +1,61 @@
+"""What every reader of the source shares: the root, the findings so far, and the asset index.
+
+Each reader module (``course_file``, ``competences``, ``outline``, ``units``, ``blocks``…) is a
+set of functions taking a ``ReadContext``; none stops at the first problem, all report through
+``ctx.error`` so that authors see every finding in one round.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from builder.diagnostics import Diagnostic
+from builder.model import Asset, Unit
+
+
+class ReadContext:
+    def __init__(self, root: Path):
+        self.root = root
+        self.real_root = root.resolve()
+        self.diags: list[Diagnostic] = []
+        self.positions: dict[str, tuple[str, int]] = {}
+        """Where each id is defined: (file relative to the root, line)."""
+        self.assets: dict[str, Asset] = {}
+        """By path relative to the source root (``static/images/x.png``)."""
+        self.units_read: list[Unit] = []
+        """Every unit that parsed, even under a broken section, so its references are checked too."""
+
+    def error(
+        self,
+        file: str,
+        line: int | None,
+        message: str,
+        hint: str = "",
+        column: int | None = None,
+        code: str = "",
+    ) -> None:
+        self.diags.append(Diagnostic(file, line, column, message, hint, "error", code))
+
+    def rel(self, path: Path) -> str:
+        """``path`` relative to the root, as it appears in messages and in the model."""
+        try:
+            text = path.relative_to(self.root).as_posix()
+        except ValueError:
+            text = str(path)
+        return printable_name(text)
+
+
+def is_utf8_name(name: str) -> bool:
+    """False for a file name whose bytes are not UTF-8 (Python carries them as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def printable_name(name: str) -> str:
+    """A file name that can be printed and written anywhere: undecodable bytes shown as ``\\xNN``."""
+    if is_utf8_name(name):
+        return name
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
