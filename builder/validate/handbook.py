@@ -20,10 +20,33 @@ def uses_handbook(course: Course) -> bool:
     )
 
 
+def check_typesetting(course: Course) -> list[Diagnostic]:
+    """Typeset the PDF as ``build`` would; Typst's own error (an image it cannot decode…) if any."""
+    import typst
+
+    from builder.targets.handbook import render_pdf
+
+    try:
+        render_pdf(course)
+    except typst.TypstError as exc:
+        return [
+            Diagnostic(
+                f"{course.slug}.handbook.pdf",
+                None,
+                None,
+                f"the handbook could not be typeset: {exc.message}",
+                "check the images used in trainer notes, session plans and handbook/ chapters",
+                "error",
+                "typst",
+            )
+        ]
+    return []
+
+
 def check_handbook(course: Course) -> list[Diagnostic]:
     if not uses_handbook(course):
         return []
-    diags = []
+    diags = check_typesetting(course)
     for section in course.sections:
         for ss in section.subsections:
             if ss.session_plan is not None:

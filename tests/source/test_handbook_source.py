@@ -194,3 +194,17 @@ def test_sample_course_has_complete_handbook_material(sample_course) -> None:  #
     hb = sample_course.handbook
     assert hb is not None and len(hb.front) + len(hb.back) >= 5
     assert check_handbook(sample_course) == []
+
+
+def test_check_reports_an_image_typst_cannot_read(src: Path) -> None:
+    (src / "static/images/broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really a png")
+    edit(
+        src,
+        "handbook/approach.md",
+        "## Before the first session",
+        "![A diagram](../static/images/broken.png)\n\n## Before",
+    )
+    course = load_course(src)
+    (d,) = [d for d in check_handbook(course) if d.code == "typst"]
+    assert d.severity == "error" and d.file.endswith(".handbook.pdf")
+    assert "could not be typeset" in d.message
