@@ -387,3 +387,14 @@ def test_html_has_no_serious_accessibility_violations_and_makes_no_requests(
         assert blocking == [], [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in blocking]
     finally:
         context.close()
+
+
+def test_image_without_alt_text_is_typeset_as_decoration_not_a_failed_build(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    scaffold(src)
+    chapter = src / "handbook/approach.md"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8") + "\n![](../static/images/course-image.png)\n", encoding="utf-8"
+    )
+    reader = pypdf.PdfReader(io.BytesIO(render_pdf(load_course(src))))  # PDF/UA-1 refuses untagged alt
+    assert sum(len(p.images) for p in reader.pages) == 1
