@@ -398,3 +398,23 @@ def test_image_without_alt_text_is_typeset_as_decoration_not_a_failed_build(tmp_
     )
     reader = pypdf.PdfReader(io.BytesIO(render_pdf(load_course(src))))  # PDF/UA-1 refuses untagged alt
     assert sum(len(p.images) for p in reader.pages) == 1
+
+
+def test_pdf_links_ids_to_their_entries_and_esco_to_the_web(
+    sample_course: Course, reader: pypdf.PdfReader
+) -> None:
+    internal, uris = 0, set()
+    for page in reader.pages:
+        for annot in page.get("/Annots", []) or []:
+            a = annot.get_object()
+            if a.get("/Subtype") != "/Link":
+                continue
+            action = a.get("/A")
+            if "/Dest" in a or (action is not None and action.get("/S") == "/GoTo"):
+                internal += 1
+            elif action is not None and action.get("/S") == "/URI":
+                uris.add(str(action["/URI"]))
+    # the assessment guide alone links every outcome to the map and every problem to its key
+    assert internal >= len(sample_course.problems()) + len(sample_course.competences.outcomes())
+    esco = {e for o in sample_course.competences.outcomes() for e in o.esco}
+    assert esco and esco <= uris
