@@ -334,7 +334,8 @@ def render(course: Course, options: BuildOptions) -> list[Output]:
     slug = course.slug
     pdf_name, html_name = f"{slug}.handbook.pdf", f"{slug}.handbook.html"
     plans = sum(1 for s in course.sections for ss in s.subsections if ss.session_plan)
-    summary = f"{plans} session plans, {len(course.problems())} answer keys"
+    keys = len(course.problems())
+    summary = f"{plans} session plan{'' if plans == 1 else 's'}, {keys} answer key{'' if keys == 1 else 's'}"
     return [
         Output(pdf_name, "file", {pdf_name: render_pdf(course)}, summary),
         Output(html_name, "file", {html_name: render_html(course)}, summary),

@@ -418,3 +418,18 @@ def test_pdf_links_ids_to_their_entries_and_esco_to_the_web(
     assert internal >= len(sample_course.problems()) + len(sample_course.competences.outcomes())
     esco = {e for o in sample_course.competences.outcomes() for e in o.esco}
     assert esco and esco <= uris
+
+
+def test_build_all_writes_both_handbook_files_for_the_scaffold(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from builder.cli import main
+
+    src, out = tmp_path / "src", tmp_path / "dist"
+    scaffold(src)
+    result = CliRunner().invoke(main, ["build", str(src), "--out", str(out), "--target", "all"])
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert {"MyOrg-C101-2026_T1.handbook.pdf", "MyOrg-C101-2026_T1.handbook.html"} <= names
+    assert "1 session plan, 1 answer key)" in result.output
+    assert (out / "MyOrg-C101-2026_T1.handbook.pdf").read_bytes().startswith(b"%PDF-1.7")
