@@ -93,7 +93,8 @@ def check_unique_ids(ctx: ReadContext, sections: list[Section], cmap: Competence
         for ss in s.subsections:
             claim(ss.id, *ctx.positions.get(ss.id, ("outline", None)), "subsection")
             for u in ss.units:
-                claim(u.id, u.source, 2, "unit")
+                pos = ctx.positions.get(u.id)  # another unit with the same id may have overwritten it
+                claim(u.id, u.source, pos[1] if pos and pos[0] == u.source else 2, "unit")
                 for c in u.components:
                     if isinstance(c, (Problem, Video)):
                         claim(c.id, u.source, c.line, c.kind)

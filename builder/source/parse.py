@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from builder.source import yamlpos
 from builder.source.context import ReadContext
+from builder.source.files import short
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -81,7 +82,7 @@ def _schema_error(
         ctx.error(
             file,
             line,
-            f"{where}: {err['input']!r} is not allowed",
+            f"{where}: {short(repr(err['input']))} is not allowed",
             f"use one of {expected}",
             col,
             code="bad-value",
@@ -90,7 +91,7 @@ def _schema_error(
         ctx.error(
             file,
             line,
-            f"{where}: {err['input']!r} has characters that are not allowed",
+            f"{where}: {short(repr(err['input']))} has characters that are not allowed",
             "ids use letters, digits, '.', '_' and '-' and start with a letter or digit",
             col,
             code="bad-id" if loc and loc[-1] == "id" else "bad-value",

@@ -16,7 +16,7 @@ from builder.render import markdown
 from builder.source.blocks import COMPONENTS, FencedBlock, component_names, near_miss
 from builder.source.context import ReadContext
 from builder.source.files import read_text, short
-from builder.source.parse import parse
+from builder.source.parse import parse_with_positions
 from builder.source.schema import UnitFrontMatter
 from builder.source.static import link_resolver
 from builder.source.trainer_notes import FENCE as _TRAINER_NOTES  # noqa: F401 - registers the fence
@@ -47,7 +47,9 @@ def load_unit(ctx: ReadContext, path: Path) -> Unit | None:
             code="no-front-matter",
         )
         return None
-    front = parse(ctx, UnitFrontMatter, "\n".join(lines[1:end]), file, line_offset=1)
+    front, front_doc = parse_with_positions(
+        ctx, UnitFrontMatter, "\n".join(lines[1:end]), file, line_offset=1
+    )
     body = "\n".join(lines[end + 1 :])
     body_offset = end + 1
     resolve = link_resolver(ctx, path)
@@ -74,7 +76,7 @@ def load_unit(ctx: ReadContext, path: Path) -> Unit | None:
                 components.append(component)
     if front is None:
         return None
-    ctx.positions[front.id] = (file, 2)
+    ctx.positions[front.id] = (file, front_doc.position(("id",))[0] if front_doc else 2)
     unit = Unit(
         id=front.id,
         title=front.title,

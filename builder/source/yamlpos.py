@@ -79,6 +79,10 @@ def load(text: str, line_offset: int = 0) -> YamlDoc:
         raise YamlSyntaxError(msg, line, col, hint) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"invalid YAML: {exc}", line_offset + 1, 1) from None
+    except RecursionError:  # the pure-Python composer, when PyYAML has no libyaml, recurses per level
+        raise YamlSyntaxError(
+            "values are nested too deeply", line_offset + 1, 1, "flatten the structure", code="yaml-depth"
+        ) from None
     finally:
         loader.dispose()
 

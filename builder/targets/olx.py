@@ -29,7 +29,7 @@ import lxml.html
 from lxml import etree
 from markupsafe import Markup, escape
 
-from builder import taxonomy, xmlsafe
+from builder import csvsafe, taxonomy, xmlsafe
 from builder.archive import Member
 from builder.model import Course, Html, Problem, Unit, Video
 from builder.targets import BuildOptions, Output
@@ -232,7 +232,9 @@ def tags_csv(course: Course, tagger: Tagger) -> bytes:
     writer.writerow(["Name", "Type", "ID", tagger.export_id])
 
     def row(level: int, name: str, kind: str, block_id: str, outcome_ids: Iterable[str]) -> None:
-        writer.writerow(["  " * level + name, kind, block_id, "; ".join(tagger.values(outcome_ids))])
+        # Studio matches rows by ID; the Name column is for people, so it is escaped for spreadsheets
+        name_cell = csvsafe.cell("  " * level + name)
+        writer.writerow([name_cell, kind, block_id, "; ".join(tagger.values(outcome_ids))])
 
     row(0, course.title, "course", f"course-v1:{course.org}+{course.number}+{course.run}", [])
     for section in course.sections:

@@ -273,3 +273,21 @@ def test_markdown_links_never_become_script_hrefs(src: Path, link: str) -> None:
     html = "".join(c.html for c in course.units()[0].components if c.kind == "html")
     for url in re.findall(r'(?:href|src)="([^"]*)"', html):
         assert url.startswith(("https://", "http://", "mailto:", "/static/", "#")), url
+
+
+@pytest.mark.parametrize(("old", "key"), [("pacing: self", "pacing"), ("org: MyOrg", "org")])
+def test_a_huge_wrong_value_is_shortened_in_the_message(src: Path, old: str, key: str) -> None:
+    edit(src, "course.yaml", old, f"{key}: '{'y' * 100_000}%'")
+    d = next(d for d in errors(src) if d.file == "course.yaml" and key in d.message)
+    assert len(str(d)) < 400
+
+
+def test_deep_nesting_without_libyaml_is_a_finding(src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from builder.source import yamlpos
+
+    monkeypatch.setattr(yamlpos, "_Loader", yaml.SafeLoader)  # the pure-Python composer recurses
+    edit(src, COMPETENCES, "profile: Course graduate", "profile: " + "[" * 3000 + "]" * 3000)
+    d = find(errors(src), COMPETENCES, "yaml-depth")
+    assert "nested" in d.message
