@@ -8,8 +8,10 @@ leaves the previous artefacts untouched.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -56,6 +58,17 @@ def _run_target(
     return done
 
 
+def _pool_context() -> multiprocessing.context.BaseContext | None:
+    """How target workers start: forked (fast), unless Typst is loaded in this process.
+
+    A fork of a process whose native threads hold locks deadlocks in the child; Typst keeps a
+    thread pool once it has typeset the handbook, so a process that did so (a test, a library
+    caller) starts workers from a clean fork server instead. The CLI never loads Typst before it
+    builds, so its workers are still forked.
+    """
+    return multiprocessing.get_context("forkserver") if "typst" in sys.modules else None
+
+
 def expand_targets(names: Iterable[str]) -> list[str]:
     chosen: list[str] = []
     for name in names:
@@ -86,7 +99,7 @@ def build(
                 if on_done:
                     on_done(name)
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
                 futures = {pool.submit(_run_target, n, course, options, staging): n for n in targets}
                 for fut in as_completed(futures):
                     results[futures[fut]] = fut.result()

@@ -433,3 +433,41 @@ def test_build_all_writes_both_handbook_files_for_the_scaffold(tmp_path: Path) -
     assert {"MyOrg-C101-2026_T1.handbook.pdf", "MyOrg-C101-2026_T1.handbook.html"} <= names
     assert "1 session plan, 1 answer key)" in result.output
     assert (out / "MyOrg-C101-2026_T1.handbook.pdf").read_bytes().startswith(b"%PDF-1.7")
+
+
+FORK_AFTER_TYPST = """
+import sys
+from pathlib import Path
+from builder.build import build
+from builder.source import load_course
+from builder.targets import BuildOptions
+from builder.targets.handbook import render_pdf
+
+if __name__ == "__main__":
+    course = load_course(sys.argv[1])
+    render_pdf(course)  # Typst's thread pool now exists in this process
+    written = build(course, Path(sys.argv[2]), ["olx", "handbook"], BuildOptions(), jobs=2)
+    print(sorted(w.path.name for w in written))
+"""
+
+
+def test_parallel_build_after_typesetting_in_the_same_process_does_not_hang(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    src = tmp_path / "src"
+    scaffold(src)
+    script = tmp_path / "fork_after_typst.py"
+    script.write_text(FORK_AFTER_TYPST, encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, str(script), str(src), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,  # a forked worker deadlocked on Typst's locks before workers came from a fork server
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "MyOrg-C101-2026_T1.handbook.pdf" in done.stdout
