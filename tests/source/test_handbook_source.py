@@ -169,7 +169,7 @@ def test_index_without_title_is_refused(src: Path) -> None:
 
 
 def test_check_warns_about_subsections_without_a_plan_and_strict_makes_it_an_error(src: Path) -> None:
-    from builder.validate.course import check_course
+    from builder.pipeline import run
 
     (src / "outline/01-getting-started/02-more").mkdir()
     (src / "outline/01-getting-started/02-more/subsection.yaml").write_text(
@@ -179,11 +179,13 @@ def test_check_warns_about_subsections_without_a_plan_and_strict_makes_it_an_err
         "---\nid: u-more\ntitle: More\noutcomes: [MY.U1.K1]\n---\n\nText.\n", encoding="utf-8"
     )
     course = load_course(src)
-    (w,) = [d for d in check_course(course, BuildOptions()) if d.code == "missing-session-plan"]
+    plain = run(course, ["handbook"], BuildOptions(), jobs=1).diagnostics
+    (w,) = [d for d in plain if d.code == "missing-session-plan"]
     assert w.severity == "warning"
     assert w.file == "outline/01-getting-started/02-more/session.yaml"
     assert "`ss-more` has no session plan" in w.message
-    (e,) = [d for d in check_course(course, BuildOptions(), strict=True) if d.code == "missing-session-plan"]
+    strict = run(course, ["handbook"], BuildOptions(), strict=True, jobs=1).diagnostics
+    (e,) = [d for d in strict if d.code == "missing-session-plan"]
     assert e.severity == "error"
 
 
@@ -196,7 +198,13 @@ def test_sample_course_has_complete_handbook_material(sample_course) -> None:  #
     assert check_handbook(sample_course) == []
 
 
-def test_check_reports_an_image_typst_cannot_read(src: Path) -> None:
+def test_build_and_check_report_an_image_typst_cannot_read(src: Path, tmp_path: Path) -> None:
+    """The handbook target raises Typst's error as a finding: check and build both report it at
+    exit 1 (not a crashed build at exit 3), and nothing is published."""
+    from click.testing import CliRunner
+
+    from builder.cli import main
+
     (src / "static/images/broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really a png")
     edit(
         src,
@@ -205,6 +213,13 @@ def test_check_reports_an_image_typst_cannot_read(src: Path) -> None:
         "![A diagram](../static/images/broken.png)\n\n## Before",
     )
     course = load_course(src)
-    (d,) = [d for d in check_handbook(course) if d.code == "typst"]
+    from builder.pipeline import run
+
+    (d,) = [d for d in run(course, ["handbook"], BuildOptions(), jobs=1).diagnostics if d.code == "typst"]
     assert d.severity == "error" and d.file.endswith(".handbook.pdf")
     assert "could not be typeset" in d.message
+    out = tmp_path / "dist"
+    built = CliRunner().invoke(main, ["build", str(src), "-t", "handbook", "-o", str(out)])
+    assert built.exit_code == 1, built.output
+    assert "could not be typeset" in built.output
+    assert not out.exists() or [p.name for p in out.iterdir()] == []
