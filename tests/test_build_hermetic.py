@@ -24,7 +24,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
-COPIED = ("builder", "course_src", "olx_templates", "scorm_templates", "moodle_templates")
+COPIED = ("builder", "course_src", *sorted(p.name for p in ROOT.glob("*_templates")))
+"""The package and every template folder beside it (a new target's templates come along)."""
 
 
 def _build(cwd: Path, out: Path, env: dict[str, str]) -> dict[str, str]:

@@ -132,6 +132,14 @@ def test_build_of_one_target_runs_only_its_checks(course_dir: Path) -> None:
     assert result.checks == ["competence map"]
 
 
+@pytest.fixture(autouse=True)
+def _forked_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers forked from this process, so the monkeypatches below reach them: the pipeline
+    starts them from a fork server once Typst is loaded, and an earlier handbook test in the same
+    pytest worker may have loaded it. None of these tests typesets in a worker."""
+    monkeypatch.setattr(pipeline, "_pool_context", lambda: None)
+
+
 def test_a_plugged_in_output_check_runs_in_build_and_check(
     course_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -313,7 +313,8 @@ def _members(path: Path) -> dict[str, bytes]:
 
 
 def _leaks(course: Course, out: Path, phrases: list[str]) -> list[str]:
-    written = build(course, out, LEARNER_TARGETS, BuildOptions(), jobs=1)
+    result, written = build(course, out, LEARNER_TARGETS, BuildOptions(), jobs=1)
+    assert not result.errors, [str(d) for d in result.errors]
     assert {w.target for w in written} == set(LEARNER_TARGETS)
     found = []
     for w in written:
@@ -446,7 +447,7 @@ from builder.targets.handbook import render_pdf
 if __name__ == "__main__":
     course = load_course(sys.argv[1])
     render_pdf(course)  # Typst's thread pool now exists in this process
-    written = build(course, Path(sys.argv[2]), ["olx", "handbook"], BuildOptions(), jobs=2)
+    _result, written = build(course, Path(sys.argv[2]), ["olx", "handbook"], BuildOptions(), jobs=2)
     print(sorted(w.path.name for w in written))
 """
 
