@@ -6,8 +6,10 @@ A string without a usable translation (missing, fuzzy, or translated from an old
 the source text, and the build warns once per source file with the line of the first such
 string — an error under ``--strict``, like every warning.
 
-A file under ``static/<lang>/`` replaces the file at the same path under ``static/`` in that
-language's packages (same published name, so links need no change).
+Video transcripts are files per language (``transcripts: {en: …, it: …}`` in the video block); the
+build language's transcript is listed first. A file under ``static/<lang>/`` replaces the file at
+the same path under ``static/`` in that language's packages (same published name, so links need no
+change).
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ def translate(course: Course, root: Path, lang: str) -> tuple[Course, list[Diagn
     out.language = lang
     out.source_language = course.language
     out.competences.framework.language = lang
+    for unit in out.units():
+        for video in unit.videos:  # the learner's language first: SCO pages list tracks in this order
+            video.transcripts.sort(key=lambda t: t.language != lang)
     out.assets = [_localised(a, root, lang) for a in out.assets]
     out.image = _localised(out.image, root, lang)
     diags = [

@@ -276,3 +276,24 @@ def test_italian_build_has_no_english_learner_text(sample_course: Course, target
     english = _visible_text(_members(sample_course, target))
     leftover = (english & _visible_text(_members(it, target))) - KEPT_IN_ITALIAN
     assert not leftover, sorted(leftover)[:20]
+
+
+def test_italian_video_offers_the_italian_transcript_first(sample_course: Course) -> None:
+    it, _ = translate(sample_course, SAMPLE, "it")
+    video = next(v for u in it.units() for v in u.videos if v.id == "v-welcome")
+    assert [t.language for t in video.transcripts] == ["it", "en"]
+    assert video.title == "Benvenuti in High-Tech Leader"
+    page = next(v for k, v in _members(it, "scorm12").items() if k.endswith("u-welcome.html"))
+    tracks = re.findall(rb'<track [^>]*srclang="(\w+)"', page)
+    assert tracks[:2] == [b"it", b"en"]
+
+
+def test_check_strict_holds_a_named_language_to_completeness() -> None:
+    """CI: the complete Italian catalog passes --strict; the Dutch one (a third) fails it, truthfully."""
+    runner = CliRunner()
+    ok = runner.invoke(main, ["check", str(SAMPLE), "--lang", "it", "--strict", "-t", "competences"])
+    assert ok.exit_code == 0, ok.output
+    nl = runner.invoke(main, ["check", str(SAMPLE), "--lang", "nl", "--strict", "-t", "competences"])
+    assert nl.exit_code == 1 and "no current nl translation" in nl.output
+    plain = runner.invoke(main, ["check", str(SAMPLE), "--lang", "nl", "-t", "competences"])
+    assert plain.exit_code == 0 and "warning: " in plain.output
