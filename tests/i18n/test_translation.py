@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import tarfile
@@ -297,3 +298,25 @@ def test_check_strict_holds_a_named_language_to_completeness() -> None:
     assert nl.exit_code == 1 and "no current nl translation" in nl.output
     plain = runner.invoke(main, ["check", str(SAMPLE), "--lang", "nl", "-t", "competences"])
     assert plain.exit_code == 0 and "warning: " in plain.output
+
+
+def test_every_language_slot_of_every_format_says_it(sample_course: Course) -> None:
+    it, _ = translate(sample_course, SAMPLE, "it")
+    olx = _members(it, "olx")
+    course_xml = next(v for k, v in olx.items() if re.fullmatch(r"course/course/[^/]+\.xml", k))
+    assert b'language="it"' in course_xml
+    for target in ("scorm12", "scorm2004"):
+        members = _members(it, target)
+        langs = set()
+        for name, data in members.items():
+            if name.endswith((".xml", ".html")) and not name.endswith(".xsd"):
+                langs |= set(re.findall(rb'\b(?:xml:)?lang(?:uage)?="([A-Za-z-]+)"', data))
+        # LOM marks language-neutral strings (identifiers) x-none; the English transcript's track
+        # uses srclang, which this pattern does not match
+        assert langs - {b"x-none"} == {b"it"}, (target, langs)
+    cmi5 = _members(it, "cmi5")["cmi5.xml"]
+    assert set(re.findall(rb'lang="([A-Za-z-]+)"', cmi5)) == {b"it"}
+    outputs = render_target("competences", it, BuildOptions())
+    (case,) = [o for o in outputs if o.filename.endswith(".case.json")]
+    doc = json.loads(next(iter(case.members.values())))
+    assert doc["CFDocument"]["language"] == "it" and case.filename.endswith("-it.case.json")
