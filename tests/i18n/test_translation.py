@@ -320,3 +320,22 @@ def test_every_language_slot_of_every_format_says_it(sample_course: Course) -> N
     (case,) = [o for o in outputs if o.filename.endswith(".case.json")]
     doc = json.loads(next(iter(case.members.values())))
     assert doc["CFDocument"]["language"] == "it" and case.filename.endswith("-it.case.json")
+
+
+def test_xliff_import_does_not_expand_external_entities(src: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "course_src"
+    shutil.copytree(src, copy)
+    src = copy
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    xlf = tmp_path / "evil.xlf"
+    xlf.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file://{secret}">]>'
+        '<xliff xmlns="urn:oasis:names:tc:xliff:document:1.1" version="1.1"><file original="x" '
+        'source-language="en" target-language="it" datatype="plaintext"><body>'
+        '<trans-unit id="course/title" approved="yes"><source>High-Tech Leader: e-Leadership for SME '
+        "Managers</source><target>&e;</target></trans-unit></body></file></xliff>"
+    )
+    r = CliRunner().invoke(main, ["translate", "import-xliff", str(src), "--lang", "it", str(xlf)])
+    assert "TOP-SECRET" not in catalog.po_path(src, "it").read_text()
+    assert r.exit_code in (0, 2), r.output
