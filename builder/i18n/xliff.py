@@ -1,5 +1,5 @@
-"""XLIFF 1.2 for CAT tools (Trados, memoQ, OmegaT, Weblate), written with translate-toolkit's
-XLIFF storage class.
+"""XLIFF (1.1, as translate-toolkit writes it) for CAT tools (Trados, memoQ, OmegaT, Weblate),
+written with translate-toolkit's XLIFF storage class.
 
 Each ``trans-unit`` id is the catalog entry's ``msgctxt`` (the author ids and field path), so an
 imported file is matched back by id, never by position. ``approved="yes"`` marks a translated
@@ -51,7 +51,7 @@ def import_into(po: polib.POFile, data: bytes) -> ImportResult:
     for unit in store.units:
         if unit.isheader():
             continue
-        e = by_ctxt.get(unit.getid())
+        e = by_ctxt.get(unit.getid().split("\x04")[-1])
         if e is None:
             res.unknown += 1
             continue
