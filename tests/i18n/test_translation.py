@@ -339,3 +339,16 @@ def test_xliff_import_does_not_expand_external_entities(src: Path, tmp_path: Pat
     r = CliRunner().invoke(main, ["translate", "import-xliff", str(src), "--lang", "it", str(xlf)])
     assert "TOP-SECRET" not in catalog.po_path(src, "it").read_text()
     assert r.exit_code in (0, 2), r.output
+
+
+def test_italian_build_is_byte_for_byte_reproducible(tmp_path: Path) -> None:
+    runner = CliRunner()
+    outs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        args = ["build", str(SAMPLE), "--lang", "it", "-o", str(out), "-t", "olx", "-t", "scorm12"]
+        r = runner.invoke(main, args)
+        assert r.exit_code == 0, r.output
+        outs.append({p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")})
+    assert sorted(outs[0]) == ["eLead-HTL101-2026_T1-it.olx.tar.gz", "eLead-HTL101-2026_T1-it.scorm12.zip"]
+    assert outs[0] == outs[1]
