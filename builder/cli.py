@@ -131,6 +131,33 @@ def main(click_ctx: click.Context, quiet: bool, verbose: bool) -> None:
     click_ctx.obj = Ctx(quiet, verbose)
 
 
+lang_option = click.option(
+    "--lang",
+    "langs",
+    multiple=True,
+    metavar="LANG",
+    help="Language(s) to build (repeatable): a catalog in SRC/translations/, or all "
+    "(the source language and every catalog). Default: the source language only.",
+)
+
+
+def _translations(ctx: Ctx, course: Course, src: Path, langs: tuple[str, ...], strict: bool):  # type: ignore[no-untyped-def]
+    """The course in each requested language, and the fallback warnings (errors under --strict)."""
+    from builder.diagnostics import escalate
+    from builder.i18n.apply import NoCatalog, translate
+    from builder.i18n.commands import resolve_langs
+
+    out, diags = [], []
+    for lang in resolve_langs(course, src, langs):
+        try:
+            translated, found = translate(course, src, lang)
+        except NoCatalog as exc:
+            raise click.UsageError(str(exc)) from None
+        out.append(translated)
+        diags += escalate(found) if strict else found
+    return out, diags
+
+
 target_option = click.option(
     "-t",
     "--target",
@@ -148,6 +175,8 @@ target_option = click.option(
     "-o", "--out", type=click.Path(path_type=Path, file_okay=False), default="dist", show_default=True
 )
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel target processes.")
+@lang_option
+@click.option("--strict", is_flag=True, help="A string without a current translation is an error.")
 @_with_scorm_options
 @click.pass_obj
 def build(
@@ -156,6 +185,8 @@ def build(
     targets: tuple[str, ...],
     out: Path,
     jobs: int | None,
+    langs: tuple[str, ...],
+    strict: bool,
     scorm_edition: str,
     sco: str,
     split: str,
@@ -167,7 +198,6 @@ def build(
     nothing is published.
     """
     from builder.build import OutDirError, check_out_dir, expand_targets
-    from builder.build import build as run_build
 
     try:
         check_out_dir(src, out)
@@ -176,9 +206,25 @@ def build(
     show = not ctx.quiet and sys.stderr.isatty()
     if show:
         click.echo(f"reading {src} …", err=True)
-    course = _load(ctx, src)
+    source_course = _load(ctx, src)
     names = expand_targets(targets or ("all",))
     options = _options(scorm_edition, sco, split, map_info)
+    courses, i18n_diags = _translations(ctx, source_course, src, langs, strict)
+    if any(d.severity == "error" for d in i18n_diags):
+        _print_diagnostics(i18n_diags)
+        n = sum(d.severity == "error" for d in i18n_diags)
+        click.secho(f"{n} error(s) in the translations of {src}; nothing was published.", fg="red", err=True)
+        sys.exit(EXIT_ERRORS)
+    if i18n_diags and not ctx.quiet:
+        _print_diagnostics(i18n_diags)
+    for course in courses:
+        _build_one(ctx, src, course, out, names, options, jobs, show)
+
+
+def _build_one(ctx, src, course, out, names, options, jobs, show) -> None:  # type: ignore[no-untyped-def]
+    """Build and publish one language's packages (each language is checked and published alone)."""
+    from builder.build import build as run_build
+
     try:
         with (
             click.progressbar(
@@ -218,7 +264,7 @@ def build(
     for w in written:
         ctx.say(f"wrote {w.path} ({_fmt_size(w.size)}, {w.summary or f'{units} units'})")
     ctx.say(
-        f"built {len(written)} file(s) for {course.slug}: {units} units, "
+        f"built {len(written)} file(s) for {course.stem}: {units} units, "
         f"{len(course.problems())} problems, {len(course.competences.outcomes())} outcomes"
     )
 
@@ -267,6 +313,7 @@ class _NullBar:
 @target_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel target processes.")
+@lang_option
 @_with_scorm_options
 @click.pass_obj
 def check(
@@ -275,16 +322,32 @@ def check(
     targets: tuple[str, ...],
     strict: bool,
     jobs: int | None,
+    langs: tuple[str, ...],
     scorm_edition: str,
     sco: str,
     split: str,
     map_info: bool,
 ) -> None:
     """Run every check `build` runs on SRC and the packages built from it, without writing anything."""
+
+    source_course = _load(ctx, src)
+    options = _options(scorm_edition, sco, split, map_info)
+    courses, i18n_diags = _translations(ctx, source_course, src, langs, strict)
+    errors = sum(d.severity == "error" for d in i18n_diags)
+    warnings = sum(d.severity == "warning" for d in i18n_diags)
+    _print_diagnostics(i18n_diags)
+    for course in courses:
+        errors_here, warnings_here = _check_one(ctx, course, targets, strict, jobs, options)
+        errors, warnings = errors + errors_here, warnings + warnings_here
+    if len(courses) > 1:
+        ctx.say(f"checked {len(courses)} languages: {errors} error(s), {warnings} warning(s)")
+    if errors:
+        sys.exit(EXIT_ERRORS)
+
+
+def _check_one(ctx, course, targets, strict, jobs, options) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     from builder.pipeline import expand_targets, run
 
-    course = _load(ctx, src)
-    options = _options(scorm_edition, sco, split, map_info)
     try:
         result = run(course, expand_targets(targets or ("all",)), options, strict=strict, jobs=jobs)
     except Exception as exc:
@@ -300,9 +363,11 @@ def check(
         ctx.say("SCORM manifests validated against the IMS/ADL XSDs")
     notes = len(result.notes)
     tail = f", {notes} note(s) about LMS behaviour" if notes else ""
-    ctx.say(f"checked {course.slug}: {len(result.errors)} error(s), {len(result.warnings)} warning(s){tail}")
-    if result.errors:
-        sys.exit(EXIT_ERRORS)
+    lang = f" ({course.language})" if course.source_language else ""
+    ctx.say(
+        f"checked {course.slug}{lang}: {len(result.errors)} error(s), {len(result.warnings)} warning(s){tail}"
+    )
+    return len(result.errors), len(result.warnings)
 
 
 @main.command()
@@ -401,6 +466,117 @@ def import_olx(ctx: Ctx, src: Path, dest: Path) -> None:
         sys.exit(EXIT_ERRORS)
     ctx.say(report.summary())
     ctx.say(f"wrote {dest} and {dest / REPORT_FILE}; next: coursepack check {dest}")
+
+
+
+# --------------------------------------------------------------------------- translate
+
+
+@main.group()
+def translate() -> None:
+    """Translation catalogs: SRC/translations/messages.pot and one <lang>.po each (docs/translation.md)."""
+
+
+src_argument = click.argument("src", type=click.Path(path_type=Path), default="course_src")
+
+
+@translate.command("extract")
+@src_argument
+@click.pass_obj
+def translate_extract(ctx: Ctx, src: Path) -> None:
+    """Write the template of every learner-visible string to SRC/translations/messages.pot."""
+    from builder.i18n.commands import extract
+
+    path, pot = extract(_load(ctx, src), src)
+    ctx.say(f"wrote {path} ({len(pot)} strings)")
+
+
+@translate.command("update")
+@src_argument
+@click.option("--lang", "langs", multiple=True, metavar="LANG", help="Catalog(s) to update or start.")
+@click.pass_obj
+def translate_update(ctx: Ctx, src: Path, langs: tuple[str, ...]) -> None:
+    """Extract the template and merge it into every catalog (or --lang): changed source → fuzzy."""
+    from builder.i18n import catalog
+    from builder.i18n.commands import update
+
+    course = _load(ctx, src)
+    chosen = list(langs) or catalog.languages(src)
+    if course.language in chosen:
+        raise click.UsageError(f"{course.language} is the source language; it needs no catalog")
+    for path, po in update(course, src, chosen):
+        st = catalog.status(po, po, "")
+        ctx.say(
+            f"updated {path}: {st.translated} translated, {len(st.fuzzy)} fuzzy, {len(st.missing)} missing"
+        )
+
+
+@translate.command("status")
+@src_argument
+@click.option("--lang", "langs", multiple=True, metavar="LANG", help="Only these catalogs.")
+@click.option("--list", "show", is_flag=True, help="List every fuzzy and missing string with file:line.")
+@click.option("--strict", is_flag=True, help="Exit 1 unless every catalog is complete.")
+@click.pass_obj
+def translate_status(ctx: Ctx, src: Path, langs: tuple[str, ...], show: bool, strict: bool) -> None:
+    """How much of each catalog is translated, fuzzy (outdated) and missing, against the current source."""
+    from builder.i18n import catalog
+    from builder.i18n.commands import template
+
+    course = _load(ctx, src)
+    pot = template(course, src)
+    incomplete = False
+    for lang in list(langs) or catalog.languages(src):
+        path = catalog.po_path(src, lang)
+        st = catalog.status(pot, catalog.load(path) if path.is_file() else None, lang)
+        incomplete |= st.translated < st.total
+        click.echo(
+            f"{lang}: {st.translated}/{st.total} translated ({st.percent():.1f}%), "
+            f"{len(st.fuzzy)} fuzzy, {len(st.missing)} missing"
+        )
+        if show:
+            for label, entries in (("fuzzy", st.fuzzy), ("missing", st.missing)):
+                for e in entries:
+                    click.echo(f"  {catalog.where(e)}: {label}: {e.msgctxt}")
+    if strict and incomplete:
+        sys.exit(EXIT_ERRORS)
+
+
+@translate.command("export-xliff")
+@src_argument
+@click.option("--lang", required=True, metavar="LANG")
+@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.pass_obj
+def translate_export_xliff(ctx: Ctx, src: Path, lang: str, out: Path) -> None:
+    """Write the catalog of LANG (updated from the source first) as XLIFF 1.2 for a CAT tool."""
+    from builder.i18n import xliff
+    from builder.i18n.commands import update
+
+    course = _load(ctx, src)
+    ((_, po),) = update(course, src, [lang])
+    out.write_bytes(xliff.export(po, lang, course.language, "course_src"))
+    ctx.say(f"wrote {out} ({sum(1 for e in po if not e.obsolete)} units)")
+
+
+@translate.command("import-xliff")
+@src_argument
+@click.option("--lang", required=True, metavar="LANG")
+@click.argument("xlf", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.pass_obj
+def translate_import_xliff(ctx: Ctx, src: Path, lang: str, xlf: Path) -> None:
+    """Take the translations of an XLIFF file back into SRC/translations/LANG.po (matched by id)."""
+    from builder.i18n import xliff
+    from builder.i18n.commands import update, write
+
+    course = _load(ctx, src)
+    ((path, po),) = update(course, src, [lang])
+    try:
+        res = xliff.import_into(po, xlf.read_bytes())
+    except Exception as exc:  # translate-toolkit raises lxml errors for broken files
+        raise click.UsageError(f"{xlf} is not a readable XLIFF file: {exc}") from None
+    write(po, path)
+    ctx.say(
+        f"updated {path}: {res.filled} translated, {res.fuzzy} fuzzy, {res.unknown} unknown id(s) ignored"
+    )
 
 
 if __name__ == "__main__":

@@ -375,11 +375,20 @@ class Course(Model):
     """The trainer's handbook front and back matter, when ``handbook/`` exists."""
     positions: dict[str, tuple[str, int]] = {}
     """Where each id (section, unit, problem, outcome…) is defined: (source file, line), for messages."""
+    source_language: str = ""
+    """Set on a translated copy (``builder.i18n.apply``): the language the course was written in.
+    Empty for the source model itself."""
 
     @property
     def slug(self) -> str:
-        """``<org>-<number>-<run>``: the stem of every artefact name."""
+        """``<org>-<number>-<run>``: the course key, in identifiers (SCORM objectives, cmi5 IRIs).
+        Identical across languages, so LMS records and competence tags line up."""
         return f"{self.org}-{self.number}-{self.run}"
+
+    @property
+    def stem(self) -> str:
+        """The stem of every artefact name: the slug, plus ``-<lang>`` for a translated build."""
+        return f"{self.slug}-{self.language}" if self.source_language else self.slug
 
     def units(self) -> list[Unit]:
         return [u for s in self.sections for ss in s.subsections for u in ss.units]

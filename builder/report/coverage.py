@@ -399,7 +399,7 @@ def write_reports(
     cov = coverage(course, positions)
     paths: list[Path] = []
     for ext, data in (("html", to_html(cov)), ("csv", to_csv(cov)), ("json", to_json(cov))):
-        dest = out_dir / f"{course.slug}.coverage.{ext}"
+        dest = out_dir / f"{course.stem}.coverage.{ext}"
         write_file(data, dest)
         paths.append(dest)
     return paths

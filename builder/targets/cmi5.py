@@ -200,4 +200,4 @@ def render(course: Course, options: BuildOptions) -> list[Output]:
     members[STRUCTURE] = course_structure(course)
     n = len(course.units())
     summary = f"{n} AU{'s' if n != 1 else ''}, cmi5"
-    return [Output(filename=f"{course.slug}.cmi5.zip", format="zip", members=members, summary=summary)]
+    return [Output(filename=f"{course.stem}.cmi5.zip", format="zip", members=members, summary=summary)]

@@ -92,7 +92,7 @@ MOODLE_SCALE_CONFIG = json.dumps(
 
 def render(course: Course, options: BuildOptions) -> list[Output]:
     cmap = course.competences
-    slug = course.slug
+    slug = course.stem
     files = {
         f"{slug}.case.json": case_json(course),
         f"{slug}.moodle-competencies.csv": moodle_csv(cmap),

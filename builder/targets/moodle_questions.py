@@ -387,6 +387,6 @@ def questions_xml(course: Course) -> bytes:
 
 
 def render(course: Course, options: BuildOptions) -> list[Output]:
-    name = f"{course.slug}.moodle-questions.xml"
+    name = f"{course.stem}.moodle-questions.xml"
     count = len(course.problems())
     return [Output(name, "file", {name: questions_xml(course)}, f"{count} questions")]

@@ -423,7 +423,7 @@ def render(course: Course, options: BuildOptions) -> list[Output]:
     problems = len(course.problems())
     return [
         Output(
-            filename=f"{course.slug}.olx.tar.gz",
+            filename=f"{course.stem}.olx.tar.gz",
             format="tar.gz",
             members=members,
             summary=f"{units} units, {problems} problems",

@@ -425,10 +425,10 @@ def render_packages(course: Course, options: BuildOptions, flavor: Flavor) -> li
     """One package for the course, or one per section with ``options.split == "section"``."""
     if options.split == "section":
         return [
-            build_package(course, options, flavor, [s], f"{course.slug}.{s.id}.{flavor.ext}.zip", s.id)
+            build_package(course, options, flavor, [s], f"{course.stem}.{s.id}.{flavor.ext}.zip", s.id)
             for s in course.sections
         ]
-    return [build_package(course, options, flavor, course.sections, f"{course.slug}.{flavor.ext}.zip", "")]
+    return [build_package(course, options, flavor, course.sections, f"{course.stem}.{flavor.ext}.zip", "")]
 
 
 def build_package(

@@ -108,9 +108,9 @@ def _source_root(course: Course) -> Path | None:
 def _scorm_packages(course: Course, options: BuildOptions, ext: str) -> list[tuple[str, int, bool]]:
     """(file name, SCO count, reports a score) of each package, as ``scorm_common`` names them."""
     parts: list[tuple[str, list[Section]]] = (
-        [(f"{course.slug}.{s.id}.{ext}.zip", [s]) for s in course.sections]
+        [(f"{course.stem}.{s.id}.{ext}.zip", [s]) for s in course.sections]
         if options.split == "section"
-        else [(f"{course.slug}.{ext}.zip", course.sections)]
+        else [(f"{course.stem}.{ext}.zip", course.sections)]
     )
     out = []
     for name, sections in parts:
