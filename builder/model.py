@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from builder.diagnostics import Diagnostic
+
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 """Author ids: they become OLX url_names, SCORM identifiers and file names, so stay ASCII-safe."""
 
@@ -310,6 +312,9 @@ class Course(Model):
     """Timestamp for archive members: SOURCE_DATE_EPOCH, the source's last commit, or a constant."""
     positions: dict[str, tuple[str, int]] = {}
     """Where each id (section, unit, problem, outcome…) is defined: (source file, line), for messages."""
+    reader_warnings: list[Diagnostic] = []
+    """Warnings the reader found (an image without alt text, HTML shown as text): the course builds,
+    and the pipeline's course check reports them in ``check`` and ``build`` alike."""
 
     @property
     def slug(self) -> str:

@@ -55,6 +55,10 @@ def _competences(course: Course, options: BuildOptions, built: tuple[str, ...]) 
     return check_competences(course)
 
 
+def _reader(course: Course, options: BuildOptions, built: tuple[str, ...]) -> list[Diagnostic]:
+    return list(course.reader_warnings)
+
+
 def _static(course: Course, options: BuildOptions, built: tuple[str, ...]) -> list[Diagnostic]:
     from builder.source.static import check_static
 
@@ -96,6 +100,7 @@ PACKAGES = frozenset({"olx", "scorm12", "scorm2004", "cmi5"})
 """Targets that publish ``static/`` files and whose LMS behaviour the advice checks know."""
 
 COURSE_CHECKS: list[CourseCheck] = [
+    CourseCheck("source warnings (alt text, raw HTML, …)", _reader),
     CourseCheck("competence map", _competences),
     CourseCheck("static files with script", _static, PACKAGES),
     CourseCheck("LMS behaviour (Open edX dates, Moodle SCORM players)", _advice, PACKAGES),

@@ -77,7 +77,8 @@ def load(ctx: ReadContext) -> Course:
     if cmap:
         check_references(ctx, cmap)
     check_unique_ids(ctx, sections, cmap)
-    if ctx.diags or meta is None or cmap is None or image is None:
+    if ctx.errors or meta is None or cmap is None or image is None:
+        # warnings too: an author fixing errors sees every finding in one round
         raise SourceErrors(ctx.diags or [Diagnostic("course.yaml", None, None, "course could not be loaded")])
     return Course(
         org=meta.org,
@@ -98,6 +99,7 @@ def load(ctx: ReadContext) -> Course:
         assets=sorted(ctx.assets.values(), key=lambda a: a.flat_name),
         source_epoch=source_epoch(ctx.root),
         positions=ctx.positions,
+        reader_warnings=ctx.warnings,
     )
 
 

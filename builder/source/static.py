@@ -6,8 +6,11 @@ what it would rewrite or collide; every other part refers to an asset through th
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from builder.diagnostics import Diagnostic
 from builder.model import Asset, Course
@@ -15,12 +18,15 @@ from builder.render import markdown
 from builder.source.context import ReadContext
 from builder.source.files import (
     IGNORED_FILES,
-    did_you_mean_file,
     inside,
+    no_similar_file,
     normalise,
     refuse_symlink,
+    safe_name,
     safe_path,
     short,
+    similar_file,
+    static_folder,
 )
 
 FLAT_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -41,13 +47,17 @@ def scan_static(ctx: ReadContext) -> None:
         inner = path.relative_to(static).as_posix()
         flat = inner.replace("/", "_")
         if not FLAT_NAME.match(flat):
+            bad = next(p for p in path.relative_to(static).parts if not FLAT_NAME.match(p))
             ctx.error(
-                rel,
+                ctx.rel(static / Path(inner).parents[0] / bad) if bad != path.name else rel,
                 None,
-                "file name has characters Open edX would rewrite",
-                "rename it using letters, digits, '.', '_' and '-' only",
+                f"{'folder' if bad != path.name else 'file'} name `{bad}` has spaces or characters"
+                " that Open edX would rewrite",
+                f"rename it to `{safe_name(bad)}` (letters, digits, '.', '_' and '-' only)"
+                " and update the links to it",
                 code="bad-asset-name",
             )
+            ctx.bad_names.add(rel)
             continue
         if flat in flat_seen:
             ctx.error(
@@ -68,26 +78,34 @@ def asset(ctx: ReadContext, raw: str, file: str, line: int | None, what: str) ->
     if path is None:
         return None
     rel = ctx.rel(path)
+    if rel in ctx.bad_names:
+        return None  # its name is the one error to fix
     if rel not in ctx.assets:
         ctx.error(
             file,
             line,
-            f"{what} `{raw}` is not under static/",
-            "put files that a course shows or links into course_src/static/",
+            f"{what} `{short(raw)}` is not in the course's `static/` folder",
+            f"move it to `{static_folder(ctx)}` and write `static/…`",
             code="not-static",
         )
         return None
     return ctx.assets[rel]
 
 
-def link_resolver(ctx: ReadContext, md_file: Path) -> markdown.LinkResolver:
-    """Resolve Markdown links relative to the file, or root-anchored as ``/static/…``."""
+UnitLinks = Callable[[str, str, str, int], str | None]
+"""(unit file relative to the root, the path as written, the #fragment, line) → the link to write."""
+
+
+def link_resolver(ctx: ReadContext, md_file: Path, units: UnitLinks | None = None) -> markdown.LinkResolver:
+    """Resolve Markdown links relative to the file, or root-anchored as ``/static/…``; links to
+    other unit files go to ``units`` (``builder.source.unitlinks``)."""
     file = ctx.rel(md_file)
 
     def resolve(url: str, line: int) -> str | None:
         if not url or markdown.is_external(url):
             return None
         target, sep, frag = url.partition("#")
+        target = unquote(target)  # markdown-it percent-encodes spaces and accents
         if target.startswith("/static/"):
             rel = target.lstrip("/")
         elif target.startswith("/") or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target):
@@ -106,27 +124,47 @@ def link_resolver(ctx: ReadContext, md_file: Path) -> markdown.LinkResolver:
                     file,
                     line,
                     f"link `{short(url)}` points outside the course source",
-                    "link only files inside course_src/static/",
+                    "link only files inside the course's `static/` folder",
                     code="unsafe-path",
                 )
                 return None
             rel = ctx.rel(Path(normalise(full.as_posix())))
+        if rel in ctx.bad_names:
+            return None  # its name is the one error to fix
         found = ctx.assets.get(rel)
         if found is None:
-            hint = did_you_mean_file(ctx, rel)
-            if not rel.startswith("static/"):
-                hint = "files must live in course_src/static/; " + hint
+            if units is not None and rel.startswith("outline/") and rel.endswith(".md"):
+                return units(rel, target, frag, line)
             ctx.error(
                 file,
                 line,
-                f"link `{short(url)}` does not resolve to a file in static/",
-                hint,
+                f"link `{short(url)}` does not resolve to a file in the course's `static/` folder",
+                _link_hint(ctx, md_file, target, rel),
                 code="missing-file",
             )
             return None
         return f"/static/{found.flat_name}" + (sep + frag if sep else "")
 
     return resolve
+
+
+def _link_hint(ctx: ReadContext, md_file: Path, target: str, rel: str) -> str:
+    """A similar file, written the way the author wrote the link: ``/static/…`` stays root-anchored,
+    a relative link stays relative to the Markdown file's folder."""
+    if not rel.startswith("static/"):
+        in_static = "static/" + target.split("static/", 1)[1] if "static/" in target else None
+        if in_static in ctx.assets or in_static in ctx.bad_names:
+            return f"a link in a Markdown file is relative to that file's folder: write `/{in_static}`"
+        match = similar_file(ctx, in_static or "static/" + PurePosixPath(target).name)
+        if match:
+            return f"did you mean `/{match}`?"
+        return f"files a course shows live in `{static_folder(ctx)}`; link them as `/static/…`"
+    match = similar_file(ctx, rel)
+    if match is None:
+        return no_similar_file(ctx)
+    if target.startswith("/static/"):
+        return f"did you mean `/{match}`?"
+    return f"did you mean `{os.path.relpath(ctx.root / match, md_file.parent).replace(os.sep, '/')}`?"
 
 
 SCRIPT_FILES = (".js", ".mjs")
