@@ -118,7 +118,7 @@ CASES: list[Case] = [
         "unknown assessed outcome",
         lambda r: edit(r, UNIT, "assesses: [MY.U1.K1, MY.U1.S1]", "assesses: [MY.U1.S9]"),
         UNIT,
-        "```problem",
+        "assesses:",
         "assessed outcome `MY.U1.S9`",
         "did you mean `MY.U1.S1`?",
     ),
