@@ -171,7 +171,8 @@ def _schema_error(
             file,
             line,
             f"{where}: `{short(value)}` is not a date in the form YAML and coursepack read",
-            f"write it as {_iso_example(value, str(loc[-1]) if loc else '')} (year-month-day, then the time in UTC)",
+            f"write it as {_iso_example(value, str(loc[-1]) if loc else '')}"
+            " (year-month-day, then the time in UTC)",
             col,
             code="bad-date",
         )

@@ -87,7 +87,10 @@ def youtube_id(value: Any) -> Any:
     raise PydanticCustomError(
         "youtube_url",
         "`{value}` has no video id",
-        {"value": text, "hint": "give the 11-character id from the video's address, e.g. `youtube: dQw4w9WgXcQ`"},
+        {
+            "value": text,
+            "hint": "give the 11-character id from the video's address, e.g. `youtube: dQw4w9WgXcQ`",
+        },
     )
 
 

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from builder.diagnostics import Diagnostic
 from builder.model import Asset, Course
 from builder.render import markdown
-from builder.source.context import ReadContext
+from builder.source.context import ReadContext, printable_name
 from builder.source.files import (
     IGNORED_FILES,
     inside,
@@ -47,16 +47,18 @@ def scan_static(ctx: ReadContext) -> None:
         inner = path.relative_to(static).as_posix()
         flat = inner.replace("/", "_")
         if not FLAT_NAME.match(flat):
-            bad = next(p for p in path.relative_to(static).parts if not FLAT_NAME.match(p))
-            ctx.error(
-                ctx.rel(static / Path(inner).parents[0] / bad) if bad != path.name else rel,
-                None,
-                f"{'folder' if bad != path.name else 'file'} name `{bad}` has spaces or characters"
-                " that Open edX would rewrite",
-                f"rename it to `{safe_name(bad)}` (letters, digits, '.', '_' and '-' only)"
-                " and update the links to it",
-                code="bad-asset-name",
-            )
+            bad = printable_name(next(p for p in path.relative_to(static).parts if not FLAT_NAME.match(p)))
+            where = rel if bad == printable_name(path.name) else _folder_of(ctx, static, inner, bad)
+            if not any(d.file == where and d.code == "bad-asset-name" for d in ctx.diags):
+                ctx.error(
+                    where,
+                    None,
+                    f"{'file' if where == rel else 'folder'} name `{bad}` has spaces or characters"
+                    " that Open edX would rewrite",
+                    f"rename it to `{safe_name(bad)}` (letters, digits, '.', '_' and '-' only)"
+                    " and update the links to it",
+                    code="bad-asset-name",
+                )
             ctx.bad_names.add(rel)
             continue
         if flat in flat_seen:
@@ -70,6 +72,15 @@ def scan_static(ctx: ReadContext) -> None:
             continue
         flat_seen[flat] = rel
         ctx.assets[rel] = Asset(source=path.resolve(), rel_path=rel, flat_name=flat, size=path.stat().st_size)
+
+
+def _folder_of(ctx: ReadContext, static: Path, inner: str, bad: str) -> str:
+    """The folder of ``static/`` whose name is ``bad``, as a path for the message."""
+    parts = inner.split("/")
+    for i, part in enumerate(parts):
+        if printable_name(part) == bad:
+            return ctx.rel(static.joinpath(*parts[: i + 1]))
+    return ctx.rel(static)
 
 
 def asset(ctx: ReadContext, raw: str, file: str, line: int | None, what: str) -> Asset | None:

@@ -160,14 +160,14 @@ CASES: list[Case] = [
         "course.yaml",
         "image:",
         "course image `static/images/cover.png` does not exist",
-        "did you mean",
+        "no file in `course_src/static/` has a similar name",
     ),
     (
         "broken static link",
         lambda r: edit(r, UNIT, "A course is an", "![Diagram](/static/images/outline.png) A course is an"),
         UNIT,
         "![Diagram]",
-        "does not resolve to a file in static/",
+        "does not resolve to a file in the course's `static/` folder",
         "",
     ),
     (
@@ -224,7 +224,7 @@ CASES: list[Case] = [
         SECTION,
         "id:",
         "has characters that are not allowed",
-        "letters, digits",
+        "ASCII letters (a-z, A-Z), digits",
     ),
     (
         "duplicate outcome id",

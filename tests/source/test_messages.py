@@ -124,7 +124,8 @@ CASES = [
         UNIT,
         "team-photo.jpg",
         "link `/static/images/team-photo.jpg` does not resolve to a file in the course's `static/` folder",
-        "no file in `my-course/static/` has a similar name; check the spelling and that the file was copied there",
+        "no file in `my-course/static/` has a similar name;"
+        " check the spelling and that the file was copied there",
     ),
     Case(
         "misspelt course image in YAML",
@@ -136,7 +137,10 @@ CASES = [
     ),
     Case(
         "course image outside static",
-        lambda r: (put(r, "images/logo.png"), edit(r, "course.yaml", "static/images/course-image.png", "images/logo.png")),
+        lambda r: (
+            put(r, "images/logo.png"),
+            edit(r, "course.yaml", "static/images/course-image.png", "images/logo.png"),
+        ),
         "course.yaml",
         "image:",
         "course image `images/logo.png` is not in the course's `static/` folder",
@@ -145,7 +149,10 @@ CASES = [
     # --- file names with spaces or accents: one error, with a safe name
     Case(
         "static file name with a space",
-        lambda r: (put(r, "static/images/my photo.png"), append(r, UNIT, "\n![Team](</static/images/my photo.png>)\n")),
+        lambda r: (
+            put(r, "static/images/my photo.png"),
+            append(r, UNIT, "\n![Team](</static/images/my photo.png>)\n"),
+        ),
         "static/images/my photo.png",
         None,
         "file name `my photo.png` has spaces or characters that Open edX would rewrite",
@@ -302,13 +309,15 @@ CASES = [
         lambda r: edit(r, SECTION, "title: Getting started", 'title: "The "best" start"'),
         SECTION,
         "title:",
-        "invalid YAML: a double-quoted value ends at its second `\"`",
+        'invalid YAML: a double-quoted value ends at its second `"`',
         "put the value in single quotes: title: 'The \"best\" start'",
     ),
     # --- encodings and stray files
     Case(
         "unit saved as Latin-1",
-        lambda r: (r / UNIT).write_bytes((r / UNIT).read_bytes().replace(b"## How this", b"## Caf\xe9: how this")),
+        lambda r: (r / UNIT).write_bytes(
+            (r / UNIT).read_bytes().replace(b"## How this", b"## Caf\xe9: how this")
+        ),
         UNIT,
         "## Caf",
         "not valid UTF-8: byte 0xE9 at column 7 (byte offset 75 of the file)",
@@ -345,7 +354,7 @@ CASES = [
         lambda r: append(r, UNIT, '\n<div class="note">Careful <b>here</b></div>\n'),
         UNIT,
         '<div class="note">',
-        "raw HTML `<div class=\"note\">` will be shown to learners as text, not as markup",
+        'raw HTML `<div class="note">` will be shown to learners as text, not as markup',
         "use Markdown, or put HTML that must render in a ```raw-html block (see docs/source-format.md)",
         "warning",
     ),
@@ -374,7 +383,11 @@ def test_message(src: Path, case: Case) -> None:
 
 def test_bad_file_name_is_one_error_not_also_a_missing_link(src: Path) -> None:
     put(src, "static/images/my photo.png")
-    append(src, UNIT, "\n![Team](</static/images/my photo.png>)\n![Team](../../../static/images/my%20photo.png)\n")
+    append(
+        src,
+        UNIT,
+        "\n![Team](</static/images/my photo.png>)\n![Team](../../../static/images/my%20photo.png)\n",
+    )
     diags = findings(src)
     assert [d.file for d in diags] == ["static/images/my photo.png"], "\n".join(map(str, diags))
 
@@ -387,8 +400,17 @@ def test_links_with_percent_escapes_resolve(src: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["Thumbs.db", "desktop.ini", "01-welcome.md~", ".01-welcome.md.swp", ".#01-welcome.md",
-             "01-welcome.md.bak", "#01-welcome.md#", ".DS_Store"]
+    "name",
+    [
+        "Thumbs.db",
+        "desktop.ini",
+        "01-welcome.md~",
+        ".01-welcome.md.swp",
+        ".#01-welcome.md",
+        "01-welcome.md.bak",
+        "#01-welcome.md#",
+        ".DS_Store",
+    ],
 )
 def test_system_and_backup_files_are_ignored(src: Path, name: str) -> None:
     put(src, f"{SUBDIR}/{name}", b"junk")
@@ -420,7 +442,11 @@ def test_youtube_address_gives_its_id(src: Path, url: str) -> None:
 
 
 def test_youtube_address_without_an_id(src: Path) -> None:
-    append(src, UNIT, "\n```video\nid: v-intro\ntitle: Intro\nyoutube: https://www.youtube.com/playlist?list=PL1\n```\n")
+    append(
+        src,
+        UNIT,
+        "\n```video\nid: v-intro\ntitle: Intro\nyoutube: https://www.youtube.com/playlist?list=PL1\n```\n",
+    )
     (d,) = [d for d in findings(src) if d.code != "unknown-outcome"]
     assert d.message == "`youtube`: `https://www.youtube.com/playlist?list=PL1` has no video id"
     assert d.hint == "give the 11-character id from the video's address, e.g. `youtube: dQw4w9WgXcQ`"
@@ -442,11 +468,14 @@ def test_reader_warnings_reach_check_and_build(src: Path, tmp_path: Path) -> Non
 
     append(src, UNIT, "\n![](/static/images/course-image.png)\n")
     runner = CliRunner()
-    for args in (["check", str(src)], ["build", str(src), "--target", "olx", "--out", str(tmp_path / "dist")]):
-        result = runner.invoke(main, args)
-        assert result.exit_code == 0, result.output
-        assert f"{UNIT}:{line_of(src, UNIT, '![](')}: warning: image `/static/images/course-image.png` has no alt text" in (
-            result.output
-        )
+    checked = runner.invoke(main, ["check", str(src), "--target", "olx"])
+    assert checked.exit_code == 0, checked.output
+    line = line_of(src, UNIT, "![](")
+    assert (
+        f"{UNIT}:{line}: warning: image `/static/images/course-image.png` has no alt text" in checked.output
+    )
+    built = runner.invoke(main, ["build", str(src), "--target", "olx", "--out", str(tmp_path / "dist")])
+    assert built.exit_code == 0, built.output
+    assert "1 warning — run coursepack check for details" in built.output
     strict = runner.invoke(main, ["check", str(src), "--strict"])
     assert strict.exit_code != 0
