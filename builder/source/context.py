@@ -24,6 +24,8 @@ class ReadContext:
         """By path relative to the source root (``static/images/x.png``)."""
         self.bad_names: set[str] = set()
         """Files already refused for their name (spaces, accents): links to them say nothing more."""
+        self.unit_links: list[tuple[str, int, str, str]] = []
+        """Links to unit files, resolved once every unit is read: (file, line, target file, as written)."""
         self.units_read: list[Unit] = []
         """Every unit that parsed, even under a broken section, so its references are checked too."""
 

@@ -33,6 +33,7 @@ from builder.source.course_file import load_course_file, load_image, load_overvi
 from builder.source.crosscheck import check_grading, check_references, check_unique_ids
 from builder.source.outline import assemble_outline, plan_outline, unit_files
 from builder.source.static import scan_static
+from builder.source.unitlinks import resolve_unit_links
 from builder.source.units import load_unit
 
 PARALLEL_UNITS = 400
@@ -71,6 +72,7 @@ def load(ctx: ReadContext) -> Course:
         loaded = load_units(ctx, unit_files(plan))
         sections = assemble_outline(ctx, plan, loaded.__getitem__)
     overview_html = load_overview(ctx, cm)
+    overview_html = resolve_unit_links(ctx, [ctx.rel(f) for f in unit_files(plan or [])], overview_html)
     image = load_image(ctx, cm)
     if meta:
         check_grading(ctx, meta, sections, cm.lines)
@@ -112,22 +114,23 @@ def load_units(ctx: ReadContext, files: list[Path]) -> dict[Path, Unit | None]:
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
     loaded: dict[Path, Unit | None] = {}
     with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
-        for chunk, (units, diags, positions) in zip(
+        for chunk, (units, diags, positions, links) in zip(
             chunks, pool.map(_load_unit_chunk, [(ctx.root, ctx.assets, c) for c in chunks]), strict=True
         ):
             loaded.update(zip(chunk, units, strict=True))
             ctx.diags += diags
             ctx.positions.update(positions)
+            ctx.unit_links += links
             ctx.units_read += [u for u in units if u]
     return loaded
 
 
 def _load_unit_chunk(
     args: tuple[Path, dict[str, Asset], list[Path]],
-) -> tuple[list[Unit | None], list[Diagnostic], dict[str, tuple[str, int]]]:
+) -> tuple[list[Unit | None], list[Diagnostic], dict[str, tuple[str, int]], list[tuple[str, int, str, str]]]:
     """Worker: load some unit files with a context that shares the parent's asset index."""
     root, assets, files = args
     ctx = ReadContext(root)
     ctx.assets = assets
     units = [load_unit(ctx, f) for f in files]
-    return units, ctx.diags, ctx.positions
+    return units, ctx.diags, ctx.positions, ctx.unit_links

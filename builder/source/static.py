@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
@@ -103,13 +102,9 @@ def asset(ctx: ReadContext, raw: str, file: str, line: int | None, what: str) ->
     return ctx.assets[rel]
 
 
-UnitLinks = Callable[[str, str, str, int], str | None]
-"""(unit file relative to the root, the path as written, the #fragment, line) → the link to write."""
-
-
-def link_resolver(ctx: ReadContext, md_file: Path, units: UnitLinks | None = None) -> markdown.LinkResolver:
+def link_resolver(ctx: ReadContext, md_file: Path) -> markdown.LinkResolver:
     """Resolve Markdown links relative to the file, or root-anchored as ``/static/…``; links to
-    other unit files go to ``units`` (``builder.source.unitlinks``)."""
+    other unit files are resolved once every unit is read (``builder.source.unitlinks``)."""
     file = ctx.rel(md_file)
 
     def resolve(url: str, line: int) -> str | None:
@@ -144,8 +139,10 @@ def link_resolver(ctx: ReadContext, md_file: Path, units: UnitLinks | None = Non
             return None  # its name is the one error to fix
         found = ctx.assets.get(rel)
         if found is None:
-            if units is not None and rel.startswith("outline/") and rel.endswith(".md"):
-                return units(rel, target, frag, line)
+            if rel.startswith("outline/") and rel.endswith(".md"):
+                from builder.source.unitlinks import unit_link
+
+                return unit_link(ctx, file, line, rel, url, frag)
             ctx.error(
                 file,
                 line,

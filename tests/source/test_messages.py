@@ -339,6 +339,31 @@ CASES = [
         "a unit file directly in the outline folder is not read",
         "units go in outline/NN-section/NN-subsection/NN-unit.md",
     ),
+    # --- links between units
+    Case(
+        "link to a misspelt unit file",
+        lambda r: (
+            put(r, f"{SUBDIR}/02-hazards.md", b"---\nid: u-hazards\ntitle: Hazards\n---\nText.\n"),
+            append(r, UNIT, "\nNext: [hazards](02-hazrds.md#risks).\n"),
+        ),
+        UNIT,
+        "[hazards]",
+        "link `02-hazrds.md#risks` does not lead to a unit of this course",
+        "did you mean `02-hazards.md`?",
+    ),
+    Case(
+        "link to a unit file in another section, misspelt",
+        lambda r: (
+            put(r, "outline/02-more/section.yaml", b"id: s-more\ntitle: More\n"),
+            put(r, "outline/02-more/01-other/subsection.yaml", b"id: ss-other\ntitle: Other\n"),
+            put(r, "outline/02-more/01-other/01-extra.md", b"---\nid: u-extra\ntitle: Extra\n---\nText.\n"),
+            append(r, UNIT, "\nSee [extra](../../02-more/01-other/01-xtra.md).\n"),
+        ),
+        UNIT,
+        "[extra]",
+        "link `../../02-more/01-other/01-xtra.md` does not lead to a unit of this course",
+        "did you mean `../../02-more/01-other/01-extra.md`?",
+    ),
     # --- warnings: accessibility and HTML shown as text
     Case(
         "image without alt text",
