@@ -290,6 +290,16 @@ class Grading(Model):
     pass_cutoff: float = Field(gt=0, le=1)
 
 
+class UnitLink(Model):
+    """A link from a source file (a unit or the overview) to a unit, kept for checks that must say
+    where it is written; the HTML itself holds it as ``/unit/<target>`` (``builder.render.links``)."""
+
+    file: str
+    line: int
+    target: str
+    """The linked unit's id."""
+
+
 class Course(Model):
     org: str
     number: str
@@ -312,6 +322,8 @@ class Course(Model):
     """Timestamp for archive members: SOURCE_DATE_EPOCH, the source's last commit, or a constant."""
     positions: dict[str, tuple[str, int]] = {}
     """Where each id (section, unit, problem, outcome…) is defined: (source file, line), for messages."""
+    unit_links: list[UnitLink] = []
+    """Every link between units, in source order."""
     reader_warnings: list[Diagnostic] = []
     """Warnings the reader found (an image without alt text, HTML shown as text): the course builds,
     and the pipeline's course check reports them in ``check`` and ``build`` alike."""

@@ -27,14 +27,14 @@ def linked_units(html: str) -> list[str]:
     return list(dict.fromkeys(m.group(2) for m in _UNIT_LINK.finditer(html)))
 
 
-def rewrite_unit_links(html: str, target: Callable[[str], str | None]) -> str:
-    """Rewrite each unit link with ``target(unit id)`` → the URL to write (the fragment is kept),
-    or None for a unit this output cannot reach: the link becomes its plain text."""
+def rewrite_unit_links(html: str, target: Callable[[str, str], str | None]) -> str:
+    """Rewrite each unit link with ``target(unit id, fragment)`` → the URL to write (``fragment``
+    is ``#…`` or empty), or None for a unit this output cannot reach: the link becomes its text."""
 
     def sub(m: re.Match[str]) -> str:
-        url = target(m.group(2))
+        url = target(m.group(2), m.group(3))
         if url is None:
             return m.group(5)
-        return f"{m.group(1)}{url}{m.group(3)}{m.group(4)}{m.group(5)}{m.group(6)}"
+        return f"{m.group(1)}{url}{m.group(4)}{m.group(5)}{m.group(6)}"
 
     return _UNIT_LINK.sub(sub, html) if UNIT_PREFIX in html else html

@@ -72,7 +72,9 @@ def load(ctx: ReadContext) -> Course:
         loaded = load_units(ctx, unit_files(plan))
         sections = assemble_outline(ctx, plan, loaded.__getitem__)
     overview_html = load_overview(ctx, cm)
-    overview_html = resolve_unit_links(ctx, [ctx.rel(f) for f in unit_files(plan or [])], overview_html)
+    overview_html, unit_links = resolve_unit_links(
+        ctx, [ctx.rel(f) for f in unit_files(plan or [])], overview_html
+    )
     image = load_image(ctx, cm)
     if meta:
         check_grading(ctx, meta, sections, cm.lines)
@@ -101,6 +103,7 @@ def load(ctx: ReadContext) -> Course:
         assets=sorted(ctx.assets.values(), key=lambda a: a.flat_name),
         source_epoch=source_epoch(ctx.root),
         positions=ctx.positions,
+        unit_links=unit_links,
         reader_warnings=ctx.warnings,
     )
 

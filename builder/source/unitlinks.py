@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-from builder.model import Course, Html, Problem, Unit
+from builder.model import Course, Html, Problem, Unit, UnitLink
 from builder.render.links import unit_href
 from builder.source.context import ReadContext
 from builder.source.files import short
@@ -31,11 +31,14 @@ def unit_link(ctx: ReadContext, file: str, line: int, rel: str, written: str, fr
     return _PLACEHOLDER + quote(rel, safe="/") + (f"#{fragment}" if fragment else "")
 
 
-def resolve_unit_links(ctx: ReadContext, planned: list[str], overview_html: str) -> str:
+def resolve_unit_links(
+    ctx: ReadContext, planned: list[str], overview_html: str
+) -> tuple[str, list[UnitLink]]:
     """Report links to files that are no unit; write every unit link in the model's form.
 
     ``planned``: every unit file of the outline (relative paths), read or not: a link to a unit
-    whose file has errors of its own is not reported again. Returns the overview's HTML.
+    whose file has errors of its own is not reported again. Returns the overview's HTML and the
+    links, with their lines, for the model.
     """
     by_file = {u.source: u.id for u in ctx.units_read}
     known = set(planned)
@@ -50,7 +53,12 @@ def resolve_unit_links(ctx: ReadContext, planned: list[str], overview_html: str)
             code="missing-unit",
         )
     if not ctx.unit_links:
-        return overview_html
+        return overview_html, []
+    links = [
+        UnitLink(file=file, line=line, target=by_file[rel])
+        for file, line, rel, _ in sorted(ctx.unit_links)
+        if rel in by_file
+    ]
 
     def fix(html: str) -> str:
         if _PLACEHOLDER not in html:
@@ -59,7 +67,7 @@ def resolve_unit_links(ctx: ReadContext, planned: list[str], overview_html: str)
 
     for unit in ctx.units_read:
         _rewrite_unit(unit, fix)
-    return fix(overview_html)
+    return fix(overview_html), links
 
 
 def _target(by_file: dict[str, str], quoted: str) -> str:
