@@ -96,3 +96,12 @@ def _line(course: Course, needle: str) -> int:
     root = Path(course.image.source).parents[2]
     lines = (root / UNIT).read_text(encoding="utf-8").split("\n")
     return next(i for i, line in enumerate(lines, start=1) if needle in line)
+
+
+def test_moodle_questions_keep_a_unit_link_as_text(course: Course) -> None:
+    from builder.targets import moodle_questions
+
+    (out,) = moodle_questions.render(course, BuildOptions())
+    xml = "".join(text(m) for m in out.members.values())
+    assert "(see hazards) How many" in xml
+    assert "/unit/" not in xml
