@@ -228,6 +228,13 @@ class VideoBlock(Strict):
 
     _youtube = field_validator("youtube", mode="before")(youtube_id)
 
+    @field_validator("transcripts", mode="before")
+    @classmethod
+    def _transcript_languages(cls, value: Any) -> Any:
+        for key in value if isinstance(value, dict) else ():
+            language_code(key)
+        return value
+
     @model_validator(mode="after")
     def _source_and_times(self) -> VideoBlock:
         if not self.youtube and not self.mp4:

@@ -257,6 +257,19 @@ CASES = [
         "use an ISO 639 code such as `en`, `it`, `el` or `pt-BR`",
     ),
     Case(
+        "transcript language as a country code",
+        lambda r: append(
+            r,
+            UNIT,
+            "\n```video\nid: v-intro\ntitle: Intro\nyoutube: dQw4w9WgXcQ\ntranscripts:\n"
+            "  gr: static/images/course-image.png\n```\n",
+        ),
+        UNIT,
+        "gr: static",
+        "`transcripts`: `gr` is not a language code",
+        "did you mean `el`?",
+    ),
+    Case(
         "id with an accent",
         lambda r: edit(r, UNIT, "id: u-welcome", "id: u-bienvenué"),
         UNIT,
