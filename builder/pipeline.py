@@ -109,7 +109,7 @@ SPLIT_TARGETS = frozenset({"scorm12", "scorm2004"})
 """Targets that ``--split section`` cuts into one package per section."""
 
 COURSE_CHECKS: list[CourseCheck] = [
-    CourseCheck("source warnings (alt text, raw HTML, …)", _reader),
+    CourseCheck("reader warnings (images without alt text, raw HTML)", _reader),
     CourseCheck("competence map", _competences),
     CourseCheck("links between units across --split section packages", _split_links, SPLIT_TARGETS),
     CourseCheck("static files with script", _static, PACKAGES),
