@@ -21,6 +21,7 @@ through ``ctx.error``, called from ``load`` below before the cross-checks.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -40,12 +41,17 @@ PARALLEL_UNITS = 400
 """Below this many unit files, starting worker processes costs more than it saves."""
 
 
-def load_course(root: Path | str) -> Course:
+UnitsReader = Callable[[ReadContext, list[Path]], dict[Path, Unit | None]]
+"""Reads unit files into the context (``load_units``); ``coursepack serve`` passes one that
+re-reads only the files that changed since its last load."""
+
+
+def load_course(root: Path | str, read_units: UnitsReader | None = None) -> Course:
     """Read and validate a course source folder; raise ``SourceErrors`` with every finding."""
-    return load(ReadContext(Path(root)))
+    return load(ReadContext(Path(root)), read_units)
 
 
-def load(ctx: ReadContext) -> Course:
+def load(ctx: ReadContext, read_units: UnitsReader | None = None) -> Course:
     if not ctx.root.is_dir():
         raise SourceErrors(
             [
@@ -67,14 +73,13 @@ def load(ctx: ReadContext) -> Course:
     # Pass 1: the outline's shape and metadata. Pass 2: every unit file, in parallel for large
     # courses (parsing Markdown is most of the load time). Pass 3: assemble in outline order.
     plan = plan_outline(ctx)
-    sections = []
+    loaded: dict[Path, Unit | None] = {}
     if plan is not None:
-        loaded = load_units(ctx, unit_files(plan))
-        sections = assemble_outline(ctx, plan, loaded.__getitem__)
+        loaded = (read_units or load_units)(ctx, unit_files(plan))
     overview_html = load_overview(ctx, cm)
-    overview_html, unit_links = resolve_unit_links(
-        ctx, [ctx.rel(f) for f in unit_files(plan or [])], overview_html
-    )
+    # Links between units, once every unit's id is known; then the outline in its order.
+    linked = resolve_unit_links(ctx, loaded, overview_html)
+    sections = assemble_outline(ctx, plan, linked.units.__getitem__) if plan is not None else []
     image = load_image(ctx, cm)
     if meta:
         check_grading(ctx, meta, sections, cm.lines)
@@ -94,7 +99,7 @@ def load(ctx: ReadContext) -> Course:
         end=meta.end,
         pacing=meta.pacing,
         short_description=meta.short_description,
-        overview_html=overview_html,
+        overview_html=linked.overview_html,
         image=image,
         license=meta.license,
         grading=meta.grading,
@@ -103,7 +108,7 @@ def load(ctx: ReadContext) -> Course:
         assets=sorted(ctx.assets.values(), key=lambda a: a.flat_name),
         source_epoch=source_epoch(ctx.root),
         positions=ctx.positions,
-        unit_links=unit_links,
+        unit_links=linked.links,
         reader_warnings=ctx.warnings,
     )
 

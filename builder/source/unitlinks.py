@@ -13,6 +13,7 @@ import difflib
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -31,15 +32,23 @@ def unit_link(ctx: ReadContext, file: str, line: int, rel: str, written: str, fr
     return _PLACEHOLDER + quote(rel, safe="/") + (f"#{fragment}" if fragment else "")
 
 
-def resolve_unit_links(
-    ctx: ReadContext, planned: list[str], overview_html: str
-) -> tuple[str, list[UnitLink]]:
+@dataclass
+class Linked:
+    units: dict[Path, Unit | None]
+    """The loaded units, those with links replaced by copies whose links name unit ids."""
+    overview_html: str
+    links: list[UnitLink]
+    """Every link between units with its line, for the model."""
+
+
+def resolve_unit_links(ctx: ReadContext, loaded: dict[Path, Unit | None], overview_html: str) -> Linked:
     """Report links to files that are no unit; write every unit link in the model's form.
 
-    ``planned``: every unit file of the outline (relative paths), read or not: a link to a unit
-    whose file has errors of its own is not reported again. Returns the overview's HTML and the
-    links, with their lines, for the model.
+    ``loaded``: every unit file of the outline, read or not (None): a link to a unit whose file
+    has errors of its own is not reported again. A unit with links is copied, never changed in
+    place: ``coursepack serve`` keeps loaded units and hands them to the next load.
     """
+    planned = [ctx.rel(f) for f in loaded]
     by_file = {u.source: u.id for u in ctx.units_read}
     known = set(planned)
     for file, line, rel, written in ctx.unit_links:
@@ -53,21 +62,26 @@ def resolve_unit_links(
             code="missing-unit",
         )
     if not ctx.unit_links:
-        return overview_html, []
+        return Linked(loaded, overview_html, [])
     links = [
         UnitLink(file=file, line=line, target=by_file[rel])
         for file, line, rel, _ in sorted(ctx.unit_links)
         if rel in by_file
     ]
+    linking = {file for file, *_ in ctx.unit_links}
 
     def fix(html: str) -> str:
         if _PLACEHOLDER not in html:
             return html
         return _PENDING.sub(lambda m: _target(by_file, m.group(1)), html)
 
-    for unit in ctx.units_read:
-        _rewrite_unit(unit, fix)
-    return fix(overview_html), links
+    units: dict[Path, Unit | None] = {}
+    for path, unit in loaded.items():
+        if unit is not None and unit.source in linking:
+            unit = unit.model_copy(deep=True)
+            _rewrite_unit(unit, fix)
+        units[path] = unit
+    return Linked(units, fix(overview_html), links)
 
 
 def _target(by_file: dict[str, str], quoted: str) -> str:

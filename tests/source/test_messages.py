@@ -16,25 +16,17 @@ from builder.diagnostics import Diagnostic, SourceErrors
 from builder.scaffold import scaffold
 from builder.source import load_course
 from tests.factories import PNG_1X1
+from tests.source.scaffold_edits import SECTION, SUBSECTION, UNIT, edit
 
-UNIT = "outline/01-getting-started/01-first-steps/01-welcome.md"
-SUBSECTION = "outline/01-getting-started/01-first-steps/subsection.yaml"
-SECTION = "outline/01-getting-started/section.yaml"
 SUBDIR = "outline/01-getting-started/01-first-steps"
 
 
 @pytest.fixture
 def src(tmp_path: Path) -> Path:
+    """The scaffold in a folder not named course_src: messages must name the real folder."""
     root = tmp_path / "my-course"
     scaffold(root)
     return root
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"fixture drifted: {old!r} not in {rel}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def append(root: Path, rel: str, text: str) -> None:
@@ -49,6 +41,7 @@ def put(root: Path, rel: str, data: bytes = PNG_1X1) -> None:
 
 
 def line_of(root: Path, rel: str, needle: str) -> int:
+    """As ``scaffold_edits.line_of``, also in a file that is not UTF-8."""
     for i, line in enumerate((root / rel).read_bytes().decode("utf-8", "replace").split("\n"), start=1):
         if needle in line:
             return i
