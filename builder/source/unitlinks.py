@@ -15,9 +15,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote, unquote
 
-from builder.model import Course, Html, Problem, Unit, UnitLink
+from pydantic import BaseModel
+
+from builder.model import Handbook, Section, UnitLink
 from builder.render.links import unit_href
 from builder.source.context import ReadContext
 from builder.source.files import short
@@ -34,21 +37,27 @@ def unit_link(ctx: ReadContext, file: str, line: int, rel: str, written: str, fr
 
 @dataclass
 class Linked:
-    units: dict[Path, Unit | None]
-    """The loaded units, those with links replaced by copies whose links name unit ids."""
+    sections: list[Section]
     overview_html: str
+    handbook: Handbook | None
     links: list[UnitLink]
     """Every link between units with its line, for the model."""
 
 
-def resolve_unit_links(ctx: ReadContext, loaded: dict[Path, Unit | None], overview_html: str) -> Linked:
+def resolve_unit_links(
+    ctx: ReadContext,
+    planned: list[str],
+    sections: list[Section],
+    overview_html: str,
+    handbook: Handbook | None,
+) -> Linked:
     """Report links to files that are no unit; write every unit link in the model's form.
 
-    ``loaded``: every unit file of the outline, read or not (None): a link to a unit whose file
-    has errors of its own is not reported again. A unit with links is copied, never changed in
-    place: ``coursepack serve`` keeps loaded units and hands them to the next load.
+    Runs once everything with Markdown is read (units, session plans, the overview, the handbook).
+    ``planned``: every unit file of the outline, read or not: a link to a unit whose file has errors
+    of its own is not reported again. Whatever holds a link is copied, never changed in place:
+    ``coursepack serve`` keeps loaded units and hands them to the next load.
     """
-    planned = [ctx.rel(f) for f in loaded]
     by_file = {u.source: u.id for u in ctx.units_read}
     known = set(planned)
     for file, line, rel, written in ctx.unit_links:
@@ -62,26 +71,24 @@ def resolve_unit_links(ctx: ReadContext, loaded: dict[Path, Unit | None], overvi
             code="missing-unit",
         )
     if not ctx.unit_links:
-        return Linked(loaded, overview_html, [])
+        return Linked(sections, overview_html, handbook, [])
     links = [
         UnitLink(file=file, line=line, target=by_file[rel])
         for file, line, rel, _ in sorted(ctx.unit_links)
         if rel in by_file
     ]
-    linking = {file for file, *_ in ctx.unit_links}
 
     def fix(html: str) -> str:
         if _PLACEHOLDER not in html:
             return html
         return _PENDING.sub(lambda m: _target(by_file, m.group(1)), html)
 
-    units: dict[Path, Unit | None] = {}
-    for path, unit in loaded.items():
-        if unit is not None and unit.source in linking:
-            unit = unit.model_copy(deep=True)
-            _rewrite_unit(unit, fix)
-        units[path] = unit
-    return Linked(units, fix(overview_html), links)
+    return Linked(
+        [_fixed(s, fix) for s in sections],
+        fix(overview_html),
+        _fixed(handbook, fix) if handbook is not None else None,
+        links,
+    )
 
 
 def _target(by_file: dict[str, str], quoted: str) -> str:
@@ -89,17 +96,26 @@ def _target(by_file: dict[str, str], quoted: str) -> str:
     return unit_href(unit_id) if unit_id else "#"  # an error is already reported for it
 
 
-def _rewrite_unit(unit: Unit, fix: Callable[[str], str]) -> None:
-    for c in unit.components:
-        if isinstance(c, Html):
-            c.html = fix(c.html)
-        elif isinstance(c, Problem):
-            c.prompt_html = fix(c.prompt_html)
-            c.explanation_html = fix(c.explanation_html)
-            c.hints_html = [fix(h) for h in c.hints_html]
-            for choice in c.choices:
-                choice.text_html = fix(choice.text_html)
-                choice.feedback_html = fix(choice.feedback_html)
+T = TypeVar("T")
+
+
+def _fixed(value: T, fix: Callable[[str], str]) -> T:
+    """``value`` with ``fix`` applied to every string in it: the same object where nothing changed,
+    a copy of each model on the way to a change."""
+    if isinstance(value, str):
+        return fix(value)  # type: ignore[return-value]
+    if isinstance(value, list):
+        new = [_fixed(v, fix) for v in value]
+        return new if any(n is not o for n, o in zip(new, value, strict=True)) else value  # type: ignore[return-value]
+    if isinstance(value, BaseModel):
+        updates = {}
+        for name in type(value).model_fields:
+            old = getattr(value, name)
+            new_value = _fixed(old, fix)
+            if new_value is not old:
+                updates[name] = new_value
+        return value.model_copy(update=updates) if updates else value
+    return value
 
 
 def _closest_unit(ctx: ReadContext, file: str, rel: str, planned: list[str]) -> str:
@@ -113,27 +129,3 @@ def _closest_unit(ctx: ReadContext, file: str, rel: str, planned: list[str]) -> 
             return f"did you mean `{written}`?"
     return "link a unit file of the outline, e.g. `02-next-unit.md` beside this one"
 
-
-def course_unit_links(course: Course) -> dict[str, list[str]]:
-    """Unit id → the ids of the units it links to (for targets that must know what is reachable)."""
-    from builder.render.links import linked_units
-
-    out: dict[str, list[str]] = {}
-    for unit in course.units():
-        html = "".join(
-            [c.html for c in unit.components if isinstance(c, Html)]
-            + [
-                h
-                for p in unit.problems
-                for h in (
-                    p.prompt_html,
-                    p.explanation_html,
-                    *p.hints_html,
-                    *(x for ch in p.choices for x in (ch.text_html, ch.feedback_html)),
-                )
-            ]
-        )
-        found = linked_units(html)
-        if found:
-            out[unit.id] = found
-    return out

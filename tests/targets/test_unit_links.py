@@ -105,3 +105,16 @@ def test_moodle_questions_keep_a_unit_link_as_text(course: Course) -> None:
     xml = "".join(text(m) for m in out.members.values())
     assert "(see hazards) How many" in xml
     assert "/unit/" not in xml
+
+
+
+def test_handbook_keeps_a_unit_link_in_trainer_notes_as_text(tmp_path: Path) -> None:
+    from builder.targets.handbook import render_html
+
+    root = linked_course(tmp_path / "src")
+    unit = root / UNIT
+    note = "\n```trainer-notes\nAfter this, walk through [the hazards](02-hazards.md) together.\n```\n"
+    unit.write_text(unit.read_text(encoding="utf-8") + note, encoding="utf-8")
+    page = render_html(load_course(root)).decode("utf-8")
+    assert "walk through the hazards together." in page
+    assert "/unit/" not in page
