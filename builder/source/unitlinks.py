@@ -128,4 +128,3 @@ def _closest_unit(ctx: ReadContext, file: str, rel: str, planned: list[str]) -> 
             written = os.path.relpath(ctx.root / path, (ctx.root / file).parent).replace(os.sep, "/")
             return f"did you mean `{written}`?"
     return "link a unit file of the outline, e.g. `02-next-unit.md` beside this one"
-

@@ -115,7 +115,6 @@ def test_replacing_a_static_file_reloads_the_pages(course_copy: Path) -> None:
     assert not change.outline
 
 
-
 def test_unit_links_survive_cached_reloads(course_copy: Path) -> None:
     """Loaded units are kept between reloads: a link is resolved on a copy, and checked each time."""
     unit = course_copy / UNIT

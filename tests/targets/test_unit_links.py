@@ -107,7 +107,6 @@ def test_moodle_questions_keep_a_unit_link_as_text(course: Course) -> None:
     assert "/unit/" not in xml
 
 
-
 def test_handbook_keeps_a_unit_link_in_trainer_notes_as_text(tmp_path: Path) -> None:
     from builder.targets.handbook import render_html
 
