@@ -62,7 +62,8 @@ def _load(ctx: Ctx, src: Path) -> Course:
         raise click.UsageError(str(exc)) from None
     except SourceErrors as exc:
         _print_diagnostics(exc.diagnostics)
-        click.secho(f"{len(exc.diagnostics)} error(s) in {src}; nothing was written.", fg="red", err=True)
+        n_errors = sum(d.severity == "error" for d in exc.diagnostics)
+        click.secho(f"{n_errors} error(s) in {src}; nothing was written.", fg="red", err=True)
         sys.exit(EXIT_ERRORS)
     ctx.debug(f"loaded {src}: {len(course.units())} units, {len(course.problems())} problems")
     return course

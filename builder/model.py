@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from builder.diagnostics import Diagnostic
+
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 """Author ids: they become OLX url_names, SCORM identifiers and file names, so stay ASCII-safe."""
 
@@ -334,6 +336,16 @@ class Grading(Model):
     pass_cutoff: float = Field(gt=0, le=1)
 
 
+class UnitLink(Model):
+    """A link from a source file (a unit or the overview) to a unit, kept for checks that must say
+    where it is written; the HTML itself holds it as ``/unit/<target>`` (``builder.render.links``)."""
+
+    file: str
+    line: int
+    target: str
+    """The linked unit's id."""
+
+
 class HandbookChapter(Model):
     """A Markdown chapter of the handbook's front or back matter (``handbook/*.md``)."""
 
@@ -378,6 +390,11 @@ class Course(Model):
     source_language: str = ""
     """Set on a translated copy (``builder.i18n.apply``): the language the course was written in.
     Empty for the source model itself."""
+    unit_links: list[UnitLink] = []
+    """Every link between units, in source order."""
+    reader_warnings: list[Diagnostic] = []
+    """Warnings the reader found (an image without alt text, HTML shown as text): the course builds,
+    and the pipeline's course check reports them in ``check`` and ``build`` alike."""
 
     @property
     def slug(self) -> str:

@@ -57,6 +57,16 @@ def _competences(course: Course, options: BuildOptions, built: tuple[str, ...]) 
     return check_competences(course)
 
 
+def _reader(course: Course, options: BuildOptions, built: tuple[str, ...]) -> list[Diagnostic]:
+    return list(course.reader_warnings)
+
+
+def _split_links(course: Course, options: BuildOptions, built: tuple[str, ...]) -> list[Diagnostic]:
+    from builder.targets.scorm_common import check_split_links
+
+    return check_split_links(course, options)
+
+
 def _static(course: Course, options: BuildOptions, built: tuple[str, ...]) -> list[Diagnostic]:
     from builder.source.static import check_static
 
@@ -103,8 +113,13 @@ class _ScormCheck:
 PACKAGES = frozenset({"olx", "scorm12", "scorm2004", "cmi5"})
 """Targets that publish ``static/`` files and whose LMS behaviour the advice checks know."""
 
+SPLIT_TARGETS = frozenset({"scorm12", "scorm2004"})
+"""Targets that ``--split section`` cuts into one package per section."""
+
 COURSE_CHECKS: list[CourseCheck] = [
+    CourseCheck("reader warnings (images without alt text, raw HTML)", _reader),
     CourseCheck("competence map", _competences),
+    CourseCheck("links between units across --split section packages", _split_links, SPLIT_TARGETS),
     CourseCheck("static files with script", _static, PACKAGES),
     CourseCheck("LMS behaviour (Open edX dates, Moodle SCORM players)", _advice, PACKAGES),
     CourseCheck("handbook material (session plans)", _handbook, frozenset({"handbook"})),

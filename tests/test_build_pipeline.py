@@ -123,13 +123,14 @@ def test_build_of_one_target_runs_only_its_checks(course_dir: Path) -> None:
     course = load_course(course_dir)
     result = run(course, ["olx"], BuildOptions(), jobs=1)
     assert result.checks == [
+        "reader warnings (images without alt text, raw HTML)",
         "competence map",
         "static files with script",
         "LMS behaviour (Open edX dates, Moodle SCORM players)",
         "olxcleaner + OLX import rules",
     ]
     result = run(course, ["competences"], BuildOptions(), jobs=1)
-    assert result.checks == ["competence map"]
+    assert result.checks == ["reader warnings (images without alt text, raw HTML)", "competence map"]
 
 
 @pytest.fixture(autouse=True)

@@ -25,6 +25,8 @@ class _Read:
     unit: Unit | None
     diags: tuple[Diagnostic, ...]
     positions: tuple[tuple[str, tuple[str, int]], ...]
+    links: tuple[tuple[str, int, str, str], ...]
+    """Its links to other unit files, resolved by the loader after every unit is read."""
 
 
 class CachedUnitReader:
@@ -50,11 +52,19 @@ class CachedUnitReader:
                 scratch = ReadContext(ctx.root)
                 scratch.assets = ctx.assets
                 unit = load_unit(scratch, path)
-                read = _Read(stamp, assets, unit, tuple(scratch.diags), tuple(scratch.positions.items()))
+                read = _Read(
+                    stamp,
+                    assets,
+                    unit,
+                    tuple(scratch.diags),
+                    tuple(scratch.positions.items()),
+                    tuple(scratch.unit_links),
+                )
                 self._cache[path] = read
                 self.reread.append(path)
             ctx.diags.extend(read.diags)
             ctx.positions.update(read.positions)
+            ctx.unit_links.extend(read.links)
             if read.unit is not None:
                 ctx.units_read.append(read.unit)
             out[path] = read.unit

@@ -22,6 +22,10 @@ class ReadContext:
         """Where each id is defined: (file relative to the root, line)."""
         self.assets: dict[str, Asset] = {}
         """By path relative to the source root (``static/images/x.png``)."""
+        self.bad_names: set[str] = set()
+        """Files already refused for their name (spaces, accents): links to them say nothing more."""
+        self.unit_links: list[tuple[str, int, str, str]] = []
+        """Links to unit files, resolved once every unit is read: (file, line, target file, as written)."""
         self.units_read: list[Unit] = []
         """Every unit that parsed, even under a broken section, so its references are checked too."""
 
@@ -35,6 +39,27 @@ class ReadContext:
         code: str = "",
     ) -> None:
         self.diags.append(Diagnostic(file, line, column, message, hint, "error", code))
+
+    def warn(
+        self,
+        file: str,
+        line: int | None,
+        message: str,
+        hint: str = "",
+        column: int | None = None,
+        code: str = "",
+    ) -> None:
+        """A fault that still builds (an image without alt text): carried by ``Course.reader_warnings``
+        so that ``check`` and ``build`` report it through the pipeline like any other warning."""
+        self.diags.append(Diagnostic(file, line, column, message, hint, "warning", code))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diags if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diags if d.severity != "error"]
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the root, as it appears in messages and in the model."""

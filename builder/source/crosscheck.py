@@ -50,27 +50,38 @@ def check_references(ctx: ReadContext, cmap: CompetenceMap) -> None:
     """Every outcome a unit teaches or a problem assesses is in the competence map."""
     known = {o.id for o in cmap.outcomes()}
     candidates = sorted(known)
+    by_case = {k.casefold(): k for k in candidates}
 
-    def check(ids: list[str], file: str, line: Callable[[], int], what: str) -> None:
+    def check(ids: list[str], file: str, line: Callable[[str], int], what: str) -> None:
         """``line`` is computed only for an unknown id: finding it may mean reading the file."""
         for oid in ids:
             if oid not in known:
-                match = difflib.get_close_matches(oid, candidates, n=1, cutoff=0.6)
-                hint = (
-                    f"did you mean `{match[0]}`?" if match else "add it to the competence map or fix the id"
-                )
+                if oid.casefold() in by_case:  # difflib scores HY.U2.K1 against hy.u2.k1 as unlike
+                    hint = f"did you mean `{by_case[oid.casefold()]}`? Outcome ids are case-sensitive"
+                else:
+                    match = difflib.get_close_matches(oid, candidates, n=1, cutoff=0.6)
+                    hint = (
+                        f"did you mean `{match[0]}`?"
+                        if match
+                        else "add it to the competence map or fix the id"
+                    )
                 ctx.error(
                     file,
-                    line(),
+                    line(oid),
                     f"{what} `{oid}` is not an outcome in the competence map",
                     hint,
                     code="unknown-outcome",
                 )
 
     for u in ctx.units_read:
-        check(u.outcomes, u.source, lambda u=u: _front_line(ctx.root / u.source, "outcomes"), "outcome")
+        check(u.outcomes, u.source, lambda _, u=u: _front_line(ctx.root / u.source, "outcomes"), "outcome")
         for p in u.problems:
-            check(p.assesses, u.source, lambda p=p: p.line, "assessed outcome")
+            check(
+                p.assesses,
+                u.source,
+                lambda oid, p=p, u=u: _key_line(ctx.root / u.source, p.line, "assesses", oid),
+                "assessed outcome",
+            )
 
 
 def check_unique_ids(ctx: ReadContext, sections: list[Section], cmap: CompetenceMap | None) -> None:
@@ -100,6 +111,27 @@ def check_unique_ids(ctx: ReadContext, sections: list[Section], cmap: Competence
                         claim(c.id, u.source, c.line, c.kind)
                     else:
                         claim(c.id, u.source, None, "text block")
+
+
+def _key_line(path: Path, fence: int, key: str, value: str) -> int:
+    """The line of ``value`` under ``key:`` in the fenced block opening at line ``fence`` — the
+    line to edit, not the fence — or the fence when the file changed since it was read."""
+    lines = safe_read(path).split("\n")
+    at = None
+    for i in range(fence, min(len(lines), fence + 500)):
+        text = lines[i]
+        if text.startswith(("```", "~~~")):
+            break
+        if at is None:
+            if text.startswith(f"{key}:"):
+                at = i + 1
+                if value in text:
+                    return at
+        elif text[:1] in (" ", "-") and value in text:
+            return i + 1
+        elif text[:1] not in (" ", "-", "#", ""):
+            break
+    return at or fence
 
 
 def _front_line(path: Path, key: str) -> int:

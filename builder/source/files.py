@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from pathlib import Path, PurePosixPath
 
-from builder.source.context import ReadContext
+from builder.source.context import ReadContext, printable_name
 from builder.source.text import MAX_SOURCE_BYTES, describe, first_invalid_char, line_col
 
-IGNORED_FILES = re.compile(r"^(\._.*|\.DS_Store|.*~|\..*)$")
-"""Hidden files, macOS forks and editor backups: Open edX skips them too."""
+IGNORED_FILES = re.compile(r"^(\..*|.*~|#.*#|.*\.bak|Thumbs\.db|desktop\.ini)$", re.IGNORECASE)
+"""Files no author means to publish: hidden files (``.DS_Store``, macOS ``._`` forks, Vim's
+``.x.swp``, Emacs' ``.#x`` locks), editor backups (``x~``, ``#x#``, ``x.bak``) and the folder
+files Windows writes (``Thumbs.db``, ``desktop.ini``). Open edX skips hidden files too."""
 
 
 def refuse_symlink(ctx: ReadContext, rel: str) -> None:
@@ -56,7 +58,7 @@ def read_text(ctx: ReadContext, path: Path) -> str | None:
     try:
         text = data.decode("utf-8-sig")  # editors on Windows may add a BOM
     except UnicodeDecodeError as exc:
-        ctx.error(rel, None, f"not valid UTF-8 (byte {exc.start})", "save the file as UTF-8", code="encoding")
+        not_utf8(ctx, rel, data, exc)
         return None
     bad = first_invalid_char(text)
     if bad is not None:
@@ -73,6 +75,23 @@ def read_text(ctx: ReadContext, path: Path) -> str | None:
     return text
 
 
+def not_utf8(ctx: ReadContext, rel: str, data: bytes, exc: UnicodeDecodeError) -> None:
+    """Where decoding failed, as an editor shows it: line, column and the byte itself (a Latin-1
+    ``é`` is 0xE9), so the author finds the one character to retype or the file to re-save."""
+    start = exc.start
+    line = data.count(b"\n", 0, start) + 1
+    line_start = data.rfind(b"\n", 0, start) + 1
+    column = len(data[line_start:start].decode("utf-8", "replace")) + 1
+    ctx.error(
+        rel,
+        line,
+        f"not valid UTF-8: byte 0x{data[start]:02X} at column {column} (byte offset {start} of the file)",
+        "save the file as UTF-8 (in most editors: Save As… → Encoding: UTF-8)",
+        column,
+        code="encoding",
+    )
+
+
 def inside(ctx: ReadContext, path: Path) -> bool:
     try:
         path.resolve().relative_to(ctx.real_root)
@@ -81,12 +100,51 @@ def inside(ctx: ReadContext, path: Path) -> bool:
         return False
 
 
-def did_you_mean_file(ctx: ReadContext, raw: str) -> str:
+SIMILAR_NAME = 0.75
+"""How close a file's name must be to the one written to be offered: ``phto.png`` finds
+``photo.png``; ``team-photo.jpg`` never finds ``course-image.png``."""
+
+
+def similar_file(ctx: ReadContext, rel: str) -> str | None:
+    """The static file whose *name* is closest to ``rel``'s, if it is close at all.
+
+    Names, not paths: every file shares the ``static/images/`` prefix, so comparing whole paths
+    offered the course logo for any missing image. A folder that matches too wins a tie.
+    """
     import difflib
 
-    # difflib is quadratic: a suggestion for a path longer than any real one is not worth it
-    match = difflib.get_close_matches(raw, list(ctx.assets), n=1) if len(raw) <= 300 else []
-    return f"did you mean `{match[0]}`?" if match else "check the spelling and that the file is committed"
+    if len(rel) > 300:  # difflib is quadratic; no real file has a name that long
+        return None
+    name = PurePosixPath(rel).name
+    best: tuple[float, float, str] | None = None
+    for candidate in ctx.assets:
+        if candidate == rel:
+            continue
+        score = difflib.SequenceMatcher(None, name, PurePosixPath(candidate).name).ratio()
+        if score < SIMILAR_NAME:
+            continue
+        tie = difflib.SequenceMatcher(None, rel, candidate).ratio()
+        if best is None or (score, tie) > best[:2]:
+            best = (score, tie, candidate)
+    return best[2] if best else None
+
+
+def static_folder(ctx: ReadContext) -> str:
+    """The course's ``static/`` folder as the author sees it, with the real name of the source folder."""
+    return f"{printable_name(ctx.root.name)}/static/"
+
+
+def no_similar_file(ctx: ReadContext) -> str:
+    return (
+        f"no file in `{static_folder(ctx)}` has a similar name; "
+        "check the spelling and that the file was copied there"
+    )
+
+
+def did_you_mean_file(ctx: ReadContext, raw: str) -> str:
+    """A hint for a path written in YAML (relative to the source root) that names no file."""
+    match = similar_file(ctx, raw)
+    return f"did you mean `{match}`?" if match and match != raw else no_similar_file(ctx)
 
 
 def safe_path(ctx: ReadContext, raw: str, file: str, line: int | None, what: str) -> Path | None:
@@ -146,6 +204,20 @@ def normalise(posix: str) -> str:
         elif p and p != ".":
             parts.append(p)
     return ("/" if posix.startswith("/") else "") + "/".join(parts)
+
+
+def safe_name(name: str) -> str:
+    """A name Open edX keeps as it is: accents dropped (``café`` → ``cafe``), spaces and other
+    characters turned into ``-``."""
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name)
+    cleaned = re.sub(r"-{2,}", "-", cleaned).strip("-")
+    stem, dot, ext = cleaned.rpartition(".")
+    if dot and stem.endswith("-"):
+        cleaned = stem.rstrip("-") + "." + ext
+    return cleaned or "file"
 
 
 def short(text: str, limit: int = 80) -> str:

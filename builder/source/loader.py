@@ -38,6 +38,7 @@ from builder.source.handbook import read_handbook
 from builder.source.outline import assemble_outline, plan_outline, unit_files
 from builder.source.session_plans import check_outcomes as check_session_outcomes
 from builder.source.static import scan_static
+from builder.source.unitlinks import resolve_unit_links
 from builder.source.units import load_unit
 
 PARALLEL_UNITS = 400
@@ -76,20 +77,24 @@ def load(ctx: ReadContext, read_units: UnitsReader | None = None) -> Course:
     # Pass 1: the outline's shape and metadata. Pass 2: every unit file, in parallel for large
     # courses (parsing Markdown is most of the load time). Pass 3: assemble in outline order.
     plan = plan_outline(ctx)
-    sections = []
+    loaded: dict[Path, Unit | None] = {}
     if plan is not None:
         loaded = (read_units or load_units)(ctx, unit_files(plan))
-        sections = assemble_outline(ctx, plan, loaded.__getitem__)
-    overview_html = load_overview(ctx, cm)
+    sections = assemble_outline(ctx, plan, loaded.__getitem__) if plan is not None else []
     image = load_image(ctx, cm)
-    handbook = read_handbook(ctx)
+    # Links between units, once every unit's id is known and all Markdown is read.
+    linked = resolve_unit_links(
+        ctx, [ctx.rel(f) for f in loaded], sections, load_overview(ctx, cm), read_handbook(ctx)
+    )
+    sections = linked.sections
     if meta:
         check_grading(ctx, meta, sections, cm.lines)
     if cmap:
         check_references(ctx, cmap)
         check_session_outcomes(ctx, [ss for s in sections for ss in s.subsections], set(cmap.outcome_index()))
     check_unique_ids(ctx, sections, cmap)
-    if ctx.diags or meta is None or cmap is None or image is None:
+    if ctx.errors or meta is None or cmap is None or image is None:
+        # warnings too: an author fixing errors sees every finding in one round
         raise SourceErrors(ctx.diags or [Diagnostic("course.yaml", None, None, "course could not be loaded")])
     return Course(
         org=meta.org,
@@ -101,16 +106,18 @@ def load(ctx: ReadContext, read_units: UnitsReader | None = None) -> Course:
         end=meta.end,
         pacing=meta.pacing,
         short_description=meta.short_description,
-        overview_html=overview_html,
+        overview_html=linked.overview_html,
         image=image,
         license=meta.license,
         grading=meta.grading,
         competences=cmap,
         sections=sections,
-        handbook=handbook,
+        handbook=linked.handbook,
         assets=sorted(ctx.assets.values(), key=lambda a: a.flat_name),
         source_epoch=source_epoch(ctx.root),
         positions=ctx.positions,
+        unit_links=linked.links,
+        reader_warnings=ctx.warnings,
     )
 
 
@@ -123,22 +130,23 @@ def load_units(ctx: ReadContext, files: list[Path]) -> dict[Path, Unit | None]:
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
     loaded: dict[Path, Unit | None] = {}
     with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
-        for chunk, (units, diags, positions) in zip(
+        for chunk, (units, diags, positions, links) in zip(
             chunks, pool.map(_load_unit_chunk, [(ctx.root, ctx.assets, c) for c in chunks]), strict=True
         ):
             loaded.update(zip(chunk, units, strict=True))
             ctx.diags += diags
             ctx.positions.update(positions)
+            ctx.unit_links += links
             ctx.units_read += [u for u in units if u]
     return loaded
 
 
 def _load_unit_chunk(
     args: tuple[Path, dict[str, Asset], list[Path]],
-) -> tuple[list[Unit | None], list[Diagnostic], dict[str, tuple[str, int]]]:
+) -> tuple[list[Unit | None], list[Diagnostic], dict[str, tuple[str, int]], list[tuple[str, int, str, str]]]:
     """Worker: load some unit files with a context that shares the parent's asset index."""
     root, assets, files = args
     ctx = ReadContext(root)
     ctx.assets = assets
     units = [load_unit(ctx, f) for f in files]
-    return units, ctx.diags, ctx.positions
+    return units, ctx.diags, ctx.positions, ctx.unit_links

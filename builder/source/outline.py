@@ -47,6 +47,9 @@ def ordered(ctx: ReadContext, folder: Path, want_dirs: bool) -> list[Path]:
             continue
         m = ORDER_PREFIX.match(child.name)
         is_wanted = child.is_dir() if want_dirs else (child.is_file() and child.suffix == ".md")
+        if not is_wanted and want_dirs and child.is_file() and child.suffix == ".md":
+            _misplaced_unit(ctx, rel, folder)
+            continue
         if not is_wanted:
             expected = "a folder" if want_dirs else "a unit file ending in .md"
             ctx.error(
@@ -79,6 +82,16 @@ def ordered(ctx: ReadContext, folder: Path, want_dirs: bool) -> list[Path]:
             )
         seen.setdefault(num, name)
     return [c for _, _, c in sorted(items)]
+
+
+def _misplaced_unit(ctx: ReadContext, rel: str, folder: Path) -> None:
+    """A unit file one level too high: say where units go, with this section's real folder name."""
+    if folder == ctx.root / "outline":
+        where, hint = "the outline folder", "units go in outline/NN-section/NN-subsection/NN-unit.md"
+    else:
+        where = "a section folder"
+        hint = f"units go in a subsection folder: {ctx.rel(folder)}/NN-subsection/NN-unit.md"
+    ctx.error(rel, None, f"a unit file directly in {where} is not read", hint, code="misplaced-unit")
 
 
 def load_meta(ctx: ReadContext, folder: Path, name: str, schema: type[S]) -> S | None:

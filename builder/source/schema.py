@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from builder.model import ID_PATTERN, CompetenceMap, Grading, ProblemType
+from builder.source import languages
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=120)]
 CourseKeyPart = Annotated[str, StringConstraints(pattern=r"^[\w.-]+$", max_length=64)]
@@ -33,6 +35,65 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def language_code(value: Any) -> Any:
+    """Refuse a language name or a country code with the code meant (``Italiano`` → ``it``,
+    ``gr`` → ``el``); the pattern then checks the form of anything else."""
+    if not isinstance(value, str):
+        return value
+    meant = languages.suggestion(value)
+    if meant or not languages.is_known(value.strip()):
+        raise PydanticCustomError(
+            "language_code",
+            "`{value}` is not a language code",
+            {
+                "value": value.strip(),
+                "hint": f"did you mean `{meant}`?"
+                if meant
+                else "use an ISO 639 code such as `en`, `it`, `el` or `pt-BR`",
+            },
+        )
+    return value
+
+
+YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+_YOUTUBE_URL = re.compile(
+    r"^(?:https?://)?(?:[\w-]+\.)?(?:youtube(?:-nocookie)?\.com|youtu\.be)/(?P<rest>\S*)$", re.IGNORECASE
+)
+
+
+def youtube_id(value: Any) -> Any:
+    """``youtube:`` takes the video id; an author pasting the address from the browser means that
+    video, so its id is taken from any YouTube address form (watch?v=, youtu.be/, embed/, shorts/,
+    live/) without a word — the result is exactly what they meant. An address with no video id in
+    it (a playlist, a channel) is refused."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    m = _YOUTUBE_URL.match(text)
+    if m is None:
+        return text
+    from urllib.parse import parse_qs, urlsplit
+
+    rest = urlsplit("//x/" + m.group("rest"))
+    candidates = parse_qs(rest.query).get("v", [])
+    parts = [p for p in rest.path.split("/") if p]
+    if parts and parts[0] in ("embed", "shorts", "live", "v", "e") and len(parts) > 1:
+        candidates.append(parts[1])
+    elif "youtu.be" in text.lower() and parts:
+        candidates.append(parts[0])
+    for c in candidates:
+        if YOUTUBE_ID.match(c):
+            return c
+    raise PydanticCustomError(
+        "youtube_url",
+        "`{value}` has no video id",
+        {
+            "value": text,
+            "hint": "give the 11-character id from the video's address, e.g. `youtube: dQw4w9WgXcQ`",
+        },
+    )
+
+
 class CourseFile(Strict):
     org: CourseKeyPart
     number: CourseKeyPart
@@ -50,6 +111,7 @@ class CourseFile(Strict):
     grading: Grading
 
     _utc_start = field_validator("start")(_utc)
+    _language = field_validator("language", mode="before")(language_code)
 
     @field_validator("end")
     @classmethod
@@ -146,18 +208,32 @@ class ProblemBlock(Strict):
         if t == "text" and not [a for a in self.answers if a.strip()]:
             raise ValueError("a `text` problem needs `answers:` with at least one accepted answer")
         if t != "text" and self.answers:
-            raise ValueError("`answers` is for text problems")
+            raise ValueError(
+                f"`answers` is for text problems; a `{t}` problem lists `choices` and marks the right"
+                " one with `correct: true`"
+                if t in ("single", "multiple", "dropdown")
+                else "`answers` is for text problems"
+            )
         return self
 
 
 class VideoBlock(Strict):
     id: Id
     title: Annotated[str, StringConstraints(min_length=1, max_length=255)]
-    youtube: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{11}$")] | None = None
+    youtube: Annotated[str, StringConstraints(pattern=YOUTUBE_ID.pattern)] | None = None
     mp4: Annotated[str, StringConstraints(pattern=r"^https://[^\s<>\"'`\\]+$")] | None = None
     transcripts: dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")], str] = {}
     start: Annotated[str, StringConstraints(pattern=TIME_PATTERN)] | None = None
     end: Annotated[str, StringConstraints(pattern=TIME_PATTERN)] | None = None
+
+    _youtube = field_validator("youtube", mode="before")(youtube_id)
+
+    @field_validator("transcripts", mode="before")
+    @classmethod
+    def _transcript_languages(cls, value: Any) -> Any:
+        for key in value if isinstance(value, dict) else ():
+            language_code(key)
+        return value
 
     @model_validator(mode="after")
     def _source_and_times(self) -> VideoBlock:

@@ -6,21 +6,26 @@ what it would rewrite or collide; every other part refers to an asset through th
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from builder.diagnostics import Diagnostic
 from builder.model import Asset, Course
 from builder.render import markdown
-from builder.source.context import ReadContext
+from builder.source.context import ReadContext, printable_name
 from builder.source.files import (
     IGNORED_FILES,
-    did_you_mean_file,
     inside,
+    no_similar_file,
     normalise,
     refuse_symlink,
+    safe_name,
     safe_path,
     short,
+    similar_file,
+    static_folder,
 )
 
 FLAT_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -41,13 +46,19 @@ def scan_static(ctx: ReadContext) -> None:
         inner = path.relative_to(static).as_posix()
         flat = inner.replace("/", "_")
         if not FLAT_NAME.match(flat):
-            ctx.error(
-                rel,
-                None,
-                "file name has characters Open edX would rewrite",
-                "rename it using letters, digits, '.', '_' and '-' only",
-                code="bad-asset-name",
-            )
+            bad = printable_name(next(p for p in path.relative_to(static).parts if not FLAT_NAME.match(p)))
+            where = rel if bad == printable_name(path.name) else _folder_of(ctx, static, inner, bad)
+            if not any(d.file == where and d.code == "bad-asset-name" for d in ctx.diags):
+                ctx.error(
+                    where,
+                    None,
+                    f"{'file' if where == rel else 'folder'} name `{bad}` has spaces or characters"
+                    " that Open edX would rewrite",
+                    f"rename it to `{safe_name(bad)}` (letters, digits, '.', '_' and '-' only)"
+                    " and update the links to it",
+                    code="bad-asset-name",
+                )
+            ctx.bad_names.add(rel)
             continue
         if flat in flat_seen:
             ctx.error(
@@ -62,18 +73,29 @@ def scan_static(ctx: ReadContext) -> None:
         ctx.assets[rel] = Asset(source=path.resolve(), rel_path=rel, flat_name=flat, size=path.stat().st_size)
 
 
+def _folder_of(ctx: ReadContext, static: Path, inner: str, bad: str) -> str:
+    """The folder of ``static/`` whose name is ``bad``, as a path for the message."""
+    parts = inner.split("/")
+    for i, part in enumerate(parts):
+        if printable_name(part) == bad:
+            return ctx.rel(static.joinpath(*parts[: i + 1]))
+    return ctx.rel(static)
+
+
 def asset(ctx: ReadContext, raw: str, file: str, line: int | None, what: str) -> Asset | None:
     """The asset a YAML value names, or a finding saying why it is not one."""
     path = safe_path(ctx, raw, file, line, what)
     if path is None:
         return None
     rel = ctx.rel(path)
+    if rel in ctx.bad_names:
+        return None  # its name is the one error to fix
     if rel not in ctx.assets:
         ctx.error(
             file,
             line,
-            f"{what} `{raw}` is not under static/",
-            "put files that a course shows or links into course_src/static/",
+            f"{what} `{short(raw)}` is not in the course's `static/` folder",
+            f"move it to `{static_folder(ctx)}` and write `static/…`",
             code="not-static",
         )
         return None
@@ -81,13 +103,15 @@ def asset(ctx: ReadContext, raw: str, file: str, line: int | None, what: str) ->
 
 
 def link_resolver(ctx: ReadContext, md_file: Path) -> markdown.LinkResolver:
-    """Resolve Markdown links relative to the file, or root-anchored as ``/static/…``."""
+    """Resolve Markdown links relative to the file, or root-anchored as ``/static/…``; links to
+    other unit files are resolved once every unit is read (``builder.source.unitlinks``)."""
     file = ctx.rel(md_file)
 
     def resolve(url: str, line: int) -> str | None:
         if not url or markdown.is_external(url):
             return None
         target, sep, frag = url.partition("#")
+        target = unquote(target)  # markdown-it percent-encodes spaces and accents
         if target.startswith("/static/"):
             rel = target.lstrip("/")
         elif target.startswith("/") or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target):
@@ -106,27 +130,49 @@ def link_resolver(ctx: ReadContext, md_file: Path) -> markdown.LinkResolver:
                     file,
                     line,
                     f"link `{short(url)}` points outside the course source",
-                    "link only files inside course_src/static/",
+                    "link only files inside the course's `static/` folder",
                     code="unsafe-path",
                 )
                 return None
             rel = ctx.rel(Path(normalise(full.as_posix())))
+        if rel in ctx.bad_names:
+            return None  # its name is the one error to fix
         found = ctx.assets.get(rel)
         if found is None:
-            hint = did_you_mean_file(ctx, rel)
-            if not rel.startswith("static/"):
-                hint = "files must live in course_src/static/; " + hint
+            if rel.startswith("outline/") and rel.endswith(".md"):
+                from builder.source.unitlinks import unit_link
+
+                return unit_link(ctx, file, line, rel, url, frag)
             ctx.error(
                 file,
                 line,
-                f"link `{short(url)}` does not resolve to a file in static/",
-                hint,
+                f"link `{short(url)}` does not resolve to a file in the course's `static/` folder",
+                _link_hint(ctx, md_file, target, rel),
                 code="missing-file",
             )
             return None
         return f"/static/{found.flat_name}" + (sep + frag if sep else "")
 
     return resolve
+
+
+def _link_hint(ctx: ReadContext, md_file: Path, target: str, rel: str) -> str:
+    """A similar file, written the way the author wrote the link: ``/static/…`` stays root-anchored,
+    a relative link stays relative to the Markdown file's folder."""
+    if not rel.startswith("static/"):
+        in_static = "static/" + target.split("static/", 1)[1] if "static/" in target else None
+        if in_static in ctx.assets or in_static in ctx.bad_names:
+            return f"a link in a Markdown file is relative to that file's folder: write `/{in_static}`"
+        match = similar_file(ctx, in_static or "static/" + PurePosixPath(target).name)
+        if match:
+            return f"did you mean `/{match}`?"
+        return f"files a course shows live in `{static_folder(ctx)}`; link them as `/static/…`"
+    match = similar_file(ctx, rel)
+    if match is None:
+        return no_similar_file(ctx)
+    if target.startswith("/static/"):
+        return f"did you mean `/{match}`?"
+    return f"did you mean `{os.path.relpath(ctx.root / match, md_file.parent).replace(os.sep, '/')}`?"
 
 
 SCRIPT_FILES = (".js", ".mjs")

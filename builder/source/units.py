@@ -18,6 +18,7 @@ from builder.source.blocks import COMPONENTS, FencedBlock, component_names, near
 from builder.source.context import ReadContext
 from builder.source.files import read_text, short
 from builder.source.parse import parse_with_positions
+from builder.source.prose import check_prose
 from builder.source.schema import UnitFrontMatter
 from builder.source.static import link_resolver
 from builder.source.trainer_notes import FENCE as _TRAINER_NOTES  # noqa: F401 - registers the fence
@@ -62,6 +63,7 @@ def load_unit(ctx: ReadContext, path: Path) -> Unit | None:
         line = body_offset + block.line
         if block.kind == "prose":
             check_fences(ctx, block.tokens, file, body_offset)
+            check_prose(ctx, block.tokens, file, body_offset)
             markdown.rewrite_links(block.tokens, resolve, body_offset)
             html = markdown.render_tokens(block.tokens).strip()
             if not html:

@@ -16,6 +16,7 @@ Python value is built:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +77,10 @@ def load(text: str, line_offset: int = 0) -> YamlDoc:
         hint = "check indentation, and quote values that contain ': ' or start with a special character"
         if "\t" in text:
             hint = "YAML does not allow tabs for indentation; use spaces"
+        quoted = _inner_double_quotes(text, line - line_offset)
+        if quoted is not None:
+            msg = 'invalid YAML: a double-quoted value ends at its second `"`'
+            hint = f"put the value in single quotes: {quoted}"
         raise YamlSyntaxError(msg, line, col, hint) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"invalid YAML: {exc}", line_offset + 1, 1) from None
@@ -85,6 +90,20 @@ def load(text: str, line_offset: int = 0) -> YamlDoc:
         ) from None
     finally:
         loader.dispose()
+
+
+_DOUBLE_QUOTED = re.compile(r'^(\s*(?:-\s+)?[\w.-]+:\s*)"(.*)"\s*(#.*)?$')
+
+
+def _inner_double_quotes(text: str, line: int) -> str | None:
+    """``title: "The "best" start"``, rewritten as it parses (single quotes), if that is the line."""
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    m = _DOUBLE_QUOTED.match(lines[line - 1])
+    if m is None or '"' not in m.group(2):
+        return None
+    return f"{m.group(1).strip()} '{m.group(2).replace(chr(39), chr(39) * 2)}'"
 
 
 def _walk(

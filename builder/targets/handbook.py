@@ -29,6 +29,7 @@ from markupsafe import Markup
 from builder.diagnostics import Diagnostic, SourceErrors
 from builder.model import Asset, Course, Problem, SessionPlan, Unit
 from builder.render import richtext
+from builder.render.links import rewrite_unit_links
 from builder.report.coverage import CATEGORY_LABELS, coverage
 from builder.targets import BuildOptions, Output
 from builder.templates import template_dir
@@ -340,6 +341,8 @@ def render_html(course: Course) -> bytes:
 
         out = re.sub(r'(<img src=)"/static/([A-Za-z0-9._-]+)"', src, out)
         # A download link cannot leave a single-file page: keep its text, drop the dead link.
+        # A link to another unit likewise (the PDF keeps only web links, too).
+        out = rewrite_unit_links(out, lambda unit_id, fragment: None)
         return Markup(re.sub(r'<a href="/static/[^"]*">(.*?)</a>', r"\1", out))
 
     data = book(course, html)

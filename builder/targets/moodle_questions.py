@@ -70,6 +70,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from builder.model import Asset, Choice, Course, Problem
+from builder.render.links import rewrite_unit_links
 from builder.targets import BuildOptions, Output
 from builder.templates import environment
 
@@ -236,7 +237,8 @@ class Embedder:
             names.append(name)
             return f'{match.group("attr")}@@PLUGINFILE@@/{name}"'
 
-        text = STATIC_REF.sub(swap, html.strip())
+        # A question bank has no units to link to: a link to one is kept as its text.
+        text = STATIC_REF.sub(swap, rewrite_unit_links(html.strip(), lambda unit_id, fragment: None))
         files = [File(name, self._base64(name)) for name in sorted(set(names))]
         return Field(text, files)
 

@@ -34,6 +34,7 @@ from markupsafe import Markup, escape
 from builder import csvsafe, taxonomy, xmlsafe
 from builder.archive import Member
 from builder.model import Course, Html, OlxBlock, Problem, Unit, Video
+from builder.render.links import rewrite_unit_links
 from builder.targets import BuildOptions, Output
 from builder.templates import environment
 
@@ -364,12 +365,25 @@ def build_members(course: Course) -> dict[str, Member]:
     _add(m, f"policies/{course.run}/policy.json", policy_json(course).decode("utf-8"))
     _add(m, f"policies/{course.run}/grading_policy.json", grading_policy_json(course).decode("utf-8"))
     _add(m, "tags.csv", tags_csv(course, tagger).decode("utf-8"))
+    _jump_links(m, {u.id for u in course.units()})
     for asset in course.assets:
         name = f"{ROOT}/static/{asset.flat_name}"
         if name in m:
             raise ValueError(f"two static files flatten to {asset.flat_name}")
         m[name] = asset.source
     return m
+
+
+def _jump_links(members: dict[str, Member], unit_ids: set[str]) -> None:
+    """Links between units as Open edX writes them: ``/jump_to_id/<url_name>`` of the unit's
+    vertical, which the LMS rewrites to the course's own jump URL in HTML and problem text."""
+
+    def jump(unit_id: str, fragment: str) -> str | None:
+        return f"/jump_to_id/{unit_id}{fragment}" if unit_id in unit_ids else None
+
+    for name, data in members.items():
+        if isinstance(data, bytes) and b'href="/unit/' in data:
+            members[name] = rewrite_unit_links(data.decode("utf-8"), jump).encode("utf-8")
 
 
 def _container(

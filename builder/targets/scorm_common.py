@@ -31,7 +31,9 @@ from typing import Literal
 from markupsafe import Markup
 
 from builder.archive import Member
+from builder.diagnostics import Diagnostic
 from builder.model import Asset, Course, Html, OlxBlock, Problem, Section, Unit, Video
+from builder.render.links import rewrite_unit_links
 from builder.resources.scorm_schemas import control_files
 from builder.targets import BuildOptions, Output
 from builder.targets.scorm_runtime import RUNTIME_SCRIPT, runtime_script
@@ -376,13 +378,20 @@ def sco_page_context(
     total: int,
     page_title: str,
     ui: Mapping[str, str] | None = None,
+    unit_link: Callable[[str, str], str | None] = lambda unit_id, fragment: f"{unit_id}.html{fragment}",
 ) -> dict[str, object]:
     """What ``sco.html.j2`` needs for one page; the packages and ``coursepack serve`` both use it.
 
     Module-level (not inside ``build_package``) so the preview renders a unit with exactly the
-    markup, data and runtime a learner gets from a package.
+    markup, data and runtime a learner gets from a package. ``unit_link(unit id, #fragment)`` writes
+    a link to another unit (``builder.render.links``); by default the unit's page beside this one,
+    as in a package of unit SCOs and in the preview's ``sco/`` folder.
     """
     ui = ui if ui is not None else ui_strings(course.language)
+
+    def html(h: str) -> Markup:
+        return rewrite_static(rewrite_unit_links(h, unit_link), "../static/")
+
     return {
         "course": course,
         "units": page_units,
@@ -391,8 +400,8 @@ def sco_page_context(
         "total": total,
         "page_title": page_title,
         "data": script_json(sco_data(course, flavor, page_units, mode, total, first)),
-        "html": lambda h: rewrite_static(h, "../static/"),
-        "inline": lambda h: Markup(inline_html(str(rewrite_static(h, "../static/")))),
+        "html": html,
+        "inline": lambda h: Markup(inline_html(str(html(h)))),
         "media_fragment": media_fragment,
         "caption_name": caption_name,
         "is_problem": lambda c: isinstance(c, Problem),
@@ -474,9 +483,20 @@ def build_package(
     ident = _identifiers(course, part)
     ui = ui_strings(course.language)
 
+    in_package = {u.id for u in units}
+
+    def unit_link(unit_id: str, fragment: str) -> str | None:
+        """A link to another unit: the unit's own page beside this one (``sco/<id>.html``), or its
+        article on the one course page (the runtime shows it; a heading fragment cannot be kept
+        there); None (plain text) for a unit in another package of a ``--split section`` build,
+        which no link can reach (the pipeline warns about it)."""
+        if unit_id not in in_package:
+            return None
+        return f"#unit-{unit_id}" if options.sco == "course" else f"{unit_id}.html{fragment}"
+
     def page_context(page_units: list[Unit], mode: str, first: int) -> dict[str, object]:
         title = page_units[0].title if mode == "unit" else _root_title(course, sections, part)
-        return sco_page_context(course, flavor, page_units, mode, first, total, title, ui)
+        return sco_page_context(course, flavor, page_units, mode, first, total, title, ui, unit_link)
 
     org_items: list[Item] = []
     if options.sco == "course":
@@ -619,3 +639,31 @@ def _identifiers(course: Course, part: str):
         return f"{kind}-{name}"
 
     return ident
+
+
+def check_split_links(course: Course, options: BuildOptions) -> list[Diagnostic]:
+    """With ``--split section`` each section is its own package, and a page cannot link to a page
+    of another package (an LMS launches each package on its own): such a link is written as plain
+    text, and this says so, at the line of the link."""
+    if options.split != "section":
+        return []
+    section_of = {u.id: s.id for s in course.sections for ss in s.subsections for u in ss.units}
+    unit_of = {u.source: u.id for u in course.units()}
+    found: list[Diagnostic] = []
+    for link in course.unit_links:
+        here = unit_of.get(link.file)
+        if here is None or section_of.get(here) == section_of.get(link.target):
+            continue  # the overview is no SCO page; a link within one section stays a link
+        found.append(
+            Diagnostic(
+                link.file,
+                link.line,
+                None,
+                f"the link to unit `{link.target}` (section `{section_of.get(link.target)}`) is plain text"
+                " in the SCORM packages: with --split section that unit is in another package",
+                "link units of the same section, or build without --split section",
+                "warning",
+                "split-unit-link",
+            )
+        )
+    return found

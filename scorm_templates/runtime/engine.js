@@ -354,6 +354,17 @@ function wire() {
     document.getElementById("cp-unit-select").addEventListener("change", function (ev) {
       show(Number(ev.target.value), true); sync(false);
     });
+    // A link to another unit (href="#unit-<id>") shows that unit's article: they are hidden but one.
+    var links = document.querySelectorAll('a[href^="#unit-"]');
+    for (var l = 0; l < links.length; l++) {
+      links[l].addEventListener("click", function (ev) {
+        var target = document.getElementById(this.getAttribute("href").slice(1));
+        var index = target ? Number(target.getAttribute("data-unit")) : NaN;
+        if (isNaN(index)) return;
+        ev.preventDefault();
+        show(index, true); sync(false);
+      });
+    }
   }
 }
 

@@ -113,3 +113,23 @@ def test_replacing_a_static_file_reloads_the_pages(course_copy: Path) -> None:
     change = site.refresh()
     assert set(change.units) == {u.id for u in site.units()}
     assert not change.outline
+
+
+def test_unit_links_survive_cached_reloads(course_copy: Path) -> None:
+    """Loaded units are kept between reloads: a link is resolved on a copy, and checked each time."""
+    unit = course_copy / UNIT
+    first = sorted(unit.parent.glob("01-*.md"))[0].name
+    unit.write_text(unit.read_text(encoding="utf-8") + f"\nBack to [the start]({first}).\n", "utf-8")
+    site = PreviewSite(course_copy)
+    site.refresh()
+    first_id = site.units()[0].id
+    for _ in range(2):  # the second refresh reads both units from the cache
+        page = site.unit_page("1.2", UNIT_ID)
+        assert page is not None and f'href="{first_id}.html">the start</a>' in page
+        assert site.course == load_course(course_copy)
+        site.refresh()
+    edit(unit, f"({first})", "(01-missing.md)")
+    change = site.refresh()
+    assert [d.message for d in change.errors if d.code == "missing-unit"] == [
+        "link `01-missing.md` does not lead to a unit of this course"
+    ]
