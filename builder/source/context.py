@@ -32,7 +32,8 @@ class ReadContext:
         message: str,
         hint: str = "",
         column: int | None = None,
-        code: str = "",
+        *,
+        code: str,
     ) -> None:
         self.diags.append(Diagnostic(file, line, column, message, hint, "error", code))
 

@@ -54,6 +54,7 @@ def load(ctx: ReadContext) -> Course:
                     None,
                     "course source folder not found",
                     "pass the folder that holds course.yaml",
+                    code="no-source",
                 )
             ]
         )
@@ -78,7 +79,8 @@ def load(ctx: ReadContext) -> Course:
         check_references(ctx, cmap)
     check_unique_ids(ctx, sections, cmap)
     if ctx.diags or meta is None or cmap is None or image is None:
-        raise SourceErrors(ctx.diags or [Diagnostic("course.yaml", None, None, "course could not be loaded")])
+        unexplained = Diagnostic("course.yaml", None, None, "course could not be loaded", code="not-loaded")
+        raise SourceErrors(ctx.diags or [unexplained])
     return Course(
         org=meta.org,
         number=meta.number,
