@@ -37,10 +37,12 @@ def _fmt_size(n: int) -> str:
 class Ctx:
     def __init__(self, quiet: bool, verbose: bool):
         self.quiet, self.verbose = quiet, verbose
+        self.machine = False
+        """A machine format owns stdout: everything said for people goes to stderr."""
 
     def say(self, text: str, err: bool = False) -> None:
         if not self.quiet:
-            click.echo(text, err=err)
+            click.echo(text, err=err or self.machine)
 
     def debug(self, text: str) -> None:
         if self.verbose and not self.quiet:
@@ -53,7 +55,54 @@ def _print_diagnostics(diags: list[Diagnostic]) -> None:
         click.secho(str(d), fg=colour, err=True)
 
 
-def _load(ctx: Ctx, src: Path) -> Course:
+def _report_findings(fmt: str, diags: list[Diagnostic], src: Path) -> None:
+    """``--format``: people get coloured lines on stderr; machines get one document on stdout."""
+    if fmt == "text":
+        _print_diagnostics(diags)
+        return
+    from builder.diagnostic_formats import render
+
+    click.echo(render(diags, fmt, src), nl=False)
+
+
+def _set_flag(click_ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        setattr(click_ctx.ensure_object(Ctx), param.name or "", True)
+
+
+def _verbosity(f):  # type: ignore[no-untyped-def]
+    """``-q``/``-v`` after the subcommand too (``coursepack check -q``), same as before it."""
+    flag = {"is_flag": True, "expose_value": False, "callback": _set_flag}
+    f = click.option("-v", "--verbose", help="Print what is being done.", **flag)(f)  # type: ignore[arg-type]
+    return click.option("-q", "--quiet", help="Print errors only.", **flag)(f)  # type: ignore[arg-type]
+
+
+DEFAULT_SRC = "course_src"
+
+
+def find_src(src: Path | None) -> Path:
+    """SRC as given; else ./course_src; else the current folder when it holds course.yaml."""
+    if src is not None:
+        return src
+    if not Path(DEFAULT_SRC).exists() and Path("course.yaml").is_file():
+        return Path(".")
+    return Path(DEFAULT_SRC)
+
+
+src_argument = click.argument("src", type=click.Path(path_type=Path), required=False)
+
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github", "sarif"]),
+    default="text",
+    show_default=True,
+    help="How findings are printed: text for people; json, github (Actions annotations) or sarif "
+    "on stdout for machines. Codes: coursepack docs diagnostics.",
+)
+
+
+def _load(ctx: Ctx, src: Path, fmt: str = "text") -> Course:
     from builder.source import load_course
 
     try:
@@ -61,7 +110,7 @@ def _load(ctx: Ctx, src: Path) -> Course:
     except EpochError as exc:
         raise click.UsageError(str(exc)) from None
     except SourceErrors as exc:
-        _print_diagnostics(exc.diagnostics)
+        _report_findings(fmt, exc.diagnostics, src)
         click.secho(f"{len(exc.diagnostics)} error(s) in {src}; nothing was written.", fg="red", err=True)
         sys.exit(EXIT_ERRORS)
     ctx.debug(f"loaded {src}: {len(course.units())} units, {len(course.problems())} problems")
@@ -119,6 +168,9 @@ Examples:
   coursepack check course_src               # the build's checks, writing nothing
   coursepack report                         # competence coverage page into ./dist
   coursepack new my-course                  # scaffold a small working course
+  cd my-course && coursepack check          # inside a course folder SRC is found
+  coursepack check --format github          # annotations for GitHub Actions
+  coursepack docs source-format             # the source format reference
 
 Exit codes: 0 ok, 1 course errors, 2 usage error, 3 build failure.""",
 )
@@ -127,9 +179,21 @@ Exit codes: 0 ok, 1 course errors, 2 usage error, 3 build failure.""",
 @click.option("-v", "--verbose", is_flag=True, help="Print what is being done.")
 @click.pass_context
 def main(click_ctx: click.Context, quiet: bool, verbose: bool) -> None:
-    """Compile one course source tree into Open edX, SCORM and competence-map packages."""
+    """Compile one course source tree into Open edX, SCORM and competence-map packages.
+
+    SRC defaults to ./course_src, or to the current folder when it holds course.yaml.
+    """
     click_ctx.obj = Ctx(quiet, verbose)
 
+
+jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Parallel target processes.  [default: 1 for courses under 100 units, where workers "
+    "cost more than they save; else one per core]",
+)
 
 target_option = click.option(
     "-t",
@@ -137,38 +201,57 @@ target_option = click.option(
     "targets",
     type=click.Choice(TARGET_CHOICES),
     multiple=True,
-    help="What to build or check (repeatable). Default: all.",
+    help="What to build or check (repeatable).  [default: all]",
 )
 
 
-@main.command()
-@click.argument("src", type=click.Path(path_type=Path), default="course_src")
+@main.command(
+    epilog="""\b
+Examples:
+  coursepack build                          # every target (and the coverage report) into ./dist
+  coursepack build course_src -o dist -t olx -t scorm12
+  coursepack build --format github          # findings as GitHub Actions annotations
+  coursepack build -j 1                     # no worker processes"""
+)
+@src_argument
 @target_option
 @click.option(
-    "-o", "--out", type=click.Path(path_type=Path, file_okay=False), default="dist", show_default=True
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="dist",
+    show_default=True,
+    help="Output folder (may not be SRC, nor inside its outline/ or static/).",
 )
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel target processes.")
+@jobs_option
+@format_option
 @_with_scorm_options
+@_verbosity
 @click.pass_obj
 def build(
     ctx: Ctx,
-    src: Path,
+    src: Path | None,
     targets: tuple[str, ...],
     out: Path,
     jobs: int | None,
+    fmt: str,
     scorm_edition: str,
     sco: str,
     split: str,
     map_info: bool,
 ) -> None:
-    """Check and build packages from SRC (default: course_src) into OUT (default: dist).
+    """Check and build packages from SRC into OUT.
 
     Runs every check `coursepack check` runs on the packages it builds; if any reports an error,
-    nothing is published.
+    nothing is published. `--target all` (the default) also writes the coverage report, so OUT
+    never mixes fresh packages with a stale report. SRC defaults to ./course_src, or to the
+    current folder when it holds course.yaml.
     """
     from builder.build import OutDirError, check_out_dir, expand_targets
     from builder.build import build as run_build
 
+    src = find_src(src)
+    ctx.machine = fmt != "text"
     try:
         check_out_dir(src, out)
     except OutDirError as exc:
@@ -176,8 +259,9 @@ def build(
     show = not ctx.quiet and sys.stderr.isatty()
     if show:
         click.echo(f"reading {src} …", err=True)
-    course = _load(ctx, src)
+    course = _load(ctx, src, fmt)
     names = expand_targets(targets or ("all",))
+    with_report = set(names) == set(TARGETS)
     options = _options(scorm_edition, sco, split, map_info)
     try:
         with (
@@ -192,15 +276,18 @@ def build(
             else _NullBar() as bar
         ):
             result, written = run_build(
-                course, out, names, options, on_done=lambda n: bar.update(1, n), jobs=jobs
+                course, out, names, options, on_done=lambda n: bar.update(1, n), jobs=jobs, report=with_report
             )
     except Exception as exc:  # a bug or an I/O error: report it plainly, publish nothing
         _fail(ctx, exc)
+    if fmt != "text":
+        _report_findings(fmt, result.diagnostics, src)
     if result.errors:
-        _print_diagnostics(result.diagnostics if ctx.verbose else result.errors)
+        if fmt == "text":
+            _print_diagnostics(result.diagnostics if ctx.verbose else result.errors)
         click.secho(f"{len(result.errors)} error(s) in {src}; nothing was published.", fg="red", err=True)
         sys.exit(EXIT_ERRORS)
-    if result.warnings:
+    if result.warnings and fmt == "text":
         if ctx.verbose:
             _print_diagnostics(result.warnings)
         elif not ctx.quiet:
@@ -210,7 +297,7 @@ def build(
                 fg="yellow",
                 err=True,
             )
-    if result.notes and not ctx.quiet:
+    if result.notes and not ctx.quiet and fmt == "text":
         # Advice about the LMS that will run these packages (e.g. Moodle and multi-SCO 2004):
         # the build summary says it, not only `check`.
         _print_diagnostics(result.notes)
@@ -262,34 +349,51 @@ class _NullBar:
         return None
 
 
-@main.command()
-@click.argument("src", type=click.Path(path_type=Path), default="course_src")
+@main.command(
+    epilog="""\b
+Examples:
+  coursepack check                          # ./course_src, or . inside a course folder
+  coursepack check course_src --strict      # warnings fail too
+  coursepack check --format json > findings.json
+  coursepack check --format sarif > coursepack.sarif   # for code scanning
+  coursepack check -t scorm2004 --scorm-edition 3rd"""
+)
+@src_argument
 @target_option
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel target processes.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (notes stay notes).")
+@jobs_option
+@format_option
 @_with_scorm_options
+@_verbosity
 @click.pass_obj
 def check(
     ctx: Ctx,
-    src: Path,
+    src: Path | None,
     targets: tuple[str, ...],
     strict: bool,
     jobs: int | None,
+    fmt: str,
     scorm_edition: str,
     sco: str,
     split: str,
     map_info: bool,
 ) -> None:
-    """Run every check `build` runs on SRC and the packages built from it, without writing anything."""
+    """Run every check `build` runs on SRC and the packages built from it, without writing anything.
+
+    SRC defaults to ./course_src, or to the current folder when it holds course.yaml.
+    Exit status 1 when any finding is an error.
+    """
     from builder.pipeline import expand_targets, run
 
-    course = _load(ctx, src)
+    src = find_src(src)
+    ctx.machine = fmt != "text"
+    course = _load(ctx, src, fmt)
     options = _options(scorm_edition, sco, split, map_info)
     try:
         result = run(course, expand_targets(targets or ("all",)), options, strict=strict, jobs=jobs)
     except Exception as exc:
         _fail(ctx, exc, "check")
-    _print_diagnostics(result.diagnostics)
+    _report_findings(fmt, result.diagnostics, src)
     _print_totals(ctx, course)
     for name in result.checks:
         ctx.say(f"  ran: {name}")
@@ -305,14 +409,29 @@ def check(
         sys.exit(EXIT_ERRORS)
 
 
-@main.command()
-@click.argument("src", type=click.Path(path_type=Path), default="course_src")
-@click.option(
-    "-o", "--out", type=click.Path(path_type=Path, file_okay=False), default="dist", show_default=True
+@main.command(
+    epilog="""\b
+Examples:
+  coursepack report                         # <slug>.coverage.html/.csv/.json into ./dist
+  coursepack report course_src -o reports"""
 )
+@src_argument
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="dist",
+    show_default=True,
+    help="Output folder.",
+)
+@_verbosity
 @click.pass_obj
-def report(ctx: Ctx, src: Path, out: Path) -> None:
-    """Write the competence coverage report (HTML, CSV, JSON) and print a summary."""
+def report(ctx: Ctx, src: Path | None, out: Path) -> None:
+    """Write the competence coverage report (HTML, CSV, JSON) and print a summary.
+
+    `build` writes the same report when it builds every target.
+    """
+    src = find_src(src)
     from builder.build import OutDirError, check_out_dir
     from builder.report.coverage import summary, write_reports
 
@@ -326,8 +445,15 @@ def report(ctx: Ctx, src: Path, out: Path) -> None:
     ctx.say(summary(course))
 
 
-@main.command()
+@main.command(
+    epilog="""\b
+Examples:
+  coursepack new my-course && cd my-course && coursepack check
+Editors: the YAML files name their JSON Schema (.coursepack/schemas/), and
+.vscode/settings.json maps them for VS Code's YAML extension."""
+)
 @click.argument("dest", type=click.Path(path_type=Path, file_okay=False))
+@_verbosity
 @click.pass_obj
 def new(ctx: Ctx, dest: Path) -> None:
     """Scaffold a small working course in DEST (which must not exist or be empty)."""
@@ -337,17 +463,29 @@ def new(ctx: Ctx, dest: Path) -> None:
         click.secho(f"{dest} exists and is not empty; choose a new folder", fg="red", err=True)
         sys.exit(EXIT_ERRORS)
     files = scaffold(dest)
-    ctx.say(f"created {len(files)} files in {dest}; next: coursepack check {dest} && coursepack build {dest}")
+    ctx.say(f"created {len(files)} files in {dest}; next: cd {dest} && coursepack check && coursepack build")
 
 
-@main.group(name="import")
+@main.group(
+    name="import",
+    epilog="""\b
+Examples:
+  coursepack import olx course.tar.gz course_src""",
+)
 def import_() -> None:
     """Bring a course from another system in as a new course source."""
 
 
-@import_.command(name="olx")
+@import_.command(
+    name="olx",
+    epilog="""\b
+Examples:
+  coursepack import olx export.tar.gz course_src
+  coursepack import olx exported-folder/ course_src && coursepack check course_src""",
+)
 @click.argument("src", type=click.Path(path_type=Path))
 @click.argument("dest", type=click.Path(path_type=Path, file_okay=False))
+@_verbosity
 @click.pass_obj
 def import_olx(ctx: Ctx, src: Path, dest: Path) -> None:
     """Import an Open edX export (SRC: .tar.gz or folder) into DEST (new or empty)."""
@@ -367,6 +505,56 @@ def import_olx(ctx: Ctx, src: Path, dest: Path) -> None:
         sys.exit(EXIT_ERRORS)
     ctx.say(report.summary())
     ctx.say(f"wrote {dest} and {dest / REPORT_FILE}; next: coursepack check {dest}")
+
+
+@main.command(
+    epilog="""\b
+Examples:
+  coursepack schema                         # into ./.coursepack/schemas
+  coursepack schema --out schemas
+Editors with the YAML language server read them through the `# yaml-language-server: $schema=…`
+line at the top of each file, or through yaml.schemas in .vscode/settings.json."""
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=".coursepack/schemas",
+    show_default=True,
+    help="Folder to write the JSON Schemas into.",
+)
+@_verbosity
+@click.pass_obj
+def schema(ctx: Ctx, out: Path) -> None:
+    """Write JSON Schemas for course.yaml, section.yaml, subsection.yaml, competences.yaml,
+    unit front matter and the ```problem / ```video blocks (generated from the loader's own schemas)."""
+    from builder.editor_schemas import write_schemas
+
+    for path in write_schemas(out):
+        ctx.say(f"wrote {path}")
+
+
+@main.command(
+    epilog="""\b
+Examples:
+  coursepack docs                           # list the topics
+  coursepack docs source-format             # how to write a course
+  coursepack docs diagnostics               # every finding code (CP104…)
+  coursepack docs ci/github-workflow.yml    # a ready CI recipe"""
+)
+@click.argument("topic", required=False)
+def docs(topic: str | None) -> None:
+    """Print a document shipped with coursepack (no checkout or network needed)."""
+    from builder.doc_topics import read_doc, topics
+
+    if not topic:
+        for name, title in topics():
+            click.echo(f"{name:28} {title}")
+        return
+    try:
+        click.echo(read_doc(topic), nl=False)
+    except KeyError:
+        names = ", ".join(n for n, _ in topics())
+        raise click.UsageError(f"no topic {topic!r}; choose one of: {names}") from None
 
 
 if __name__ == "__main__":
