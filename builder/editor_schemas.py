@@ -50,9 +50,9 @@ class EditorSchema:
     description: str
     globs: tuple[str, ...]
     """Files of a course folder this schema applies to (for ``.vscode/settings.json``)."""
-    example: str
-    """Scaffold file (under ``builder/scaffold_files``) whose content is the example; ``#problem``
-    and ``#video`` take the first such block of the scaffold's unit."""
+    example: str | dict[str, Any]
+    """Scaffold file (under ``builder/scaffold_files``) whose content is the example (``#problem``
+    takes the first such block of the scaffold's unit), or the example itself."""
 
 
 UNIT_EXAMPLE = "outline/01-getting-started/01-first-steps/01-welcome.md.tmpl"
@@ -114,7 +114,12 @@ SCHEMAS: tuple[EditorSchema, ...] = (
         "coursepack ```video block",
         "A video fenced as ```video in a unit: a YouTube id and/or an https MP4, with .srt transcripts.",
         (),
-        UNIT_EXAMPLE + "#video",
+        {
+            "id": "v-welcome",
+            "title": "Welcome to the course",
+            "youtube": "aqz-KE-bpKQ",
+            "transcripts": {"en": "static/transcripts/welcome-en.srt"},
+        },
     ),
 )
 
@@ -138,7 +143,9 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
-def _example(ref: str) -> Any:
+def _example(ref: str | dict[str, Any]) -> Any:
+    if isinstance(ref, dict):
+        return ref
     path, _, block = ref.partition("#")
     text = (files("builder") / "scaffold_files" / path).read_text(encoding="utf-8")
     if path.endswith(".md.tmpl"):
