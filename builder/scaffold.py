@@ -3,7 +3,8 @@
 The files are ordinary package data (``builder/scaffold_files``), copied as they are, plus a
 course image drawn here so that no binary file has to live in the repository twice, and the
 editor wiring: the JSON Schemas in ``.coursepack/schemas/``, a ``# yaml-language-server: $schema=``
-line in each YAML file (the language server reads it anywhere; last, so line numbers stay) (relative paths, no network) and ``.vscode/settings.json``.
+line in each YAML file (relative paths, no network; the language server reads it anywhere, so it
+goes last and the line numbers in messages stay those of the scaffold) and ``.vscode/settings.json``.
 """
 
 from __future__ import annotations
