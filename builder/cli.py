@@ -542,6 +542,7 @@ Examples:
   coursepack docs ci/github-workflow.yml    # a ready CI recipe"""
 )
 @click.argument("topic", required=False)
+@_verbosity
 def docs(topic: str | None) -> None:
     """Print a document shipped with coursepack (no checkout or network needed)."""
     from builder.doc_topics import read_doc, topics
