@@ -27,7 +27,6 @@ Format = Literal["text", "json", "github", "sarif"]
 FORMATS: tuple[str, ...] = ("text", "json", "github", "sarif")
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFO_URI = "https://pypi.org/project/coursepack/"
 
 
 def where(d: Diagnostic, src: Path | None) -> str:
@@ -119,7 +118,7 @@ def to_sarif(diags: Iterable[Diagnostic], src: Path | None = None) -> str:
                 "shortDescription": {
                     "text": entry.summary if entry else "A finding with no registered code."
                 },
-                "helpUri": f"{INFO_URI}#diagnostics",
+                "help": {"text": "Every code is explained by `coursepack docs diagnostics`."},
             }
         )
     index = {code: i for i, code in enumerate(used)}
@@ -153,7 +152,6 @@ def to_sarif(diags: Iterable[Diagnostic], src: Path | None = None) -> str:
                     "driver": {
                         "name": "coursepack",
                         "version": __version__,
-                        "informationUri": INFO_URI,
                         "rules": rules,
                     }
                 },
