@@ -448,6 +448,51 @@ def report(ctx: Ctx, src: Path | None, out: Path) -> None:
 @main.command(
     epilog="""\b
 Examples:
+  coursepack serve                          # ./course_src, or . inside a course folder
+  coursepack serve course_src --open        # and open it in the web browser
+  coursepack serve --port 8001 --scorm 1.2"""
+)
+@src_argument
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="TCP port.")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Listen address (loopback: this machine only)."
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in the web browser.")
+@click.option(
+    "--scorm", "version", type=click.Choice(["2004", "1.2"]), default="2004", show_default=True,
+    help="The LMS the panel imitates first (switchable in the page).",
+)  # fmt: skip
+@_verbosity
+@click.pass_obj
+def serve(ctx: Ctx, src: Path | None, port: int, host: str, open_browser: bool, version: str) -> None:
+    """Preview the course in a browser, reloading on every save (an LMS panel shows what it records).
+
+    SRC defaults to ./course_src, or to the current folder when it holds course.yaml.
+    """
+    src = find_src(src)
+    from builder.serve import missing_dependencies
+
+    if missing := missing_dependencies():
+        click.secho(
+            f"coursepack serve needs {', '.join(missing)}; "
+            "install them with: pip install 'coursepack[serve]'",
+            fg="red", err=True,
+        )  # fmt: skip
+        sys.exit(EXIT_FAILED)
+    from builder.serve.server import PortInUse
+    from builder.serve.server import serve as run
+
+    if not (src / "course.yaml").is_file():
+        raise click.UsageError(f"{src} holds no course.yaml; pass the folder of the course source")
+    try:
+        run(src, host=host, port=port, open_browser=open_browser, version=version, log=ctx.say)
+    except PortInUse as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@main.command(
+    epilog="""\b
+Examples:
   coursepack new my-course && cd my-course && coursepack check
 Editors: the YAML files name their JSON Schema (.coursepack/schemas/), and
 .vscode/settings.json maps them for VS Code's YAML extension."""

@@ -90,8 +90,16 @@ def test_every_emitted_code_is_registered() -> None:
 
 
 def test_no_finding_goes_without_a_code() -> None:
-    """An empty code would be CP000: every code parameter is required or defaults to a real code."""
+    """An empty code would be CP000: every code parameter is required or defaults to a real code,
+    and every ``Diagnostic(...)`` names one."""
     assert all(text for _, _, kind, text in emitted_codes() if kind != "expr")
+    bare = []
+    for path in sorted(BUILDER.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            is_diagnostic = isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Diagnostic"
+            if is_diagnostic and len(node.args) < 7 and not any(kw.arg == "code" for kw in node.keywords):
+                bare.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not bare, bare
 
 
 def test_codes_and_names_are_unique_and_well_formed() -> None:

@@ -21,6 +21,7 @@ through ``ctx.error``, called from ``load`` below before the cross-checks.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -39,12 +40,17 @@ PARALLEL_UNITS = 400
 """Below this many unit files, starting worker processes costs more than it saves."""
 
 
-def load_course(root: Path | str) -> Course:
+UnitsReader = Callable[[ReadContext, list[Path]], dict[Path, Unit | None]]
+"""Reads unit files into the context (``load_units``); ``coursepack serve`` passes one that
+re-reads only the files that changed since its last load."""
+
+
+def load_course(root: Path | str, read_units: UnitsReader | None = None) -> Course:
     """Read and validate a course source folder; raise ``SourceErrors`` with every finding."""
-    return load(ReadContext(Path(root)))
+    return load(ReadContext(Path(root)), read_units)
 
 
-def load(ctx: ReadContext) -> Course:
+def load(ctx: ReadContext, read_units: UnitsReader | None = None) -> Course:
     if not ctx.root.is_dir():
         raise SourceErrors(
             [
@@ -69,7 +75,7 @@ def load(ctx: ReadContext) -> Course:
     plan = plan_outline(ctx)
     sections = []
     if plan is not None:
-        loaded = load_units(ctx, unit_files(plan))
+        loaded = (read_units or load_units)(ctx, unit_files(plan))
         sections = assemble_outline(ctx, plan, loaded.__getitem__)
     overview_html = load_overview(ctx, cm)
     image = load_image(ctx, cm)
