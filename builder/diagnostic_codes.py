@@ -7,8 +7,9 @@ from it (``markdown_table``) and a test keeps the two equal; another test walks 
 if any code a finding can carry is missing here.
 
 Numbering: CP1xx reading the source files; CP2xx rules across the course (ids, outline, grading,
-competences); CP3xx the Open edX OLX checks; CP4xx the SCORM checks; CP5xx the cmi5 checks; CP6xx
-advice about how an LMS treats a correct package. A retired code is never reused.
+competences, session plans); CP3xx the Open edX OLX checks; CP4xx the SCORM checks; CP5xx the cmi5
+checks; CP6xx advice about how an LMS treats a correct package; CP7xx the trainer's handbook. A
+retired code is never reused.
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ CODES: tuple[Code, ...] = (
     Code("CP204", "unexpected-entry", "A file or folder where the outline expects something else."),
     Code("CP205", "no-prefix", "An outline entry without its NN- order prefix."),
     Code("CP206", "duplicate-prefix", "Two outline entries with the same order prefix."),
+    Code("CP207", "unlisted-chapter", "A handbook chapter file not listed in handbook/index.yaml."),
+    Code("CP208", "session-minutes", "A session plan whose activities do not add up to its duration."),
+    Code("CP209", "missing-session-plan", "A subsection without session.yaml (no plan in the handbook)."),
     Code("CP210", "ulo-without-outcomes", "A unit of learning outcomes with no outcomes."),
     Code("CP211", "unit-without-outcomes", "A course unit that lists no learning outcomes."),
     Code("CP212", "outcome-without-criteria", "A learning outcome without assessment criteria."),
@@ -151,6 +155,8 @@ CODES: tuple[Code, ...] = (
     Code(
         "CP602", "moodle.grade-method", "Moodle's default grading method takes the best SCO, not the course."
     ),
+    # --- CP7xx: the trainer's handbook
+    Code("CP700", "typst", "The trainer's handbook could not be typeset."),
 )
 
 BY_NAME: dict[str, Code] = {c.name: c for c in CODES}

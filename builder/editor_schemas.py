@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from builder.source.handbook import HandbookIndex
 from builder.source.schema import (
     CompetencesFile,
     CourseFile,
@@ -35,6 +36,7 @@ from builder.source.schema import (
     UnitFrontMatter,
     VideoBlock,
 )
+from builder.source.session_plans import SessionFile
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_DIR = ".coursepack/schemas"
@@ -93,6 +95,22 @@ SCHEMAS: tuple[EditorSchema, ...] = (
         "competences.yaml.tmpl",
     ),
     EditorSchema(
+        "session",
+        SessionFile,
+        "coursepack session.yaml",
+        "The session plan of a subsection (beside subsection.yaml), for the trainer's handbook.",
+        ("outline/*/*/session.yaml",),
+        "outline/01-getting-started/01-first-steps/session.yaml.tmpl",
+    ),
+    EditorSchema(
+        "handbook",
+        HandbookIndex,
+        "coursepack handbook/index.yaml",
+        "The trainer's handbook: which chapters of handbook/ come before and after the sessions.",
+        ("handbook/index.yaml",),
+        "handbook/index.yaml.tmpl",
+    ),
+    EditorSchema(
         "unit",
         UnitFrontMatter,
         "coursepack unit front matter",
@@ -123,8 +141,9 @@ SCHEMAS: tuple[EditorSchema, ...] = (
     ),
 )
 
-NOT_YAML = frozenset({"raw-html", "olx"})
-"""Registered components whose body is HTML or XML, not YAML: no schema."""
+NOT_YAML = frozenset({"raw-html", "olx", "trainer-notes"})
+"""Registered components whose body is HTML, XML or Markdown, not YAML: no schema. (Near misses
+of ```trainer-notes are registered only to be refused; they have none either.)"""
 
 COMPONENT_SCHEMAS = {"problem": "problem", "video": "video"}
 """Fence name → schema name, for every YAML component in ``builder.source.blocks.COMPONENTS``."""

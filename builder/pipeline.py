@@ -21,7 +21,9 @@ traceback): an lxml error log, say, cannot be pickled and used to surface as a p
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder import archive
-from builder.diagnostics import Diagnostic, escalate
+from builder.diagnostics import Diagnostic, SourceErrors, escalate
 from builder.model import Course
 from builder.targets import TARGETS, BuildOptions, Output, renderer
 
@@ -59,6 +61,12 @@ def _static(course: Course, options: BuildOptions, built: tuple[str, ...]) -> li
     from builder.source.static import check_static
 
     return check_static(course)
+
+
+def _handbook(course: Course, options: BuildOptions, built: tuple[str, ...]) -> list[Diagnostic]:
+    from builder.validate.handbook import check_handbook
+
+    return check_handbook(course)
 
 
 def _advice(course: Course, options: BuildOptions, built: tuple[str, ...]) -> list[Diagnostic]:
@@ -99,6 +107,7 @@ COURSE_CHECKS: list[CourseCheck] = [
     CourseCheck("competence map", _competences),
     CourseCheck("static files with script", _static, PACKAGES),
     CourseCheck("LMS behaviour (Open edX dates, Moodle SCORM players)", _advice, PACKAGES),
+    CourseCheck("handbook material (session plans)", _handbook, frozenset({"handbook"})),
 ]
 OUTPUT_CHECKS: list[OutputCheck] = [
     OutputCheck("olxcleaner + OLX import rules", "olx", _olx),
@@ -200,8 +209,13 @@ def run_target(name: str, course: Course, options: BuildOptions, staging: Path |
     """Render one target, check its outputs, and (if ``staging`` and no errors) write them there."""
     from builder.source_map import SourceMap
 
-    outputs = render_target(name, course, options)
     checks = [c for c in OUTPUT_CHECKS if c.target == name]
+    try:
+        outputs = render_target(name, course, options)
+    except SourceErrors as exc:
+        # A target that meets content it cannot render (an image Typst cannot decode…) says so
+        # as findings about the course, not as a crashed build.
+        return TargetResult(name, list(exc.diagnostics), checks=[c.name for c in checks])
     diags: list[Diagnostic] = []
     where: SourceMap | None = None
     for output in outputs:
@@ -248,6 +262,17 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def _pool_context() -> multiprocessing.context.BaseContext | None:
+    """How target workers start: forked (fast), unless Typst is loaded in this process.
+
+    A fork of a process whose native threads hold locks deadlocks in the child; Typst keeps a
+    thread pool once it has typeset the handbook, so a process that did so (a test, a library
+    caller, ``coursepack serve``) starts workers from a clean fork server instead. The CLI never
+    loads Typst before it builds, so its workers are still forked.
+    """
+    return multiprocessing.get_context("forkserver") if "typst" in sys.modules else None
+
+
 def run(
     course: Course,
     targets: list[str],
@@ -269,7 +294,7 @@ def run(
             if on_done:
                 on_done(name)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
             futures = {pool.submit(_worker, n, course, options, staging): n for n in targets}
             for fut in as_completed(futures):
                 results[futures[fut]] = fut.result()

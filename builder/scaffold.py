@@ -21,6 +21,8 @@ YAML_SCHEMAS = {
     "competences.yaml": "competences",
     "section.yaml": "section",
     "subsection.yaml": "subsection",
+    "session.yaml": "session",
+    "index.yaml": "handbook",
 }
 """Scaffold YAML file name → its schema, named in the file's first line for the editor."""
 

@@ -27,6 +27,7 @@ from builder.editor_schemas import (
 from builder.scaffold import scaffold
 from builder.source import load_course
 from builder.source.blocks import COMPONENTS
+from builder.source.trainer_notes import NEAR_MISSES
 
 ROOT = Path(__file__).resolve().parent.parent
 FENCE = re.compile(r"^```(problem|video)[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
@@ -49,6 +50,10 @@ def documents(root: Path) -> list[tuple[str, str, Any]]:
         add("section", str(path), path.read_text())
     for path in sorted(root.glob("outline/*/*/subsection.yaml")):
         add("subsection", str(path), path.read_text())
+    for path in sorted(root.glob("outline/*/*/session.yaml")):
+        add("session", str(path), path.read_text())
+    if (root / "handbook" / "index.yaml").is_file():
+        add("handbook", "handbook/index.yaml", (root / "handbook" / "index.yaml").read_text())
     for path in sorted(root.glob("outline/*/*/*.md")):
         text = path.read_text()
         add("unit", str(path), text.split("---\n")[1])
@@ -66,7 +71,8 @@ def test_every_schema_is_a_valid_json_schema_with_editor_help() -> None:
         for example in schema["examples"]:
             jsonschema.validate(example, schema)
         described = [p for p in schema["properties"].values() if p.get("description")]
-        assert len(described) == len(schema["properties"]) or spec.name == "competences", spec.name
+        if spec.model.__module__ == "builder.source.schema" and spec.name != "competences":
+            assert len(described) == len(schema["properties"]), spec.name
 
 
 def test_nested_objects_refuse_unknown_keys_like_the_loader() -> None:
@@ -78,7 +84,8 @@ def test_nested_objects_refuse_unknown_keys_like_the_loader() -> None:
 
 def test_every_yaml_component_has_a_schema() -> None:
     """A new ```component registered in builder/source/blocks.py needs a schema (or NOT_YAML)."""
-    assert set(COMPONENTS) == set(COMPONENT_SCHEMAS) | NOT_YAML
+    refused_only = set(NEAR_MISSES)  # near misses of ```trainer-notes, registered to be refused
+    assert set(COMPONENTS) - refused_only == set(COMPONENT_SCHEMAS) | NOT_YAML
     assert {by_name(s).name for s in COMPONENT_SCHEMAS.values()} == set(COMPONENT_SCHEMAS.values())
 
 
@@ -91,9 +98,8 @@ def test_schemas_accept_every_file_and_block(course: str, tmp_path: Path) -> Non
     load_course(root)  # the loader accepts it…
     docs = documents(root)
     kinds = {name for name, _, _ in docs}
-    assert kinds == {"course", "competences", "section", "subsection", "unit", "problem"} | (
-        {"video"} if course == "sample" else set()
-    )
+    expected = {"course", "competences", "section", "subsection", "session", "handbook", "unit", "problem"}
+    assert kinds == expected | ({"video"} if course == "sample" else set())
     for name, where, value in docs:  # …and so does every schema
         errors = list(validator(name).iter_errors(value))
         assert not errors, f"{where}: {errors[0].message}"
@@ -102,6 +108,7 @@ def test_schemas_accept_every_file_and_block(course: str, tmp_path: Path) -> Non
 UNIT = "outline/01-getting-started/01-first-steps/01-welcome.md"
 SUB = "outline/01-getting-started/01-first-steps/subsection.yaml"
 SECTION = "outline/01-getting-started/section.yaml"
+SESSION = "outline/01-getting-started/01-first-steps/session.yaml"
 VIDEO = "```video\nid: v-intro\ntitle: Intro\nyoutube: aqz-KE-bpKQ\n```\n"
 
 # (case, file, old text, new text, the loader's finding code, schema that must refuse it)
@@ -116,6 +123,9 @@ BREAKAGES = [
     ("section bad id", SECTION, "id: s-getting-started", "id: s getting started", "bad-id", "section"),
     ("section missing title", SECTION, "title: Getting started\n", "", "missing-key", "section"),
     ("subsection unknown key", SUB, "format: Quiz", "formt: Quiz", "unknown-key", "subsection"),
+    ("session bad enum", SESSION, "mode: classroom", "mode: beach", "bad-value", "session"),
+    ("session wrong type", SESSION, "duration: 45", "duration: long", "invalid.int_parsing", "session"),
+    ("handbook unknown key", "handbook/index.yaml", "front:", "fronts:", "unknown-key", "handbook"),
     ("competences wrong type", "competences.yaml", "eqf_level: 5", "eqf_level: five", "invalid.int_parsing",
      "competences"),
     ("competences bad enum", "competences.yaml", "category: skills", "category: attitude", "bad-value",
@@ -174,9 +184,10 @@ def test_new_wires_editors_to_the_schemas_with_relative_paths(tmp_path: Path) ->
         assert (root / rel).is_file()
         for glob in globs:
             assert list(root.glob(glob)), glob
-    names = ("course", "competences", "section", "subsection")
+    names = ("course", "competences", "section", "subsection", "session", "handbook")
     assert set(settings) == {f"./{SCHEMA_DIR}/{n}.schema.json" for n in names}
-    for path in [root / "course.yaml", root / "competences.yaml", root / SECTION, root / SUB]:
+    session, index = root / SUB.replace("subsection", "session"), root / "handbook" / "index.yaml"
+    for path in [root / "course.yaml", root / "competences.yaml", root / SECTION, root / SUB, session, index]:
         line = next(ln for ln in path.read_text().splitlines() if "yaml-language-server" in ln)
         target = line.split("$schema=", 1)[1]
         assert not target.startswith(("http:", "https:", "/"))

@@ -34,7 +34,7 @@ def test_installed_wheel_finds_templates_and_scaffold(tmp_path: Path) -> None:
         "import builder, builder.templates as t\n"
         "from pathlib import Path\n"
         f"assert Path(builder.__file__).is_relative_to(Path({str(site)!r})), builder.__file__\n"
-        "for name in ('olx_templates', 'scorm_templates', 'moodle_templates'):\n"
+        "for name in ('olx_templates', 'scorm_templates', 'moodle_templates', 'handbook_templates'):\n"
         "    d = t.template_dir(name)\n"
         "    assert 'site' in str(d) and any(d.iterdir()), d\n"
         "    assert t.environment(name).list_templates(), name\n"
@@ -58,7 +58,7 @@ def test_installed_wheel_finds_templates_and_scaffold(tmp_path: Path) -> None:
         "assert 'coursepack check' in read_doc('ci/github-workflow.yml')\n"
         "assert {'source-format', 'competence-map'} <= {n for n, _ in topics()}\n"
         "from builder.editor_schemas import write_schemas\n"
-        "assert len(write_schemas(Path('schemas'))) == 7\n"
+        "assert len(write_schemas(Path('schemas'))) == 9\n"
         "assert (Path('fresh') / '.coursepack' / 'schemas' / 'course.schema.json').is_file()\n"
         "print(course.slug)\n"
     )
