@@ -45,6 +45,10 @@ LEGACY_STALE_AFTER = 3600
 """Seconds after which a staging folder without lock or pid (older versions) counts as abandoned."""
 
 
+READ_FOLDERS = ("outline", "static")
+"""The folders of a course source the loader reads everything in (the root it reads by name)."""
+
+
 class OutDirError(ValueError):
     """The output folder would damage the source or the system; a usage error."""
 
@@ -58,10 +62,10 @@ def check_out_dir(src: Path, out: Path) -> None:
         raise OutDirError(f"--out {out} is your home folder; choose a folder such as ./dist")
     if o == s:
         raise OutDirError(f"--out {out} is the source folder; choose a folder outside {src}, e.g. ./dist")
-    if o.is_relative_to(s):
+    if any(o.is_relative_to(s / read) for read in READ_FOLDERS):
         raise OutDirError(
-            f"--out {out} is inside the source folder {src}: every build would be packed into the next; "
-            "choose a folder outside it, e.g. ./dist"
+            f"--out {out} is inside the source folder {src}'s {', '.join(READ_FOLDERS)} folders: every "
+            "build would be packed into the next; choose a folder outside them, e.g. ./dist"
         )
 
 
@@ -151,9 +155,12 @@ def build(
     options: BuildOptions,
     on_done: Callable[[str], None] | None = None,
     jobs: int | None = None,
+    report: bool = False,
 ) -> tuple[Result, list[Written]]:
     """Run the pipeline and publish into ``out`` only if no check found an error.
 
+    With ``report`` the coverage report (``<slug>.coverage.html/.csv/.json``) is staged and
+    published with the packages, so a full build never leaves a report about an older course.
     Returns the run's findings and the files written (none when ``Result.errors`` is not empty).
     Any exception (a bug, an I/O error, a ``WorkerError``) propagates and publishes nothing.
     """
@@ -163,9 +170,14 @@ def build(
         result = run(course, targets, options, staging=staging, jobs=jobs, on_done=on_done)
         if result.errors:
             return result, []
+        staged = [(name, *f) for name in targets for f in result.targets[name].files]
+        if report:
+            from builder.report.coverage import write_reports
+
+            for path in write_reports(course, staging):
+                staged.append(("report", path.name, path.stat().st_size, "coverage report"))
         written = []
-        for name in targets:
-            for filename, size, summary in result.targets[name].files:
-                os.replace(staging / filename, out / filename)
-                written.append(Written(name, out / filename, size, summary))
+        for name, filename, size, summary in staged:
+            os.replace(staging / filename, out / filename)
+            written.append(Written(name, out / filename, size, summary))
         return result, written

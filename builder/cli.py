@@ -37,10 +37,12 @@ def _fmt_size(n: int) -> str:
 class Ctx:
     def __init__(self, quiet: bool, verbose: bool):
         self.quiet, self.verbose = quiet, verbose
+        self.machine = False
+        """A machine format owns stdout: everything said for people goes to stderr."""
 
     def say(self, text: str, err: bool = False) -> None:
         if not self.quiet:
-            click.echo(text, err=err)
+            click.echo(text, err=err or self.machine)
 
     def debug(self, text: str) -> None:
         if self.verbose and not self.quiet:
@@ -53,7 +55,54 @@ def _print_diagnostics(diags: list[Diagnostic]) -> None:
         click.secho(str(d), fg=colour, err=True)
 
 
-def _load(ctx: Ctx, src: Path) -> Course:
+def _report_findings(fmt: str, diags: list[Diagnostic], src: Path) -> None:
+    """``--format``: people get coloured lines on stderr; machines get one document on stdout."""
+    if fmt == "text":
+        _print_diagnostics(diags)
+        return
+    from builder.diagnostic_formats import render
+
+    click.echo(render(diags, fmt, src), nl=False)
+
+
+def _set_flag(click_ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        setattr(click_ctx.ensure_object(Ctx), param.name or "", True)
+
+
+def _verbosity(f):  # type: ignore[no-untyped-def]
+    """``-q``/``-v`` after the subcommand too (``coursepack check -q``), same as before it."""
+    flag = {"is_flag": True, "expose_value": False, "callback": _set_flag}
+    f = click.option("-v", "--verbose", help="Print what is being done.", **flag)(f)  # type: ignore[arg-type]
+    return click.option("-q", "--quiet", help="Print errors only.", **flag)(f)  # type: ignore[arg-type]
+
+
+DEFAULT_SRC = "course_src"
+
+
+def find_src(src: Path | None) -> Path:
+    """SRC as given; else ./course_src; else the current folder when it holds course.yaml."""
+    if src is not None:
+        return src
+    if not Path(DEFAULT_SRC).exists() and Path("course.yaml").is_file():
+        return Path(".")
+    return Path(DEFAULT_SRC)
+
+
+src_argument = click.argument("src", type=click.Path(path_type=Path), required=False)
+
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github", "sarif"]),
+    default="text",
+    show_default=True,
+    help="How findings are printed: text for people; json, github (Actions annotations) or sarif "
+    "on stdout for machines. Codes: coursepack docs diagnostics.",
+)
+
+
+def _load(ctx: Ctx, src: Path, fmt: str = "text") -> Course:
     from builder.source import load_course
 
     try:
@@ -61,7 +110,7 @@ def _load(ctx: Ctx, src: Path) -> Course:
     except EpochError as exc:
         raise click.UsageError(str(exc)) from None
     except SourceErrors as exc:
-        _print_diagnostics(exc.diagnostics)
+        _report_findings(fmt, exc.diagnostics, src)
         n_errors = sum(d.severity == "error" for d in exc.diagnostics)
         click.secho(f"{n_errors} error(s) in {src}; nothing was written.", fg="red", err=True)
         sys.exit(EXIT_ERRORS)
@@ -120,6 +169,9 @@ Examples:
   coursepack check course_src               # the build's checks, writing nothing
   coursepack report                         # competence coverage page into ./dist
   coursepack new my-course                  # scaffold a small working course
+  cd my-course && coursepack check          # inside a course folder SRC is found
+  coursepack check --format github          # annotations for GitHub Actions
+  coursepack docs source-format             # the source format reference
 
 Exit codes: 0 ok, 1 course errors, 2 usage error, 3 build failure.""",
 )
@@ -128,7 +180,10 @@ Exit codes: 0 ok, 1 course errors, 2 usage error, 3 build failure.""",
 @click.option("-v", "--verbose", is_flag=True, help="Print what is being done.")
 @click.pass_context
 def main(click_ctx: click.Context, quiet: bool, verbose: bool) -> None:
-    """Compile one course source tree into Open edX, SCORM and competence-map packages."""
+    """Compile one course source tree into Open edX, SCORM and competence-map packages.
+
+    SRC defaults to ./course_src, or to the current folder when it holds course.yaml.
+    """
     click_ctx.obj = Ctx(quiet, verbose)
 
 
@@ -136,9 +191,10 @@ lang_option = click.option(
     "--lang",
     "langs",
     multiple=True,
+    default=(),
     metavar="LANG",
     help="Language(s) to build (repeatable): a catalog in SRC/translations/, or all "
-    "(the source language and every catalog). Default: the source language only.",
+    "(the source language and every catalog).  [default: the source language only]",
 )
 
 
@@ -159,47 +215,75 @@ def _translations(ctx: Ctx, course: Course, src: Path, langs: tuple[str, ...], s
     return out, diags
 
 
+jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Parallel target processes.  [default: 1 for courses under 100 units, where workers "
+    "cost more than they save; else one per core]",
+)
+
 target_option = click.option(
     "-t",
     "--target",
     "targets",
     type=click.Choice(TARGET_CHOICES),
     multiple=True,
-    help="What to build or check (repeatable). Default: all.",
+    help="What to build or check (repeatable).  [default: all]",
 )
 
 
-@main.command()
-@click.argument("src", type=click.Path(path_type=Path), default="course_src")
+@main.command(
+    epilog="""\b
+Examples:
+  coursepack build                          # every target (and the coverage report) into ./dist
+  coursepack build course_src -o dist -t olx -t scorm12
+  coursepack build --format github          # findings as GitHub Actions annotations
+  coursepack build -j 1                     # no worker processes"""
+)
+@src_argument
 @target_option
 @click.option(
-    "-o", "--out", type=click.Path(path_type=Path, file_okay=False), default="dist", show_default=True
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="dist",
+    show_default=True,
+    help="Output folder (may not be SRC, nor inside its outline/ or static/).",
 )
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel target processes.")
+@jobs_option
 @lang_option
 @click.option("--strict", is_flag=True, help="A string without a current translation is an error.")
+@format_option
 @_with_scorm_options
+@_verbosity
 @click.pass_obj
 def build(
     ctx: Ctx,
-    src: Path,
+    src: Path | None,
     targets: tuple[str, ...],
     out: Path,
     jobs: int | None,
     langs: tuple[str, ...],
     strict: bool,
+    fmt: str,
     scorm_edition: str,
     sco: str,
     split: str,
     map_info: bool,
 ) -> None:
-    """Check and build packages from SRC (default: course_src) into OUT (default: dist).
+    """Check and build packages from SRC into OUT.
 
     Runs every check `coursepack check` runs on the packages it builds; if any reports an error,
-    nothing is published.
+    nothing is published. `--target all` (the default) also writes the coverage report, so OUT
+    never mixes fresh packages with a stale report. SRC defaults to ./course_src, or to the
+    current folder when it holds course.yaml.
     """
     from builder.build import OutDirError, check_out_dir, expand_targets
 
+    src = find_src(src)
+    ctx.machine = fmt != "text"
     try:
         check_out_dir(src, out)
     except OutDirError as exc:
@@ -207,8 +291,9 @@ def build(
     show = not ctx.quiet and sys.stderr.isatty()
     if show:
         click.echo(f"reading {src} …", err=True)
-    source_course = _load(ctx, src)
+    source_course = _load(ctx, src, fmt)
     names = expand_targets(targets or ("all",))
+    with_report = set(names) == set(TARGETS)
     options = _options(scorm_edition, sco, split, map_info)
     courses, i18n_diags = _translations(ctx, source_course, src, langs, strict)
     if any(d.severity == "error" for d in i18n_diags):
@@ -216,13 +301,15 @@ def build(
         n = sum(d.severity == "error" for d in i18n_diags)
         click.secho(f"{n} error(s) in the translations of {src}; nothing was published.", fg="red", err=True)
         sys.exit(EXIT_ERRORS)
-    if i18n_diags and not ctx.quiet:
+    if i18n_diags and not ctx.quiet and fmt == "text":
         _print_diagnostics(i18n_diags)
+    if i18n_diags and fmt != "text":
+        _report_findings(fmt, i18n_diags, src)
     for course in courses:
-        _build_one(ctx, src, course, out, names, options, jobs, show)
+        _build_one(ctx, src, course, out, names, options, jobs, show, fmt, with_report)
 
 
-def _build_one(ctx, src, course, out, names, options, jobs, show) -> None:  # type: ignore[no-untyped-def]
+def _build_one(ctx, src, course, out, names, options, jobs, show, fmt, with_report) -> None:  # type: ignore[no-untyped-def]
     """Build and publish one language's packages (each language is checked and published alone)."""
     from builder.build import build as run_build
 
@@ -239,15 +326,18 @@ def _build_one(ctx, src, course, out, names, options, jobs, show) -> None:  # ty
             else _NullBar() as bar
         ):
             result, written = run_build(
-                course, out, names, options, on_done=lambda n: bar.update(1, n), jobs=jobs
+                course, out, names, options, on_done=lambda n: bar.update(1, n), jobs=jobs, report=with_report
             )
     except Exception as exc:  # a bug or an I/O error: report it plainly, publish nothing
         _fail(ctx, exc)
+    if fmt != "text":
+        _report_findings(fmt, result.diagnostics, src)
     if result.errors:
-        _print_diagnostics(result.diagnostics if ctx.verbose else result.errors)
+        if fmt == "text":
+            _print_diagnostics(result.diagnostics if ctx.verbose else result.errors)
         click.secho(f"{len(result.errors)} error(s) in {src}; nothing was published.", fg="red", err=True)
         sys.exit(EXIT_ERRORS)
-    if result.warnings:
+    if result.warnings and fmt == "text":
         if ctx.verbose:
             _print_diagnostics(result.warnings)
         elif not ctx.quiet:
@@ -257,7 +347,7 @@ def _build_one(ctx, src, course, out, names, options, jobs, show) -> None:  # ty
                 fg="yellow",
                 err=True,
             )
-    if result.notes and not ctx.quiet:
+    if result.notes and not ctx.quiet and fmt == "text":
         # Advice about the LMS that will run these packages (e.g. Moodle and multi-SCO 2004):
         # the build summary says it, not only `check`.
         _print_diagnostics(result.notes)
@@ -309,36 +399,53 @@ class _NullBar:
         return None
 
 
-@main.command()
-@click.argument("src", type=click.Path(path_type=Path), default="course_src")
+@main.command(
+    epilog="""\b
+Examples:
+  coursepack check                          # ./course_src, or . inside a course folder
+  coursepack check course_src --strict      # warnings fail too
+  coursepack check --format json > findings.json
+  coursepack check --format sarif > coursepack.sarif   # for code scanning
+  coursepack check -t scorm2004 --scorm-edition 3rd"""
+)
+@src_argument
 @target_option
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel target processes.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (notes stay notes).")
+@jobs_option
 @lang_option
+@format_option
 @_with_scorm_options
+@_verbosity
 @click.pass_obj
 def check(
     ctx: Ctx,
-    src: Path,
+    src: Path | None,
     targets: tuple[str, ...],
     strict: bool,
     jobs: int | None,
     langs: tuple[str, ...],
+    fmt: str,
     scorm_edition: str,
     sco: str,
     split: str,
     map_info: bool,
 ) -> None:
-    """Run every check `build` runs on SRC and the packages built from it, without writing anything."""
+    """Run every check `build` runs on SRC and the packages built from it, without writing anything.
 
-    source_course = _load(ctx, src)
+    SRC defaults to ./course_src, or to the current folder when it holds course.yaml.
+    Exit status 1 when any finding is an error.
+    """
+    src = find_src(src)
+    ctx.machine = fmt != "text"
+    source_course = _load(ctx, src, fmt)
     options = _options(scorm_edition, sco, split, map_info)
     courses, i18n_diags = _translations(ctx, source_course, src, langs, strict)
     errors = sum(d.severity == "error" for d in i18n_diags)
     warnings = sum(d.severity == "warning" for d in i18n_diags)
-    _print_diagnostics(i18n_diags)
+    if i18n_diags:
+        _report_findings(fmt, i18n_diags, src)
     for course in courses:
-        errors_here, warnings_here = _check_one(ctx, course, targets, strict, jobs, options)
+        errors_here, warnings_here = _check_one(ctx, src, course, targets, strict, jobs, options, fmt)
         errors, warnings = errors + errors_here, warnings + warnings_here
     if len(courses) > 1:
         ctx.say(f"checked {len(courses)} languages: {errors} error(s), {warnings} warning(s)")
@@ -346,14 +453,14 @@ def check(
         sys.exit(EXIT_ERRORS)
 
 
-def _check_one(ctx, course, targets, strict, jobs, options) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _check_one(ctx, src, course, targets, strict, jobs, options, fmt) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     from builder.pipeline import expand_targets, run
 
     try:
         result = run(course, expand_targets(targets or ("all",)), options, strict=strict, jobs=jobs)
     except Exception as exc:
         _fail(ctx, exc, "check")
-    _print_diagnostics(result.diagnostics)
+    _report_findings(fmt, result.diagnostics, src)
     _print_totals(ctx, course)
     for name in result.checks:
         ctx.say(f"  ran: {name}")
@@ -371,14 +478,29 @@ def _check_one(ctx, course, targets, strict, jobs, options) -> tuple[int, int]: 
     return len(result.errors), len(result.warnings)
 
 
-@main.command()
-@click.argument("src", type=click.Path(path_type=Path), default="course_src")
-@click.option(
-    "-o", "--out", type=click.Path(path_type=Path, file_okay=False), default="dist", show_default=True
+@main.command(
+    epilog="""\b
+Examples:
+  coursepack report                         # <slug>.coverage.html/.csv/.json into ./dist
+  coursepack report course_src -o reports"""
 )
+@src_argument
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="dist",
+    show_default=True,
+    help="Output folder.",
+)
+@_verbosity
 @click.pass_obj
-def report(ctx: Ctx, src: Path, out: Path) -> None:
-    """Write the competence coverage report (HTML, CSV, JSON) and print a summary."""
+def report(ctx: Ctx, src: Path | None, out: Path) -> None:
+    """Write the competence coverage report (HTML, CSV, JSON) and print a summary.
+
+    `build` writes the same report when it builds every target.
+    """
+    src = find_src(src)
     from builder.build import OutDirError, check_out_dir
     from builder.report.coverage import summary, write_reports
 
@@ -392,8 +514,14 @@ def report(ctx: Ctx, src: Path, out: Path) -> None:
     ctx.say(summary(course))
 
 
-@main.command()
-@click.argument("src", type=click.Path(path_type=Path), default="course_src")
+@main.command(
+    epilog="""\b
+Examples:
+  coursepack serve                          # ./course_src, or . inside a course folder
+  coursepack serve course_src --open        # and open it in the web browser
+  coursepack serve --port 8001 --scorm 1.2"""
+)
+@src_argument
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="TCP port.")
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Listen address (loopback: this machine only)."
@@ -403,9 +531,14 @@ def report(ctx: Ctx, src: Path, out: Path) -> None:
     "--scorm", "version", type=click.Choice(["2004", "1.2"]), default="2004", show_default=True,
     help="The LMS the panel imitates first (switchable in the page).",
 )  # fmt: skip
+@_verbosity
 @click.pass_obj
-def serve(ctx: Ctx, src: Path, port: int, host: str, open_browser: bool, version: str) -> None:
-    """Preview the course in a browser, reloading on every save (an LMS panel shows what it records)."""
+def serve(ctx: Ctx, src: Path | None, port: int, host: str, open_browser: bool, version: str) -> None:
+    """Preview the course in a browser, reloading on every save (an LMS panel shows what it records).
+
+    SRC defaults to ./course_src, or to the current folder when it holds course.yaml.
+    """
+    src = find_src(src)
     from builder.serve import missing_dependencies
 
     if missing := missing_dependencies():
@@ -426,8 +559,15 @@ def serve(ctx: Ctx, src: Path, port: int, host: str, open_browser: bool, version
         raise click.UsageError(str(exc)) from None
 
 
-@main.command()
+@main.command(
+    epilog="""\b
+Examples:
+  coursepack new my-course && cd my-course && coursepack check
+Editors: the YAML files name their JSON Schema (.coursepack/schemas/), and
+.vscode/settings.json maps them for VS Code's YAML extension."""
+)
 @click.argument("dest", type=click.Path(path_type=Path, file_okay=False))
+@_verbosity
 @click.pass_obj
 def new(ctx: Ctx, dest: Path) -> None:
     """Scaffold a small working course in DEST (which must not exist or be empty)."""
@@ -437,17 +577,29 @@ def new(ctx: Ctx, dest: Path) -> None:
         click.secho(f"{dest} exists and is not empty; choose a new folder", fg="red", err=True)
         sys.exit(EXIT_ERRORS)
     files = scaffold(dest)
-    ctx.say(f"created {len(files)} files in {dest}; next: coursepack check {dest} && coursepack build {dest}")
+    ctx.say(f"created {len(files)} files in {dest}; next: cd {dest} && coursepack check && coursepack build")
 
 
-@main.group(name="import")
+@main.group(
+    name="import",
+    epilog="""\b
+Examples:
+  coursepack import olx course.tar.gz course_src""",
+)
 def import_() -> None:
     """Bring a course from another system in as a new course source."""
 
 
-@import_.command(name="olx")
+@import_.command(
+    name="olx",
+    epilog="""\b
+Examples:
+  coursepack import olx export.tar.gz course_src
+  coursepack import olx exported-folder/ course_src && coursepack check course_src""",
+)
 @click.argument("src", type=click.Path(path_type=Path))
 @click.argument("dest", type=click.Path(path_type=Path, file_okay=False))
+@_verbosity
 @click.pass_obj
 def import_olx(ctx: Ctx, src: Path, dest: Path) -> None:
     """Import an Open edX export (SRC: .tar.gz or folder) into DEST (new or empty)."""
@@ -473,16 +625,28 @@ def import_olx(ctx: Ctx, src: Path, dest: Path) -> None:
 # --------------------------------------------------------------------------- translate
 
 
-@main.group()
+@main.group(
+    epilog="""\b
+Examples:
+  coursepack translate update --lang it     # start or refresh SRC/translations/it.po
+  coursepack translate status               # translated / fuzzy / missing per language
+  coursepack translate export-xliff --lang nl -o nl.xlf   # for a CAT tool"""
+)
 def translate() -> None:
     """Translation catalogs: SRC/translations/messages.pot and one <lang>.po each (docs/translation.md)."""
 
 
-src_argument = click.argument("src", type=click.Path(path_type=Path), default="course_src")
+translate_src = click.argument("src", type=click.Path(path_type=Path), default="course_src")
 
 
-@translate.command("extract")
-@src_argument
+@translate.command(
+    "extract",
+    epilog="""\b
+Examples:
+  coursepack translate extract              # course_src/translations/messages.pot
+  coursepack translate extract my-course""",
+)
+@translate_src
 @click.pass_obj
 def translate_extract(ctx: Ctx, src: Path) -> None:
     """Write the template of every learner-visible string to SRC/translations/messages.pot."""
@@ -492,9 +656,17 @@ def translate_extract(ctx: Ctx, src: Path) -> None:
     ctx.say(f"wrote {path} ({len(pot)} strings)")
 
 
-@translate.command("update")
-@src_argument
-@click.option("--lang", "langs", multiple=True, metavar="LANG", help="Catalog(s) to update or start.")
+@translate.command(
+    "update",
+    epilog="""\b
+Examples:
+  coursepack translate update               # every catalog
+  coursepack translate update --lang it --lang nl""",
+)
+@translate_src
+@click.option(
+    "--lang", "langs", multiple=True, default=(), metavar="LANG", help="Catalog(s) to update or start."
+)
 @click.pass_obj
 def translate_update(ctx: Ctx, src: Path, langs: tuple[str, ...]) -> None:
     """Extract the template and merge it into every catalog (or --lang): changed source → fuzzy."""
@@ -512,9 +684,16 @@ def translate_update(ctx: Ctx, src: Path, langs: tuple[str, ...]) -> None:
         )
 
 
-@translate.command("status")
-@src_argument
-@click.option("--lang", "langs", multiple=True, metavar="LANG", help="Only these catalogs.")
+@translate.command(
+    "status",
+    epilog="""\b
+Examples:
+  coursepack translate status
+  coursepack translate status --lang nl --list   # each missing string with file:line
+  coursepack translate status --strict      # exit 1 unless complete (for CI)""",
+)
+@translate_src
+@click.option("--lang", "langs", multiple=True, default=(), metavar="LANG", help="Only these catalogs.")
 @click.option("--list", "show", is_flag=True, help="List every fuzzy and missing string with file:line.")
 @click.option("--strict", is_flag=True, help="Exit 1 unless every catalog is complete.")
 @click.pass_obj
@@ -542,10 +721,15 @@ def translate_status(ctx: Ctx, src: Path, langs: tuple[str, ...], show: bool, st
         sys.exit(EXIT_ERRORS)
 
 
-@translate.command("export-xliff")
-@src_argument
-@click.option("--lang", required=True, metavar="LANG")
-@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@translate.command(
+    "export-xliff",
+    epilog="""\b
+Examples:
+  coursepack translate export-xliff --lang it -o it.xlf""",
+)
+@translate_src
+@click.option("--lang", required=True, default=None, metavar="LANG")
+@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), required=True, default=None)
 @click.pass_obj
 def translate_export_xliff(ctx: Ctx, src: Path, lang: str, out: Path) -> None:
     """Write the catalog of LANG (updated from the source first) as XLIFF 1.2 for a CAT tool."""
@@ -558,9 +742,14 @@ def translate_export_xliff(ctx: Ctx, src: Path, lang: str, out: Path) -> None:
     ctx.say(f"wrote {out} ({sum(1 for e in po if not e.obsolete)} units)")
 
 
-@translate.command("import-xliff")
-@src_argument
-@click.option("--lang", required=True, metavar="LANG")
+@translate.command(
+    "import-xliff",
+    epilog="""\b
+Examples:
+  coursepack translate import-xliff --lang it it.xlf""",
+)
+@translate_src
+@click.option("--lang", required=True, default=None, metavar="LANG")
 @click.argument("xlf", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.pass_obj
 def translate_import_xliff(ctx: Ctx, src: Path, lang: str, xlf: Path) -> None:
@@ -578,6 +767,57 @@ def translate_import_xliff(ctx: Ctx, src: Path, lang: str, xlf: Path) -> None:
     ctx.say(
         f"updated {path}: {res.filled} translated, {res.fuzzy} fuzzy, {res.unknown} unknown id(s) ignored"
     )
+
+
+@main.command(
+    epilog="""\b
+Examples:
+  coursepack schema                         # into ./.coursepack/schemas
+  coursepack schema --out schemas
+Editors with the YAML language server read them through the `# yaml-language-server: $schema=…`
+line at the top of each file, or through yaml.schemas in .vscode/settings.json."""
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=".coursepack/schemas",
+    show_default=True,
+    help="Folder to write the JSON Schemas into.",
+)
+@_verbosity
+@click.pass_obj
+def schema(ctx: Ctx, out: Path) -> None:
+    """Write JSON Schemas for course.yaml, section.yaml, subsection.yaml, competences.yaml,
+    unit front matter and the ```problem / ```video blocks (generated from the loader's own schemas)."""
+    from builder.editor_schemas import write_schemas
+
+    for path in write_schemas(out):
+        ctx.say(f"wrote {path}")
+
+
+@main.command(
+    epilog="""\b
+Examples:
+  coursepack docs                           # list the topics
+  coursepack docs source-format             # how to write a course
+  coursepack docs diagnostics               # every finding code (CP104…)
+  coursepack docs ci/github-workflow.yml    # a ready CI recipe"""
+)
+@click.argument("topic", required=False)
+@_verbosity
+def docs(topic: str | None) -> None:
+    """Print a document shipped with coursepack (no checkout or network needed)."""
+    from builder.doc_topics import read_doc, topics
+
+    if not topic:
+        for name, title in topics():
+            click.echo(f"{name:28} {title}")
+        return
+    try:
+        click.echo(read_doc(topic), nl=False)
+    except KeyError:
+        names = ", ".join(n for n, _ in topics())
+        raise click.UsageError(f"no topic {topic!r}; choose one of: {names}") from None
 
 
 if __name__ == "__main__":

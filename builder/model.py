@@ -50,7 +50,10 @@ EscoUri = Annotated[str, AfterValidator(_esco_uri)]
 class Model(BaseModel):
     # allow_inf_nan: a NaN answer or an infinite weight is never meant, and NaN is not JSON: one
     # in a SCORM page's data breaks every problem on the page.
-    model_config = ConfigDict(frozen=False, extra="forbid", allow_inf_nan=False)
+    # use_attribute_docstrings: field docstrings describe the keys in the editor schemas
+    model_config = ConfigDict(
+        frozen=False, extra="forbid", allow_inf_nan=False, use_attribute_docstrings=True
+    )
 
 
 # --------------------------------------------------------------------------- competence map

@@ -255,6 +255,28 @@ def _worker(name: str, course: Course, options: BuildOptions, staging: Path | No
         raise WorkerError.wrap(exc) from None
 
 
+PARALLEL_MIN_UNITS = 100
+"""Below this many units a run stays in one process: on a 2-core machine starting workers and
+sending each a copy of the course costs more than rendering the targets side by side saves
+(sample course, 32 units: 0.53 s serial vs 0.58 s with 2 workers; a 150-unit course: 0.60 s vs
+0.45 s; 400 units: 1.55 s vs 1.14 s — medians, ``pipeline.run``, all targets)."""
+
+
+def default_jobs(course: Course, targets: list[str]) -> int:
+    """Worker processes when ``--jobs`` is not given: 1 for small courses, else one per core."""
+    if len(course.units()) < PARALLEL_MIN_UNITS:
+        return 1
+    return max(1, min(len(targets), _cores()))
+
+
+def _cores() -> int:
+    """Cores this process may use (its affinity mask, which containers and taskset narrow)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
 def _pool_context() -> multiprocessing.context.BaseContext | None:
     """How target workers start: forked (fast), unless Typst is loaded in this process.
 
@@ -280,7 +302,7 @@ def run(
     The caller publishes (``builder.build``) only when ``Result.errors`` is empty.
     """
     results: dict[str, TargetResult] = {}
-    workers = max(1, min(len(targets), jobs or os.cpu_count() or 1))
+    workers = max(1, min(len(targets), jobs)) if jobs else default_jobs(course, targets)
     if workers == 1:
         for name in targets:
             results[name] = run_target(name, course, options, staging)

@@ -31,7 +31,9 @@ def _tree(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
-@pytest.mark.parametrize("out", ["SRC", "SRC/dist", "SRC/outline", "SRC/static", "/", "HOME"])
+@pytest.mark.parametrize(
+    "out", ["SRC", "SRC/outline", "SRC/outline/01-x", "SRC/static", "SRC/static/dist", "/", "HOME"]
+)
 def test_out_folders_that_would_damage_the_source_or_system_are_refused(
     course_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, out: str
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ def test_installed_wheel_finds_templates_and_scaffold(tmp_path: Path) -> None:
         capture_output=True,
     )
     (wheel,) = wheels.glob("coursepack-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), names
+    assert "builder/docs/source-format.md" in names and "builder/docs/ci/gitlab-ci.yml" in names
     site = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
@@ -49,6 +53,13 @@ def test_installed_wheel_finds_templates_and_scaffold(tmp_path: Path) -> None:
         "from builder.targets import BuildOptions, renderer\n"
         "(out,) = renderer('moodle-questions')(course, BuildOptions())\n"
         "assert b'<question type=\"multichoice\">' in out.members[out.filename], out.filename\n"
+        "from builder.doc_topics import read_doc, topics\n"
+        "assert 'CP104' in read_doc('diagnostics')\n"
+        "assert 'coursepack check' in read_doc('ci/github-workflow.yml')\n"
+        "assert {'source-format', 'competence-map'} <= {n for n, _ in topics()}\n"
+        "from builder.editor_schemas import write_schemas\n"
+        "assert len(write_schemas(Path('schemas'))) == 9\n"
+        "assert (Path('fresh') / '.coursepack' / 'schemas' / 'course.schema.json').is_file()\n"
         "print(course.slug)\n"
     )
     env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}

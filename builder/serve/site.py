@@ -176,7 +176,12 @@ class PreviewSite:
 def _failure(exc: Exception) -> Diagnostic:
     name = getattr(exc, "filename", None) or "(course source)"
     return Diagnostic(
-        str(name), None, None, f"could not read the course: {exc}", "save the file again; the preview retries"
+        str(name),
+        None,
+        None,
+        f"could not read the course: {exc}",
+        "save the file again; the preview retries",
+        code="unreadable",
     )
 
 

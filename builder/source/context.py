@@ -36,7 +36,8 @@ class ReadContext:
         message: str,
         hint: str = "",
         column: int | None = None,
-        code: str = "",
+        *,
+        code: str,
     ) -> None:
         self.diags.append(Diagnostic(file, line, column, message, hint, "error", code))
 
@@ -47,7 +48,8 @@ class ReadContext:
         message: str,
         hint: str = "",
         column: int | None = None,
-        code: str = "",
+        *,
+        code: str,
     ) -> None:
         """A fault that still builds (an image without alt text): carried by ``Course.reader_warnings``
         so that ``check`` and ``build`` report it through the pipeline like any other warning."""

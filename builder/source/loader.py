@@ -65,6 +65,7 @@ def load(ctx: ReadContext, read_units: UnitsReader | None = None) -> Course:
                     None,
                     "course source folder not found",
                     "pass the folder that holds course.yaml",
+                    code="no-source",
                 )
             ]
         )
@@ -95,7 +96,8 @@ def load(ctx: ReadContext, read_units: UnitsReader | None = None) -> Course:
     check_unique_ids(ctx, sections, cmap)
     if ctx.errors or meta is None or cmap is None or image is None:
         # warnings too: an author fixing errors sees every finding in one round
-        raise SourceErrors(ctx.diags or [Diagnostic("course.yaml", None, None, "course could not be loaded")])
+        unexplained = Diagnostic("course.yaml", None, None, "course could not be loaded", code="not-loaded")
+        raise SourceErrors(ctx.diags or [unexplained])
     return Course(
         org=meta.org,
         number=meta.number,

@@ -43,7 +43,7 @@ def parse_with_positions(
             file,
             line,
             f"expected a mapping of keys (like `id: …`), found {type(doc.value).__name__}",
-            "see docs/source-format.md",
+            "see `coursepack docs source-format`",
             col,
             code="not-a-mapping",
         )
@@ -182,7 +182,7 @@ def _schema_error(
             file,
             line,
             f"missing required key `{dotted(loc)}`",
-            f"add `{loc[-1]}: …` (see docs/source-format.md)",
+            f"add `{loc[-1]}: …` (see `coursepack docs source-format`)",
             col,
             code="missing-key",
         )

@@ -24,7 +24,10 @@ TIME_PATTERN = r"^\d{2}:[0-5]\d:[0-5]\d$"
 
 class Strict(BaseModel):
     # allow_inf_nan: `.nan`/`.inf` are YAML numbers, but no answer, weight or tolerance means them
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+    # use_attribute_docstrings: the docstring under a field is its description in the editor schemas
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, allow_inf_nan=False, use_attribute_docstrings=True
+    )
 
 
 def _utc(value: datetime) -> datetime:
@@ -96,19 +99,33 @@ def youtube_id(value: Any) -> Any:
 
 class CourseFile(Strict):
     org: CourseKeyPart
+    """Organisation part of the course key (Open edX `org`), e.g. `MyOrg`."""
     number: CourseKeyPart
+    """Course number part of the course key, e.g. `C101`."""
     run: CourseKeyPart
+    """Course run part of the course key, e.g. `2026_T1`."""
     title: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    """The course title learners see."""
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+    """Language code of the course text (BCP 47), e.g. `en`, `el`, `pt-BR`."""
     start: datetime
+    """Start date and time in UTC, e.g. `2026-01-05T09:00:00Z`."""
     end: datetime | None = None
+    """End date and time in UTC (optional; after `start`)."""
     pacing: Literal["self", "instructor"]
+    """`self`-paced or `instructor`-paced (only instructor-paced courses show due dates)."""
     short_description: Annotated[str, StringConstraints(min_length=1, max_length=150)]
+    """One line for course catalogues (at most 150 characters)."""
     overview: str
+    """Markdown file with the course overview, relative to course.yaml, e.g. `overview.md`."""
     image: str
+    """Course card image inside static/, e.g. `static/images/course-image.png`."""
     license: str
+    """Licence of the course content, e.g. `CC-BY-4.0`."""
     competence_map: str = "competences.yaml"
+    """The competence map file, relative to course.yaml."""
     grading: Grading
+    """Grading policy: graders (assignment types with weights summing to 1) and the pass cutoff."""
 
     _utc_start = field_validator("start")(_utc)
     _language = field_validator("language", mode="before")(language_code)
@@ -127,14 +144,20 @@ class CourseFile(Strict):
 
 class SectionFile(Strict):
     id: Id
+    """Unique id of the section (letters, digits, `.`, `_`, `-`)."""
     title: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    """Section title shown in the course outline."""
 
 
 class SubsectionFile(Strict):
     id: Id
+    """Unique id of the subsection."""
     title: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    """Subsection title shown in the course outline."""
     format: str | None = None
+    """Grader type from course.yaml `grading.graders` (e.g. `Quiz`): makes the subsection graded."""
     due: datetime | None = None
+    """Due date in UTC, e.g. `2026-06-30T23:59:00Z`; needs `format`."""
 
     @field_validator("due")
     @classmethod
@@ -152,31 +175,51 @@ class SubsectionFile(Strict):
 
 class UnitFrontMatter(Strict):
     id: Id
+    """Unique id of the unit."""
     title: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    """Unit title."""
     outcomes: list[str] = []
+    """Ids of the learning outcomes (from the competence map) this unit teaches."""
 
 
 class ChoiceBlock(Strict):
     text: Annotated[str, StringConstraints(min_length=1)]
+    """The choice as learners see it (Markdown, inline)."""
     correct: bool = False
+    """Whether this choice is correct."""
     feedback: str = ""
+    """Shown when the learner picks this choice."""
 
 
 class ProblemBlock(Strict):
     id: Id
+    """Unique id of the problem."""
     type: ProblemType
+    """Kind of problem."""
     title: str = "Question"
+    """Title of the problem component."""
     prompt: Annotated[str, StringConstraints(min_length=1)]
+    """The question (Markdown)."""
     choices: list[ChoiceBlock] = []
+    """For `single`, `multiple` and `dropdown` problems: at least two."""
     answer: float | None = None
+    """For `numeric` problems: the correct number."""
     tolerance: str | float = "0"
+    """For `numeric` problems: absolute (`0.5`) or relative (`"5%"`) tolerance."""
     answers: list[str] = []
+    """For `text` problems: the accepted answers."""
     case_sensitive: bool = False
+    """For `text` problems: whether case matters."""
     hints: list[str] = []
+    """Hints learners can reveal one by one (Markdown)."""
     explanation: str = ""
+    """Shown after answering (Markdown)."""
     max_attempts: int | None = Field(default=None, ge=1)
+    """Attempts allowed (unlimited when omitted)."""
     weight: float = Field(default=1.0, gt=0)
+    """Weight of the problem in its subsection's grade."""
     assesses: list[str] = []
+    """Ids of the learning outcomes this problem assesses."""
 
     @field_validator("tolerance", mode="before")
     @classmethod
@@ -219,12 +262,19 @@ class ProblemBlock(Strict):
 
 class VideoBlock(Strict):
     id: Id
+    """Unique id of the video."""
     title: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    """Video title."""
     youtube: Annotated[str, StringConstraints(pattern=YOUTUBE_ID.pattern)] | None = None
+    """YouTube video id (11 characters), e.g. `dQw4w9WgXcQ`; a YouTube address is taken too."""
     mp4: Annotated[str, StringConstraints(pattern=r"^https://[^\s<>\"'`\\]+$")] | None = None
+    """https:// address of an MP4 file."""
     transcripts: dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")], str] = {}
+    """Transcripts by language code: `.srt` files inside static/."""
     start: Annotated[str, StringConstraints(pattern=TIME_PATTERN)] | None = None
+    """Start time `HH:MM:SS`."""
     end: Annotated[str, StringConstraints(pattern=TIME_PATTERN)] | None = None
+    """End time `HH:MM:SS`."""
 
     _youtube = field_validator("youtube", mode="before")(youtube_id)
 

@@ -128,7 +128,7 @@ def _walk(
         raise YamlSyntaxError(
             f"values are nested more than {MAX_DEPTH} levels deep",
             *pos,
-            "flatten the structure; see docs/source-format.md for the expected shape",
+            "flatten the structure; `coursepack docs source-format` shows the expected shape",
             code="yaml-depth",
         )
     if isinstance(node, yaml.MappingNode):

@@ -36,7 +36,7 @@ def check_handbook(course: Course) -> list[Diagnostic]:
                     None,
                     None,
                     f"subsection `{ss.id}` has no session plan, so the trainer's handbook has none for it",
-                    f"add {FILE} beside subsection.yaml (see docs/source-format.md)",
+                    f"add {FILE} beside subsection.yaml (see `coursepack docs source-format`)",
                     "warning",
                     "missing-session-plan",
                 )
