@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -158,3 +160,42 @@ def test_change_events_carry_units_outline_and_errors(course_copy: Path) -> None
         "outline": False,
         "errors": [],
     }
+
+
+def _words(html: str) -> str:
+    """The words of a page or fragment, markup and punctuation dropped, so a leak is found
+    whatever markup or escaping it arrived in."""
+    return " ".join(re.findall(r"[^\W\d_]+", unescape(re.sub(r"<[^>]+>", " ", html))))
+
+
+def test_trainer_notes_and_session_plans_never_reach_the_learner_view(
+    client: TestClient, site: PreviewSite
+) -> None:
+    """Issue 10: trainer material is for the handbook only; the preview shows units as learners see
+    them. Every page the preview serves for the sample course is searched for every note."""
+    course = site.course
+    assert course is not None
+    fragments = [n.html for u in course.units() for n in u.trainer_notes]
+    fragments += [
+        a.trainer_html
+        for s in course.sections
+        for ss in s.subsections
+        if ss.session_plan
+        for a in ss.session_plan.activities
+        if a.trainer_html
+    ]
+    phrases = [" ".join(_words(f).split()[2:10]) for f in fragments]
+    phrases = [p for p in phrases if len(p.split()) >= 5]  # very short activity texts are too common
+    assert len(phrases) >= 30
+    pages = {"/": client.get("/").text, "/_preview/overview": client.get("/_preview/overview").text}
+    for unit in course.units():
+        for version in ("scorm2004", "scorm12"):
+            url = f"/{version}/sco/{unit.id}.html"
+            pages[url] = client.get(url).text
+    words = {url: _words(text) for url, text in pages.items()}
+    leaks = [(url, p) for url, text in words.items() for p in phrases if p in text]
+    assert leaks == []
+    # the same search finds a phrase that is on a page
+    unit = course.units()[0]
+    shown = " ".join(_words(unit.components[0].html).split()[:6])  # type: ignore[union-attr]
+    assert shown and shown in words[f"/scorm2004/sco/{unit.id}.html"]
