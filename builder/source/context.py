@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builder.diagnostics import Diagnostic
+from builder.diagnostics import Diagnostic, Severity
 from builder.model import Asset, Unit
 
 
@@ -39,7 +39,7 @@ class ReadContext:
         *,
         code: str,
     ) -> None:
-        self.diags.append(Diagnostic(file, line, column, message, hint, "error", code))
+        self._add("error", file, line, column, message, hint, code)
 
     def warn(
         self,
@@ -53,7 +53,19 @@ class ReadContext:
     ) -> None:
         """A fault that still builds (an image without alt text): carried by ``Course.reader_warnings``
         so that ``check`` and ``build`` report it through the pipeline like any other warning."""
-        self.diags.append(Diagnostic(file, line, column, message, hint, "warning", code))
+        self._add("warning", file, line, column, message, hint, code)
+
+    def _add(
+        self,
+        severity: Severity,
+        file: str,
+        line: int | None,
+        column: int | None,
+        message: str,
+        hint: str,
+        code: str,
+    ) -> None:
+        self.diags.append(Diagnostic(file, line, column, message, hint, severity, code))
 
     @property
     def errors(self) -> list[Diagnostic]:
