@@ -222,14 +222,26 @@ adapters.push({
       });
     }
 
-    /* Send queued statements in order, one batch at a time; at the end, at once (keepalive). */
+    /* Send queued statements in order, one batch at a time. The last batch (failed/passed,
+       terminated) waits for a batch still in flight, so the LRS never stores terminated before
+       the answers and completed sent just before it (cmi5: terminated is the session's last
+       statement); only when the page is already going away is it sent at once (keepalive), since
+       no callback would run after unload. */
+    var inflight = null;
     function flush(last) {
       if (!queue.length || (posting && !last)) return;
       var batch = queue;
       queue = [];
-      if (last) { post(batch, true); return; }
+      if (last) {
+        if (posting && inflight && document.visibilityState !== "hidden") {
+          inflight.then(function () { post(batch, true); });
+        } else {
+          post(batch, true);
+        }
+        return;
+      }
       posting = true;
-      post(batch, false).then(function (stored) {
+      inflight = post(batch, false).then(function (stored) {
         posting = false;
         if (stored && queue.length && !closed) flush(false);
       });
