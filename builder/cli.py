@@ -53,11 +53,11 @@ def _print_diagnostics(diags: list[Diagnostic]) -> None:
         click.secho(str(d), fg=colour, err=True)
 
 
-def _load(ctx: Ctx, src: Path) -> Course:
+def _load(ctx: Ctx, src: Path, cache_dir: Path | None = None) -> Course:
     from builder.source import load_course
 
     try:
-        course = load_course(src)
+        course = load_course(src, cache_dir)
     except EpochError as exc:
         raise click.UsageError(str(exc)) from None
     except SourceErrors as exc:
@@ -148,6 +148,11 @@ target_option = click.option(
     "-o", "--out", type=click.Path(path_type=Path, file_okay=False), default="dist", show_default=True
 )
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel target processes.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Render and check everything afresh; neither read nor write OUT/.coursepack-cache/.",
+)
 @_with_scorm_options
 @click.pass_obj
 def build(
@@ -156,6 +161,7 @@ def build(
     targets: tuple[str, ...],
     out: Path,
     jobs: int | None,
+    no_cache: bool,
     scorm_edition: str,
     sco: str,
     split: str,
@@ -176,7 +182,9 @@ def build(
     show = not ctx.quiet and sys.stderr.isatty()
     if show:
         click.echo(f"reading {src} …", err=True)
-    course = _load(ctx, src)
+    from builder.cache import CACHE_DIR
+
+    course = _load(ctx, src, None if no_cache else out / CACHE_DIR)
     names = expand_targets(targets or ("all",))
     options = _options(scorm_edition, sco, split, map_info)
     try:
@@ -192,7 +200,7 @@ def build(
             else _NullBar() as bar
         ):
             result, written = run_build(
-                course, out, names, options, on_done=lambda n: bar.update(1, n), jobs=jobs
+                course, out, names, options, on_done=lambda n: bar.update(1, n), jobs=jobs, cache=not no_cache
             )
     except Exception as exc:  # a bug or an I/O error: report it plainly, publish nothing
         _fail(ctx, exc)

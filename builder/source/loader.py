@@ -20,8 +20,10 @@ through ``ctx.error``, called from ``load`` below before the cross-checks.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
 from pathlib import Path
 
 from builder.archive import source_epoch
@@ -39,9 +41,16 @@ PARALLEL_UNITS = 400
 """Below this many unit files, starting worker processes costs more than it saves."""
 
 
-def load_course(root: Path | str) -> Course:
-    """Read and validate a course source folder; raise ``SourceErrors`` with every finding."""
-    return load(ReadContext(Path(root)))
+def load_course(root: Path | str, cache_dir: Path | None = None) -> Course:
+    """Read and validate a course source folder; raise ``SourceErrors`` with every finding.
+
+    With ``cache_dir`` (a build's ``builder.cache`` folder), a unit file whose bytes, path and asset
+    index are unchanged since an earlier successful load is not parsed again. Entries are written
+    only once the whole course loaded without errors, so a failed load leaves nothing behind.
+    """
+    ctx = ReadContext(Path(root))
+    ctx.cache_dir = cache_dir
+    return load(ctx)
 
 
 def load(ctx: ReadContext) -> Course:
@@ -79,6 +88,12 @@ def load(ctx: ReadContext) -> Course:
     check_unique_ids(ctx, sections, cmap)
     if ctx.diags or meta is None or cmap is None or image is None:
         raise SourceErrors(ctx.diags or [Diagnostic("course.yaml", None, None, "course could not be loaded")])
+    if ctx.cache_dir is not None and ctx.cache_pending:
+        from builder.cache import BuildCache
+
+        store = BuildCache(ctx.cache_dir)
+        for key, body in ctx.cache_pending:
+            store.put(key, body)
     return Course(
         org=meta.org,
         number=meta.number,
@@ -102,30 +117,94 @@ def load(ctx: ReadContext) -> Course:
 
 
 def load_units(ctx: ReadContext, files: list[Path]) -> dict[Path, Unit | None]:
-    """Read unit files, in worker processes when there are enough to repay starting them."""
+    """Read unit files: from the cache when unchanged, else in worker processes when there are
+    enough to repay starting them."""
+    done: dict[Path, tuple[Unit | None, list[Diagnostic], dict[str, tuple[str, int]]]] = {}
+    keys = _cached_units(ctx, files, done) if ctx.cache_dir is not None else {}
+    todo = [f for f in files if f not in done]
     workers = min(os.cpu_count() or 1, 8)
-    if len(files) < PARALLEL_UNITS or workers < 2:
-        return {f: load_unit(ctx, f) for f in files}
-    size = -(-len(files) // workers)
-    chunks = [files[i : i + size] for i in range(0, len(files), size)]
-    loaded: dict[Path, Unit | None] = {}
-    with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
-        for chunk, (units, diags, positions) in zip(
-            chunks, pool.map(_load_unit_chunk, [(ctx.root, ctx.assets, c) for c in chunks]), strict=True
-        ):
-            loaded.update(zip(chunk, units, strict=True))
-            ctx.diags += diags
-            ctx.positions.update(positions)
-            ctx.units_read += [u for u in units if u]
-    return loaded
+    if len(todo) < PARALLEL_UNITS or workers < 2:
+        results = [_load_units(ctx.root, ctx.assets, [f]) for f in todo]
+        chunks = [[f] for f in todo]
+    else:
+        size = -(-len(todo) // workers)
+        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+        with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
+            results = list(
+                pool.map(_load_units, [ctx.root] * len(chunks), [ctx.assets] * len(chunks), chunks)
+            )
+    for chunk, per_file in zip(chunks, results, strict=True):
+        for f, (unit, diags, positions) in zip(chunk, per_file, strict=True):
+            done[f] = (unit, diags, positions)
+            if f in keys:
+                ctx.cache_pending.append(
+                    (
+                        keys[f],
+                        {
+                            "unit": unit.model_dump(mode="json") if unit else None,
+                            "diagnostics": [asdict(d) for d in diags],
+                            "positions": positions,
+                        },
+                    )
+                )
+    for f in files:  # in outline order, as a serial read would: a later duplicate id wins
+        unit, diags, positions = done[f]
+        ctx.diags += diags
+        ctx.positions.update(positions)
+        if unit:
+            ctx.units_read.append(unit)
+    return {f: done[f][0] for f in files}
 
 
-def _load_unit_chunk(
-    args: tuple[Path, dict[str, Asset], list[Path]],
-) -> tuple[list[Unit | None], list[Diagnostic], dict[str, tuple[str, int]]]:
-    """Worker: load some unit files with a context that shares the parent's asset index."""
-    root, assets, files = args
-    ctx = ReadContext(root)
-    ctx.assets = assets
-    units = [load_unit(ctx, f) for f in files]
-    return units, ctx.diags, ctx.positions
+def _cached_units(
+    ctx: ReadContext,
+    files: list[Path],
+    done: dict[Path, tuple[Unit | None, list[Diagnostic], dict[str, tuple[str, int]]]],
+) -> dict[Path, str]:
+    """Fill ``done`` with the units the cache holds; return the cache key of every other file.
+
+    A unit's parse depends on its bytes, its path (messages, link resolution) and the asset index
+    (links into ``static/``), and on coursepack's code (``code_fingerprint``).
+    """
+    from builder import cache
+
+    store = cache.BuildCache(ctx.cache_dir) if ctx.cache_dir is not None and ctx.cache_dir.is_dir() else None
+    assets = cache.digest({k: a.model_dump(mode="json") for k, a in sorted(ctx.assets.items())})
+    keys: dict[Path, str] = {}
+    for f in files:
+        if f.is_symlink():
+            continue  # refused with a finding by the reader; never cached
+        try:
+            data = f.read_bytes()
+        except OSError:
+            continue
+        key = cache.digest(
+            "unit", cache.code_fingerprint(), ctx.rel(f), hashlib.sha256(data).hexdigest(), assets
+        )
+        body = store.get(key) if store is not None else None
+        if body is None:
+            keys[f] = key
+            continue
+        try:
+            unit = Unit.model_validate(body["unit"]) if body["unit"] is not None else None
+            diags = [Diagnostic(**d) for d in body["diagnostics"]]
+            positions = {k: (v[0], v[1]) for k, v in body["positions"].items()}
+        except (ValueError, TypeError, KeyError):
+            keys[f] = key
+            continue
+        done[f] = (unit, diags, positions)
+    return keys
+
+
+def _load_units(
+    root: Path, assets: dict[str, Asset], files: list[Path]
+) -> list[tuple[Unit | None, list[Diagnostic], dict[str, tuple[str, int]]]]:
+    """Load unit files each with its own context (sharing the asset index), so that each file's
+    findings and positions can be cached with it."""
+    out = []
+    for f in files:
+        ctx = ReadContext(root)
+        ctx.assets = assets
+        unit = load_unit(ctx, f)
+        out.append((unit, ctx.diags, ctx.positions))
+    return out
