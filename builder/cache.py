@@ -154,6 +154,10 @@ class BuildCache:
         self._touch(path)
         return body
 
+    def keep(self, key: str) -> None:
+        """Mark an entry as used without reading it (e.g. the check entries behind a target hit)."""
+        self._touch(self._entry_path(key))
+
     def put(self, key: str, body: Any) -> None:
         data = json.dumps({"key": key, "sha256": digest(body), "body": body}, sort_keys=True).encode()
         with contextlib.suppress(OSError):

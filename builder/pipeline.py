@@ -257,9 +257,18 @@ def _member_sha(member: archive.Member) -> str:
 
 
 def _run_check(
-    check: OutputCheck, output: Output, course: Course, options: BuildOptions, store: BuildCache | None
+    check: OutputCheck,
+    output: Output,
+    course: Course,
+    options: BuildOptions,
+    store: BuildCache | None,
+    used: list[str],
 ) -> list[Diagnostic]:
-    """Run one output check, or reuse its findings when every member it read is unchanged."""
+    """Run one output check, or reuse its findings when every member it read is unchanged.
+
+    The key of the check entry is appended to ``used``: a target entry lists them, so that a later
+    target hit keeps them from being pruned (an edit after a no-op rebuild still reuses them).
+    """
     from builder import cache
 
     if store is None or not check.cached:
@@ -274,6 +283,7 @@ def _run_check(
         asdict(options),
         course.competences.model_dump_json(),
     )
+    used.append(key)
     entry = store.get(key)
     if entry is not None:
         reads: dict[str, str] = entry["reads"]
@@ -307,7 +317,8 @@ def run_target(
         hit = _restore_target(store, key, name, staging)
         if hit is not None:
             return hit
-    result = _render_and_check(name, course, options, staging, store)
+    used: list[str] = []
+    result = _render_and_check(name, course, options, staging, store, used)
     if store is not None and staging is not None:
         files = [(f, store.store_file(staging / f), size, summary) for f, size, summary in result.files]
         store.put(
@@ -316,6 +327,7 @@ def run_target(
                 "diagnostics": [asdict(d) for d in result.diagnostics],
                 "checks": result.checks,
                 "files": files,
+                "check_entries": used,
             },
         )
     return result
@@ -326,6 +338,8 @@ def _restore_target(store: BuildCache, key: str, name: str, staging: Path) -> Ta
     if entry is None:
         return None
     result = TargetResult(name, [Diagnostic(**d) for d in entry["diagnostics"]], checks=list(entry["checks"]))
+    for check_key in entry.get("check_entries", []):
+        store.keep(check_key)
     for filename, sha, size, summary in entry["files"]:
         dest = staging / archive.check_member_name(filename)
         if not store.restore_file(sha, dest):
@@ -337,7 +351,12 @@ def _restore_target(store: BuildCache, key: str, name: str, staging: Path) -> Ta
 
 
 def _render_and_check(
-    name: str, course: Course, options: BuildOptions, staging: Path | None, store: BuildCache | None
+    name: str,
+    course: Course,
+    options: BuildOptions,
+    staging: Path | None,
+    store: BuildCache | None,
+    used: list[str],
 ) -> TargetResult:
     from builder.source_map import SourceMap
 
@@ -347,7 +366,7 @@ def _render_and_check(
     where: SourceMap | None = None
     for output in outputs:
         for check in checks:
-            found = _run_check(check, output, course, options, store)
+            found = _run_check(check, output, course, options, store, used)
             if found:
                 where = where or SourceMap(course)
                 diags += [where.locate(d, output) for d in found]

@@ -143,7 +143,9 @@ def load_units(ctx: ReadContext, files: list[Path]) -> dict[Path, Unit | None]:
                         {
                             "unit": unit.model_dump(mode="json") if unit else None,
                             "diagnostics": [asdict(d) for d in diags],
-                            "positions": positions,
+                            # pairs, not an object: the cache sorts object keys, and the order of
+                            # positions decides the course model (and its cache key)
+                            "positions": [[k, v[0], v[1]] for k, v in positions.items()],
                         },
                     )
                 )
@@ -188,7 +190,7 @@ def _cached_units(
         try:
             unit = Unit.model_validate(body["unit"]) if body["unit"] is not None else None
             diags = [Diagnostic(**d) for d in body["diagnostics"]]
-            positions = {k: (v[0], v[1]) for k, v in body["positions"].items()}
+            positions = {k: (file, line) for k, file, line in body["positions"]}
         except (ValueError, TypeError, KeyError):
             keys[f] = key
             continue
