@@ -66,7 +66,8 @@ def edit_unit(src: Path) -> Path:
     unit = sorted((src / "outline").rglob("*.md"))[0]
     text = unit.read_text(encoding="utf-8")
     head, sep, body = text.partition("\n---\n")
-    unit.write_text(head + sep + "An edited sentence, as an author fixing a typo.\n\n" + body, encoding="utf-8")
+    edited = head + sep + "An edited sentence, as an author fixing a typo.\n\n" + body
+    unit.write_text(edited, encoding="utf-8")
     return unit
 
 
