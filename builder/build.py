@@ -155,19 +155,22 @@ def build(
     on_done: Callable[[str], None] | None = None,
     jobs: int | None = None,
     cache: bool = True,
+    started: float | None = None,
 ) -> tuple[Result, list[Written]]:
     """Run the pipeline and publish into ``out`` only if no check found an error.
 
     With ``cache`` (the default), ``out/.coursepack-cache/`` lets an unchanged target be copied and
     an unchanged output skip its checks (``builder.cache``); after a successful build, cache files
-    it did not use are pruned. ``cache=False`` neither reads nor writes the cache.
+    it did not use are pruned — used since ``started``, which must be taken before the course was
+    loaded with the same cache (the loader's unit entries count as used). ``cache=False`` neither
+    reads nor writes the cache.
 
     Returns the run's findings and the files written (none when ``Result.errors`` is not empty).
     Any exception (a bug, an I/O error, a ``WorkerError``) propagates and publishes nothing.
     """
     out.mkdir(parents=True, exist_ok=True)
     clean_stale(out)
-    started = time.time()
+    started = time.time() if started is None else started
     cache_dir = out / CACHE_DIR if cache else None
     if cache_dir is not None:
         BuildCache(cache_dir)  # creates it and its .gitignore once, before workers race to

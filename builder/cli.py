@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 the course has errors (source, checks or validation); 2
 from __future__ import annotations
 
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import NoReturn
@@ -184,6 +185,7 @@ def build(
         click.echo(f"reading {src} …", err=True)
     from builder.cache import CACHE_DIR
 
+    started = time.time()  # cache files not used since then are pruned, the loader's included
     course = _load(ctx, src, None if no_cache else out / CACHE_DIR)
     names = expand_targets(targets or ("all",))
     options = _options(scorm_edition, sco, split, map_info)
@@ -200,7 +202,14 @@ def build(
             else _NullBar() as bar
         ):
             result, written = run_build(
-                course, out, names, options, on_done=lambda n: bar.update(1, n), jobs=jobs, cache=not no_cache
+                course,
+                out,
+                names,
+                options,
+                on_done=lambda n: bar.update(1, n),
+                jobs=jobs,
+                cache=not no_cache,
+                started=started,
             )
     except Exception as exc:  # a bug or an I/O error: report it plainly, publish nothing
         _fail(ctx, exc)

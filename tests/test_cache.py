@@ -238,3 +238,26 @@ def test_clean_stale_never_removes_the_cache(src: Path, tmp_path: Path) -> None:
     os.utime(out / cache.CACHE_DIR, (old, old))
     assert clean_stale(out) == []
     assert (out / cache.CACHE_DIR).is_dir()
+
+
+def test_prune_keeps_the_unit_entries_a_slow_load_used(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsed units are read from the cache before the build starts: a load longer than the prune
+    margin used to let the build prune them, so every other rebuild parsed half the course again."""
+    import builder.source
+
+    out = tmp_path / "dist"
+    build(src, out)
+    real_load = builder.source.load_course
+
+    def slow_load(*args, **kwargs):  # type: ignore[no-untyped-def]
+        course = real_load(*args, **kwargs)
+        time.sleep(3)  # longer than the 2 s margin for coarse timestamps, as 20,000 units take
+        return course
+
+    monkeypatch.setattr(builder.source, "load_course", slow_load)
+    before = {p.name for p in (out / cache.CACHE_DIR).glob("entries/*/*.json")}
+    build(src, out)
+    after = {p.name for p in (out / cache.CACHE_DIR).glob("entries/*/*.json")}
+    assert after == before
