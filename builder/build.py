@@ -156,6 +156,7 @@ def build(
     jobs: int | None = None,
     cache: bool = True,
     started: float | None = None,
+    on_units: Callable[[int], None] | None = None,
 ) -> tuple[Result, list[Written]]:
     """Run the pipeline and publish into ``out`` only if no check found an error.
 
@@ -176,7 +177,14 @@ def build(
         BuildCache(cache_dir)  # creates it and its .gitignore once, before workers race to
     with staging_dir(out) as staging:
         result = run(
-            course, targets, options, staging=staging, jobs=jobs, on_done=on_done, cache_dir=cache_dir
+            course,
+            targets,
+            options,
+            staging=staging,
+            jobs=jobs,
+            on_done=on_done,
+            cache_dir=cache_dir,
+            on_units=on_units,
         )
         if result.errors:
             return result, []

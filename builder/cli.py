@@ -192,10 +192,11 @@ def build(
     try:
         with (
             click.progressbar(
-                length=len(names),
-                label=f"building {len(course.units())} units",
+                length=len(names) * max(1, len(course.units())),
+                label=f"building {len(course.units())} units × {len(names)} targets",
                 file=sys.stderr,
-                show_pos=True,
+                show_percent=True,
+                show_eta=True,
                 item_show_func=lambda name: f"{name} done" if name else "",
             )
             if show
@@ -206,7 +207,8 @@ def build(
                 out,
                 names,
                 options,
-                on_done=lambda n: bar.update(1, n),
+                on_done=lambda n: bar.update(0, n),
+                on_units=lambda n: bar.update(n),
                 jobs=jobs,
                 cache=not no_cache,
                 started=started,

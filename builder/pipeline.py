@@ -24,14 +24,15 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 import os
+import threading
 import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from builder import archive
+from builder import archive, progress
 from builder.diagnostics import Diagnostic, escalate
 from builder.model import Course
 from builder.targets import TARGETS, BuildOptions, Output, renderer
@@ -163,6 +164,32 @@ class WorkerError(Exception):
 
 
 # --------------------------------------------------------------------------- one run
+
+
+class _Tally:
+    """Units rendered per target, capped at the course's unit count; topped up when a target ends,
+    so the progress total is exactly units × targets whatever each renderer reports."""
+
+    def __init__(self, units: int, on_units: Callable[[int], None] | None):
+        self.units, self.on_units = units, on_units
+        self.done: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def add(self, target: str, n: int) -> None:
+        with self.lock:
+            before = self.done.get(target, 0)
+            after = min(self.units, before + n)
+            self.done[target] = after
+        if self.on_units and after > before:
+            self.on_units(after - before)
+
+    def finish(self, target: str) -> None:
+        self.add(target, self.units)
+
+
+def _read_progress(queue: Any, tally: _Tally) -> None:
+    while (item := queue.get()) is not None:
+        tally.add(*item)
 
 
 @dataclass
@@ -383,6 +410,10 @@ _FORKED: Course | None = None
 (pickling the model to every worker cost ~15 % of a build)."""
 
 
+_QUEUE: Any = None
+"""Progress from forked workers: (target, units) pairs, read by a thread in the main process."""
+
+
 def _worker(
     name: str,
     course: Course | None,
@@ -392,6 +423,9 @@ def _worker(
     course_digest: str | None,
 ) -> TargetResult:
     """``run_target`` in a worker process: any exception comes back as a picklable WorkerError."""
+    queue = _QUEUE
+    if queue is not None:
+        progress.set_sink(lambda n: queue.put((name, n)))
     try:
         return run_target(name, course or _FORKED, options, staging, cache_dir, course_digest)  # type: ignore[arg-type]
     except BaseException as exc:
@@ -407,6 +441,7 @@ def run(
     jobs: int | None = None,
     on_done: Callable[[str], None] | None = None,
     cache_dir: Path | None = None,
+    on_units: Callable[[int], None] | None = None,
 ) -> Result:
     """Render and check ``targets``; with ``staging``, also write the outputs of error-free targets there.
 
@@ -415,17 +450,28 @@ def run(
     results: dict[str, TargetResult] = {}
     workers = max(1, min(len(targets), jobs or os.cpu_count() or 1))
     digest = course_key(course) if cache_dir is not None and staging is not None else None
+    tally = _Tally(len(course.units()), on_units)
     if workers == 1:
         for name in targets:
-            results[name] = run_target(name, course, options, staging, cache_dir, digest)
+            previous = progress.set_sink(lambda n, name=name: tally.add(name, n))
+            try:
+                results[name] = run_target(name, course, options, staging, cache_dir, digest)
+            finally:
+                progress.set_sink(previous)
+            tally.finish(name)
             if on_done:
                 on_done(name)
     else:
-        global _FORKED
+        global _FORKED, _QUEUE
         fork = "fork" in mp.get_all_start_methods()
+        context = mp.get_context("fork") if fork else None
         _FORKED = course if fork else None
+        _QUEUE = context.SimpleQueue() if context is not None and on_units is not None else None
+        reader = None
+        if _QUEUE is not None:
+            reader = threading.Thread(target=_read_progress, args=(_QUEUE, tally), daemon=True)
+            reader.start()
         try:
-            context = mp.get_context("fork") if fork else None
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
                 sent = None if fork else course
                 futures = {
@@ -433,10 +479,16 @@ def run(
                 }
                 for fut in as_completed(futures):
                     results[futures[fut]] = fut.result()
+                    tally.finish(futures[fut])
                     if on_done:
                         on_done(futures[fut])
         finally:
-            _FORKED = None
+            if _QUEUE is not None:
+                _QUEUE.put(None)
+                if reader is not None:
+                    reader.join(timeout=5)
+                _QUEUE.close()
+            _FORKED = _QUEUE = None
     diags: list[Diagnostic] = []
     ran: list[str] = []
     for check in COURSE_CHECKS:

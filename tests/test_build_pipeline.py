@@ -221,3 +221,23 @@ def test_an_unpicklable_worker_error_reaches_the_user_as_itself(
     )
     assert "Traceback" in verbose.output and "_lxml_error" in verbose.output
     assert [p for p in out.iterdir() if p.name != CACHE_DIR] == []  # the build cache is no output
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_progress_counts_every_unit_of_every_target_exactly_once(sample_course, jobs: int) -> None:
+    """The bar's length is units × targets; per-unit ticks plus each target's top-up reach it exactly,
+    in forked workers too, and the renderers do report units (not only the final top-up)."""
+    from builder import progress
+
+    ticks: list[int] = []
+    targets = ["olx", "scorm12", "competences"]
+    run(sample_course, targets, BuildOptions(), jobs=jobs, on_units=ticks.append)
+    assert sum(ticks) == len(sample_course.units()) * len(targets)
+    assert len(ticks) > len(targets)  # per-unit steps, not one per target
+    seen: list[int] = []
+    previous = progress.set_sink(seen.append)
+    try:
+        pipeline.render_target("olx", sample_course, BuildOptions())
+    finally:
+        progress.set_sink(previous)
+    assert sum(seen) == len(sample_course.units())
