@@ -58,7 +58,7 @@ def _load(ctx: Ctx, src: Path, cache_dir: Path | None = None) -> Course:
     from builder.source import load_course
 
     try:
-        course = load_course(src, cache_dir)
+        course = load_course(src, cache_dir=cache_dir)
     except EpochError as exc:
         raise click.UsageError(str(exc)) from None
     except SourceErrors as exc:
@@ -343,6 +343,40 @@ def report(ctx: Ctx, src: Path, out: Path) -> None:
     for path in write_reports(course, out):
         ctx.say(f"wrote {path}")
     ctx.say(summary(course))
+
+
+@main.command()
+@click.argument("src", type=click.Path(path_type=Path), default="course_src")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="TCP port.")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Listen address (loopback: this machine only)."
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in the web browser.")
+@click.option(
+    "--scorm", "version", type=click.Choice(["2004", "1.2"]), default="2004", show_default=True,
+    help="The LMS the panel imitates first (switchable in the page).",
+)  # fmt: skip
+@click.pass_obj
+def serve(ctx: Ctx, src: Path, port: int, host: str, open_browser: bool, version: str) -> None:
+    """Preview the course in a browser, reloading on every save (an LMS panel shows what it records)."""
+    from builder.serve import missing_dependencies
+
+    if missing := missing_dependencies():
+        click.secho(
+            f"coursepack serve needs {', '.join(missing)}; "
+            "install them with: pip install 'coursepack[serve]'",
+            fg="red", err=True,
+        )  # fmt: skip
+        sys.exit(EXIT_FAILED)
+    from builder.serve.server import PortInUse
+    from builder.serve.server import serve as run
+
+    if not (src / "course.yaml").is_file():
+        raise click.UsageError(f"{src} holds no course.yaml; pass the folder of the course source")
+    try:
+        run(src, host=host, port=port, open_browser=open_browser, version=version, log=ctx.say)
+    except PortInUse as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @main.command()

@@ -12,6 +12,12 @@ the peak of the summed PSS of the build's whole process tree, sampled every 20 m
 ``/proc/<pid>/smaps_rollup`` (RSS would count shared pages once per worker).
 
 Usage: .venv/bin/python scripts/benchmark.py [--sizes 200,2000] [--big] [--repeat 1] [--markdown FILE]
+       .venv/bin/python scripts/benchmark.py --serve 20
+
+``--serve N`` measures ``coursepack serve`` instead (issue 8: a page updates within 300 ms of a save):
+on a copy of the sample course, N edits of one unit file, each timed from the file write to the
+server-sent ``change`` event, and to the unit's new page being received (what the preview's frame
+loads next). Median and 90th percentile.
 """
 
 from __future__ import annotations
@@ -264,6 +270,117 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
 
 
+SERVE_UNIT = "outline/01-digital-strategy/01-why-digital-strategy/02-what-is-digital-strategy.md"
+SERVE_UNIT_ID = "u-what-is-digital-strategy"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def bench_serve(edits: int) -> None:
+    """Edit one unit of a copy of the sample course N times; time write → event → new page."""
+    import queue
+    import threading
+
+    import httpx
+
+    from builder.serve.server import Preview
+    from builder.source.loader import load_course
+
+    work = Path(tempfile.mkdtemp(prefix="coursepack-serve-bench-"))
+    src = work / "course_src"
+    shutil.copytree(ROOT / "course_src", src)
+    loads = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        load_course(src)
+        loads.append(time.perf_counter() - t0)
+    unit = src / SERVE_UNIT
+    original = unit.read_text(encoding="utf-8")
+    events: queue.Queue[tuple[float, str]] = queue.Queue()
+    to_event, to_page, refresh = [], [], []
+    with Preview(src) as preview, httpx.Client(base_url=preview.url, timeout=10) as client:
+
+        def listen() -> None:
+            try:
+                with client.stream("GET", "/_preview/events") as stream:
+                    for line in stream.iter_lines():
+                        if line.startswith("data: "):
+                            events.put((time.perf_counter(), line[6:]))
+            except httpx.HTTPError:
+                pass  # the server stopped at the end of the run
+
+        threading.Thread(target=listen, daemon=True).start()
+        client.get(f"/scorm2004/sco/{SERVE_UNIT_ID}.html")  # warm: the page is cached before the edits
+        time.sleep(0.5)
+        for n in range(edits):
+            marker = f"Edited for the benchmark, round {n}."
+            t0 = time.perf_counter()
+            unit.write_text(original.replace("A website is a tool.", marker), encoding="utf-8")
+            arrived, _data = events.get(timeout=10)
+            page = client.get(f"/scorm2004/sco/{SERVE_UNIT_ID}.html").text
+            done = time.perf_counter()
+            if marker not in page:
+                raise SystemExit(f"round {n}: the page does not show the edit")
+            to_event.append(arrived - t0)
+            to_page.append(done - t0)
+            refresh.append(preview.site.last_refresh)
+            time.sleep(0.3)
+        unit.write_text(original, encoding="utf-8")
+        in_browser = bench_serve_browser(preview, unit, original, edits)
+    shutil.rmtree(work, ignore_errors=True)
+
+    def ms(values: list[float]) -> str:
+        median, p90 = statistics.median(values), percentile(values, 0.9)
+        return f"median {median * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms"
+
+    print(f"sample course: full load (median of 5): {statistics.median(loads) * 1000:.0f} ms")
+    print(f"serve, {edits} edits of one unit:")
+    print(f"  server reload (changed files only): {ms(refresh)}")
+    print(f"  file write -> SSE change event:     {ms(to_event)}")
+    print(f"  file write -> new page received:    {ms(to_page)}  (goal: page updated within 300 ms)")
+    if in_browser:
+        print(f"  file write -> new text shown in Chromium: {ms(in_browser)}")
+    else:
+        print("  (no chromium/playwright: the in-browser measurement was skipped)")
+
+
+def bench_serve_browser(preview, unit: Path, original: str, edits: int) -> list[float]:
+    """The same edit, timed until headless Chromium shows the new text in the preview's frame."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return []
+    if not chromium:
+        return []
+    times = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--headless=new", "--no-sandbox"])
+        page = browser.new_page()
+        page.goto(f"{preview.url}/#unit={SERVE_UNIT_ID}")
+        page.wait_for_function(
+            "window.cpPreview && window.cpPreview.loads >= 1 && window.cpPreview.connected", timeout=15_000
+        )
+        for n in range(edits):
+            marker = f"Shown in the browser, round {n}."
+            t0 = time.perf_counter()
+            unit.write_text(original.replace("A website is a tool.", marker), encoding="utf-8")
+            page.wait_for_function(
+                "m => { const f = document.getElementById('pv-frame').contentDocument;"
+                " return f && f.body && f.body.textContent.includes(m); }",
+                arg=marker,
+                polling="raf",
+                timeout=10_000,
+            )
+            times.append(time.perf_counter() - t0)
+            time.sleep(0.3)
+        browser.close()
+    return times
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="200,2000", help="comma-separated unit counts")
@@ -272,7 +389,11 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="keep the generated courses and outputs here")
     ap.add_argument("--markdown", type=Path, help="also write the table to this file")
     ap.add_argument("--code", type=Path, default=ROOT, help="run the coursepack checkout found here")
+    ap.add_argument("--serve", type=int, metavar="N", help="time serve's edit -> reload (N edits)")
     args = ap.parse_args()
+    if args.serve:
+        bench_serve(args.serve)
+        return
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()] + ([20000] if args.big else [])
     work = Path(args.keep or tempfile.mkdtemp(prefix="coursepack-bench-"))
     work.mkdir(parents=True, exist_ok=True)

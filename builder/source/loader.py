@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -41,7 +42,14 @@ PARALLEL_UNITS = 400
 """Below this many unit files, starting worker processes costs more than it saves."""
 
 
-def load_course(root: Path | str, cache_dir: Path | None = None) -> Course:
+UnitsReader = Callable[[ReadContext, list[Path]], dict[Path, Unit | None]]
+"""Reads unit files into the context (``load_units``); ``coursepack serve`` passes one that
+re-reads only the files that changed since its last load."""
+
+
+def load_course(
+    root: Path | str, read_units: UnitsReader | None = None, cache_dir: Path | None = None
+) -> Course:
     """Read and validate a course source folder; raise ``SourceErrors`` with every finding.
 
     With ``cache_dir`` (a build's ``builder.cache`` folder), a unit file whose bytes, path and asset
@@ -50,10 +58,10 @@ def load_course(root: Path | str, cache_dir: Path | None = None) -> Course:
     """
     ctx = ReadContext(Path(root))
     ctx.cache_dir = cache_dir
-    return load(ctx)
+    return load(ctx, read_units)
 
 
-def load(ctx: ReadContext) -> Course:
+def load(ctx: ReadContext, read_units: UnitsReader | None = None) -> Course:
     if not ctx.root.is_dir():
         raise SourceErrors(
             [
@@ -77,7 +85,7 @@ def load(ctx: ReadContext) -> Course:
     plan = plan_outline(ctx)
     sections = []
     if plan is not None:
-        loaded = load_units(ctx, unit_files(plan))
+        loaded = (read_units or load_units)(ctx, unit_files(plan))
         sections = assemble_outline(ctx, plan, loaded.__getitem__)
     overview_html = load_overview(ctx, cm)
     image = load_image(ctx, cm)

@@ -365,6 +365,56 @@ def sco_data(course: Course, flavor: Flavor, units: list[Unit], mode: str, total
     }
 
 
+# --------------------------------------------------------------------------- pages
+
+
+def sco_page_context(
+    course: Course,
+    flavor: Flavor,
+    page_units: list[Unit],
+    mode: str,
+    first: int,
+    total: int,
+    page_title: str,
+    ui: Mapping[str, str] | None = None,
+) -> dict[str, object]:
+    """What ``sco.html.j2`` needs for one page; the packages and ``coursepack serve`` both use it.
+
+    Module-level (not inside ``build_package``) so the preview renders a unit with exactly the
+    markup, data and runtime a learner gets from a package.
+    """
+    ui = ui if ui is not None else ui_strings(course.language)
+    return {
+        "course": course,
+        "units": page_units,
+        "mode": mode,
+        "first": first,
+        "total": total,
+        "page_title": page_title,
+        "data": script_json(sco_data(course, flavor, page_units, mode, total, first)),
+        "html": lambda h: rewrite_static(h, "../static/"),
+        "inline": lambda h: Markup(inline_html(str(rewrite_static(h, "../static/")))),
+        "media_fragment": media_fragment,
+        "caption_name": caption_name,
+        "is_problem": lambda c: isinstance(c, Problem),
+        "is_video": lambda c: isinstance(c, Video),
+        # ```olx pass-through blocks: a notice, never their XML (it may hold Python or XBlocks)
+        "is_olx": lambda c: isinstance(c, OlxBlock),
+        "ui": ui,
+        "t": ui_helper(ui),
+    }
+
+
+@cache
+def _sco_template():
+    return environment("scorm_templates").get_template("sco.html.j2")
+
+
+def render_sco_page(context: Mapping[str, object]) -> str:
+    """One SCO page (``sco.html.j2``) from :func:`sco_page_context` (the template compiled once)."""
+    return _sco_template().render(context)
+
+
 # --------------------------------------------------------------------------- package
 
 
@@ -426,25 +476,8 @@ def build_package(
     ui = ui_strings(course.language)
 
     def page_context(page_units: list[Unit], mode: str, first: int) -> dict[str, object]:
-        return {
-            "course": course,
-            "units": page_units,
-            "mode": mode,
-            "first": first,
-            "total": total,
-            "page_title": page_units[0].title if mode == "unit" else _root_title(course, sections, part),
-            "data": script_json(sco_data(course, flavor, page_units, mode, total, first)),
-            "html": lambda h: rewrite_static(h, "../static/"),
-            "inline": lambda h: Markup(inline_html(str(rewrite_static(h, "../static/")))),
-            "media_fragment": media_fragment,
-            "caption_name": caption_name,
-            "is_problem": lambda c: isinstance(c, Problem),
-            "is_video": lambda c: isinstance(c, Video),
-            # ```olx pass-through blocks: a notice, never their XML (it may hold Python or XBlocks)
-            "is_olx": lambda c: isinstance(c, OlxBlock),
-            "ui": ui,
-            "t": ui_helper(ui),
-        }
+        title = page_units[0].title if mode == "unit" else _root_title(course, sections, part)
+        return sco_page_context(course, flavor, page_units, mode, first, total, title, ui)
 
     org_items: list[Item] = []
     if options.sco == "course":

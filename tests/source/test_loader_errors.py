@@ -13,40 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from builder.diagnostics import Diagnostic, SourceErrors
-from builder.scaffold import scaffold
+from builder.diagnostics import Diagnostic
 from builder.source import load_course
-
-UNIT = "outline/01-getting-started/01-first-steps/01-welcome.md"
-SUBSECTION = "outline/01-getting-started/01-first-steps/subsection.yaml"
-SECTION = "outline/01-getting-started/section.yaml"
-
-
-@pytest.fixture
-def src(tmp_path: Path) -> Path:
-    root = tmp_path / "course_src"
-    scaffold(root)
-    return root
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"fixture drifted: {old!r} not in {rel}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def line_of(root: Path, rel: str, needle: str) -> int:
-    for i, line in enumerate((root / rel).read_text(encoding="utf-8").split("\n"), start=1):
-        if needle in line:
-            return i
-    raise AssertionError(f"{needle!r} not in {rel}")
-
-
-def errors(root: Path) -> list[Diagnostic]:
-    with pytest.raises(SourceErrors) as exc:
-        load_course(root)
-    return exc.value.diagnostics
+from tests.source.scaffold_edits import SECTION, SUBSECTION, UNIT, edit, errors, line_of
 
 
 def find(diags: list[Diagnostic], file: str, text: str) -> Diagnostic:

@@ -7,17 +7,9 @@ from pathlib import Path
 import pytest
 
 from builder.pipeline import TARGETS, run
-from builder.scaffold import scaffold
 from builder.source import load_course
 from builder.source.static import check_static
 from builder.targets import BuildOptions
-
-
-@pytest.fixture
-def src(tmp_path: Path) -> Path:
-    root = tmp_path / "course_src"
-    scaffold(root)
-    return root
 
 
 @pytest.mark.parametrize(
