@@ -76,7 +76,7 @@ def code_fingerprint() -> str:
 
     h = hashlib.sha256(f"coursepack {__version__} cache {FORMAT}\0".encode())
     _hash_tree(h, Path(__file__).resolve().parent)
-    for name in ("olx_templates", "scorm_templates", "moodle_templates"):
+    for name in ("olx_templates", "scorm_templates", "moodle_templates", "handbook_templates"):
         h.update(name.encode() + b"\0")
         _hash_tree(h, template_dir(name))
     for lib in _LIBRARIES:

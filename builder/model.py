@@ -231,6 +231,18 @@ class OlxBlock(Model):
 Component = Annotated[Html | Problem | Video | OlxBlock, Field(discriminator="kind")]
 
 
+class TrainerNote(Model):
+    """A ```trainer-notes block: facilitation advice for the trainer's handbook only.
+
+    Deliberately not a ``Component``: learner targets iterate ``Unit.components``, so a note can
+    never reach an OLX, SCORM or any other learner artefact by omission in one of their writers.
+    """
+
+    markdown: str
+    html: str
+    line: int = 0
+
+
 class Unit(Model):
     id: str
     title: str
@@ -238,6 +250,8 @@ class Unit(Model):
     components: list[Component]
     source: str
     """Path relative to the source root, for messages and reports."""
+    trainer_notes: list[TrainerNote] = []
+    """For the handbook only; never rendered for learners."""
 
     @property
     def problems(self) -> list[Problem]:
@@ -259,6 +273,36 @@ class Unit(Model):
         return list(dict.fromkeys([*self.outcomes, *self.assessed_outcomes()]))
 
 
+DeliveryMode = Literal["classroom", "online", "blended", "workplace"]
+
+
+class Activity(Model):
+    """One timed step of a session plan."""
+
+    minutes: int = Field(gt=0)
+    title: str
+    trainer_md: str = ""
+    trainer_html: str = ""
+    learners_md: str = ""
+    learners_html: str = ""
+    outcomes: list[str] = []
+    line: int = 0
+
+
+class SessionPlan(Model):
+    """How a trainer runs one subsection face to face, online or at the workplace."""
+
+    duration: int = Field(gt=0)
+    """Minutes; the activities' minutes add up to it (checked by the loader)."""
+    mode: DeliveryMode
+    preparation_md: str = ""
+    preparation_html: str = ""
+    materials_html: list[str] = []
+    activities: list[Activity]
+    source: str = ""
+    """``session.yaml`` path relative to the source root, for messages."""
+
+
 class Subsection(Model):
     id: str
     title: str
@@ -267,6 +311,8 @@ class Subsection(Model):
     """The grader type this subsection counts towards (Open edX ``format``)."""
     due: datetime | None = None
     units: list[Unit]
+    session_plan: SessionPlan | None = None
+    """From ``session.yaml`` beside ``subsection.yaml``; only the handbook reads it."""
 
 
 class Section(Model):
@@ -286,6 +332,23 @@ class Grader(Model):
 class Grading(Model):
     graders: list[Grader]
     pass_cutoff: float = Field(gt=0, le=1)
+
+
+class HandbookChapter(Model):
+    """A Markdown chapter of the handbook's front or back matter (``handbook/*.md``)."""
+
+    id: str
+    title: str
+    html: str
+    source: str
+
+
+class Handbook(Model):
+    """``handbook/index.yaml``: the chapters before and after the course chapters."""
+
+    title: str = ""
+    front: list[HandbookChapter] = []
+    back: list[HandbookChapter] = []
 
 
 class Course(Model):
@@ -308,6 +371,8 @@ class Course(Model):
     """Every file of ``static/``, sorted by flat name; targets ship all of them."""
     source_epoch: int
     """Timestamp for archive members: SOURCE_DATE_EPOCH, the source's last commit, or a constant."""
+    handbook: Handbook | None = None
+    """The trainer's handbook front and back matter, when ``handbook/`` exists."""
     positions: dict[str, tuple[str, int]] = {}
     """Where each id (section, unit, problem, outcome…) is defined: (source file, line), for messages."""
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 import os
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from builder import archive, progress
-from builder.diagnostics import Diagnostic, escalate
+from builder.diagnostics import Diagnostic, SourceErrors, escalate
 from builder.model import Course
 from builder.targets import TARGETS, BuildOptions, Output, renderer
 
@@ -69,6 +70,12 @@ def _static(course: Course, options: BuildOptions, built: tuple[str, ...]) -> li
     from builder.source.static import check_static
 
     return check_static(course)
+
+
+def _handbook(course: Course, options: BuildOptions, built: tuple[str, ...]) -> list[Diagnostic]:
+    from builder.validate.handbook import check_handbook
+
+    return check_handbook(course)
 
 
 def _advice(course: Course, options: BuildOptions, built: tuple[str, ...]) -> list[Diagnostic]:
@@ -128,6 +135,7 @@ COURSE_CHECKS: list[CourseCheck] = [
     CourseCheck("competence map", _competences),
     CourseCheck("static files with script", _static, PACKAGES),
     CourseCheck("LMS behaviour (Open edX dates, Moodle SCORM players)", _advice, PACKAGES),
+    CourseCheck("handbook material (session plans)", _handbook, frozenset({"handbook"})),
 ]
 OUTPUT_CHECKS: list[OutputCheck] = [
     OutputCheck("olxcleaner + OLX import rules", "olx", _olx, cached=True),
@@ -387,8 +395,13 @@ def _render_and_check(
 ) -> TargetResult:
     from builder.source_map import SourceMap
 
-    outputs = render_target(name, course, options)
     checks = [c for c in OUTPUT_CHECKS if c.target == name]
+    try:
+        outputs = render_target(name, course, options)
+    except SourceErrors as exc:
+        # A target that meets content it cannot render (an image Typst cannot decode…) says so
+        # as findings about the course, not as a crashed build.
+        return TargetResult(name, list(exc.diagnostics), checks=[c.name for c in checks])
     diags: list[Diagnostic] = []
     where: SourceMap | None = None
     for output in outputs:
@@ -432,6 +445,17 @@ def _worker(
         raise WorkerError.wrap(exc) from None
 
 
+def _pool_context() -> mp.context.BaseContext | None:
+    """How target workers start: forked (fast), unless Typst is loaded in this process.
+
+    A fork of a process whose native threads hold locks deadlocks in the child; Typst keeps a
+    thread pool once it has typeset the handbook, so a process that did so (a test, a library
+    caller, ``coursepack serve``) starts workers from a clean fork server instead. The CLI never
+    loads Typst before it builds, so its workers are still forked.
+    """
+    return mp.get_context("forkserver") if "typst" in sys.modules else None
+
+
 def run(
     course: Course,
     targets: list[str],
@@ -463,10 +487,12 @@ def run(
                 on_done(name)
     else:
         global _FORKED, _QUEUE
-        fork = "fork" in mp.get_all_start_methods()
-        context = mp.get_context("fork") if fork else None
+        # Forked workers inherit the course; with Typst loaded, a fork server (``_pool_context``)
+        # starts them and the course is pickled to each.
+        fork = "fork" in mp.get_all_start_methods() and _pool_context() is None
+        context = mp.get_context("fork") if fork else _pool_context()
         _FORKED = course if fork else None
-        _QUEUE = context.SimpleQueue() if context is not None and on_units is not None else None
+        _QUEUE = context.SimpleQueue() if fork and context is not None and on_units is not None else None
         reader = None
         if _QUEUE is not None:
             reader = threading.Thread(target=_read_progress, args=(_QUEUE, tally), daemon=True)

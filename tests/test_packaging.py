@@ -30,7 +30,7 @@ def test_installed_wheel_finds_templates_and_scaffold(tmp_path: Path) -> None:
         "import builder, builder.templates as t\n"
         "from pathlib import Path\n"
         f"assert Path(builder.__file__).is_relative_to(Path({str(site)!r})), builder.__file__\n"
-        "for name in ('olx_templates', 'scorm_templates', 'moodle_templates'):\n"
+        "for name in ('olx_templates', 'scorm_templates', 'moodle_templates', 'handbook_templates'):\n"
         "    d = t.template_dir(name)\n"
         "    assert 'site' in str(d) and any(d.iterdir()), d\n"
         "    assert t.environment(name).list_templates(), name\n"

@@ -58,7 +58,16 @@ def test_two_fresh_clones_build_identical_artefacts(tmp_path: Path) -> None:
     if not (ROOT / ".git").exists():
         pytest.skip("not a git checkout")
     if subprocess.run(
-        ["git", "status", "--porcelain", "course_src", "builder", "olx_templates", "scorm_templates"],
+        [
+            "git",
+            "status",
+            "--porcelain",
+            "course_src",
+            "builder",
+            "olx_templates",
+            "scorm_templates",
+            "handbook_templates",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -71,5 +80,6 @@ def test_two_fresh_clones_build_identical_artefacts(tmp_path: Path) -> None:
     second = _build(tmp_path / "b", 0o077)
     assert first, "the build wrote nothing"
     kinds = {name.split(".", 1)[1] for name in first}
-    assert {"olx.tar.gz", "scorm12.zip", "scorm2004.zip", "cmi5.zip"} <= kinds
+    expected = {"olx.tar.gz", "scorm12.zip", "scorm2004.zip", "cmi5.zip", "handbook.pdf", "handbook.html"}
+    assert expected <= kinds
     assert first == second

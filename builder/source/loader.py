@@ -12,7 +12,9 @@ This module only orchestrates; each part of the source has its reader module, al
 - ``course_file.py`` — ``course.yaml``, overview, image; ``competences.py`` — the competence map;
 - ``outline.py`` — sections and subsections; ``units.py`` — unit files;
 - ``blocks.py`` — fenced component blocks (the ``COMPONENTS`` registry);
-- ``crosscheck.py`` — rules across files.
+- ``crosscheck.py`` — rules across files;
+- for the trainer's handbook only: ``trainer_notes.py`` (a fenced block), ``session_plans.py``
+  (``session.yaml`` beside ``subsection.yaml``), ``handbook.py`` (the ``handbook/`` chapters).
 
 Adding a part of the source is one module with a ``load_<part>(ctx, …)`` function that reports
 through ``ctx.error``, called from ``load`` below before the cross-checks.
@@ -34,7 +36,9 @@ from builder.source.competences import load_competences
 from builder.source.context import ReadContext
 from builder.source.course_file import load_course_file, load_image, load_overview
 from builder.source.crosscheck import check_grading, check_references, check_unique_ids
+from builder.source.handbook import read_handbook
 from builder.source.outline import assemble_outline, plan_outline, unit_files
+from builder.source.session_plans import check_outcomes as check_session_outcomes
 from builder.source.static import scan_static
 from builder.source.units import load_unit
 
@@ -89,10 +93,12 @@ def load(ctx: ReadContext, read_units: UnitsReader | None = None) -> Course:
         sections = assemble_outline(ctx, plan, loaded.__getitem__)
     overview_html = load_overview(ctx, cm)
     image = load_image(ctx, cm)
+    handbook = read_handbook(ctx)
     if meta:
         check_grading(ctx, meta, sections, cm.lines)
     if cmap:
         check_references(ctx, cmap)
+        check_session_outcomes(ctx, [ss for s in sections for ss in s.subsections], set(cmap.outcome_index()))
     check_unique_ids(ctx, sections, cmap)
     if ctx.diags or meta is None or cmap is None or image is None:
         raise SourceErrors(ctx.diags or [Diagnostic("course.yaml", None, None, "course could not be loaded")])
@@ -118,6 +124,7 @@ def load(ctx: ReadContext, read_units: UnitsReader | None = None) -> Course:
         grading=meta.grading,
         competences=cmap,
         sections=sections,
+        handbook=handbook,
         assets=sorted(ctx.assets.values(), key=lambda a: a.flat_name),
         source_epoch=source_epoch(ctx.root),
         positions=ctx.positions,

@@ -19,6 +19,8 @@ from builder.source.context import ReadContext, is_utf8_name
 from builder.source.files import IGNORED_FILES, read_text, refuse_symlink
 from builder.source.parse import parse
 from builder.source.schema import SectionFile, SubsectionFile
+from builder.source.session_plans import FILE as SESSION_FILE
+from builder.source.session_plans import read_session_plan
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -34,7 +36,7 @@ def ordered(ctx: ReadContext, folder: Path, want_dirs: bool) -> list[Path]:
     for child in sorted(folder.iterdir()):
         if IGNORED_FILES.match(child.name):
             continue
-        if child.name in ("section.yaml", "subsection.yaml"):
+        if child.name in ("section.yaml", "subsection.yaml", SESSION_FILE):
             continue
         rel = ctx.rel(child)
         if child.is_symlink():
@@ -148,6 +150,7 @@ def assemble_outline(
                         format=ssmeta.format,
                         due=ssmeta.due,
                         units=units,
+                        session_plan=read_session_plan(ctx, ssdir),
                     )
                 )
         if meta:

@@ -11,7 +11,7 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from builder.model import Html, Unit
+from builder.model import Html, TrainerNote, Unit
 from builder.render import markdown
 from builder.source import rawblocks  # noqa: F401 — registers ```raw-html and ```olx
 from builder.source.blocks import COMPONENTS, FencedBlock, component_names, near_miss
@@ -20,6 +20,7 @@ from builder.source.files import read_text, short
 from builder.source.parse import parse_with_positions
 from builder.source.schema import UnitFrontMatter
 from builder.source.static import link_resolver
+from builder.source.trainer_notes import FENCE as _TRAINER_NOTES  # noqa: F401 - registers the fence
 
 
 def load_unit(ctx: ReadContext, path: Path) -> Unit | None:
@@ -54,6 +55,7 @@ def load_unit(ctx: ReadContext, path: Path) -> Unit | None:
     body_offset = end + 1
     resolve = link_resolver(ctx, path)
     components: list[Any] = []
+    notes: list[TrainerNote] = []
     prose_count = 0
     unit_id = front.id if front else "unit"
     for block in markdown.split_blocks(body, component_names()):
@@ -69,6 +71,9 @@ def load_unit(ctx: ReadContext, path: Path) -> Unit | None:
             components.append(Html(id=f"{unit_id}-text{prose_count}", markdown=source, html=html))
         else:
             component = COMPONENTS[block.kind](ctx, FencedBlock(block.content, file, line, path))
+            if isinstance(component, TrainerNote):  # for the handbook only, never a component
+                notes.append(component)
+                continue
             if isinstance(component, Html) and not component.id:
                 prose_count += 1  # a ```raw-html block is a text block like prose, and numbered with it
                 component.id = f"{unit_id}-text{prose_count}"
@@ -77,7 +82,14 @@ def load_unit(ctx: ReadContext, path: Path) -> Unit | None:
     if front is None:
         return None
     ctx.positions[front.id] = (file, front_doc.position(("id",))[0] if front_doc else 2)
-    unit = Unit(id=front.id, title=front.title, outcomes=front.outcomes, components=components, source=file)
+    unit = Unit(
+        id=front.id,
+        title=front.title,
+        outcomes=front.outcomes,
+        components=components,
+        source=file,
+        trainer_notes=notes,
+    )
     ctx.units_read.append(unit)
     return unit
 

@@ -19,7 +19,9 @@ from typing import Literal
 from builder.archive import Member
 from builder.model import Course
 
-TARGETS: tuple[str, ...] = ("olx", "scorm12", "scorm2004", "cmi5", "competences", "moodle-questions")
+TARGETS: tuple[str, ...] = (
+    "olx", "scorm12", "scorm2004", "cmi5", "competences", "moodle-questions", "handbook",
+)
 """In build order; ``all`` means every one of them."""
 
 

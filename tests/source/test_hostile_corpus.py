@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pypdf
 import pytest
 from lxml import etree
 from lxml import html as lxml_html
@@ -49,6 +50,7 @@ from builder.targets import TARGETS, BuildOptions, renderer
 UNIT = "outline/01-getting-started/01-first-steps/01-welcome.md"
 SUBSECTION = "outline/01-getting-started/01-first-steps/subsection.yaml"
 SECTION = "outline/01-getting-started/section.yaml"
+SESSION = "outline/01-getting-started/01-first-steps/session.yaml"
 COMPETENCES = "competences.yaml"
 COURSE = "course.yaml"
 
@@ -160,6 +162,13 @@ TEXT_FIELDS: dict[str, Callable[[Path, str], None]] = {
     "ulo.description": _set_yaml(COMPETENCES, r"^(    description: ).*$"),
     "outcome.statement": _set_yaml(COMPETENCES, r"^(        statement: )Describes.*$"),
     "outcome.criterion": _set_yaml(COMPETENCES, r"^(        assessment_criteria: \[)Names.*?(\])$"),
+    # the trainer's handbook only (PDF via Typst, HTML)
+    "trainer_note.prose": _markdown(UNIT, "Notes for trainers:"),
+    "session.activity_title": _set_yaml(SESSION, r"^(    title: )Outline from memory$"),
+    "session.trainer": _set_yaml(SESSION, r"^(    trainer: )Asks each.*$"),
+    "session.material": _set_yaml(SESSION, r"^(  - )Sticky notes$"),
+    "handbook.chapter_title": _set_yaml("handbook/index.yaml", r"^(    title: )Glossary$"),
+    "handbook.prose": _markdown("handbook/approach.md", "This chapter opens"),
 }
 
 PAYLOADS: dict[str, str] = {
@@ -173,12 +182,21 @@ PAYLOADS: dict[str, str] = {
     "js-url-text": "javascript:alert(1)",
     "entities": "&lt;script&gt; &#60;script&#62; &#x3C;b&#x3E; &#0; &#12;",
     "line-separators": "a\u2028b\u2029c \u202eevil",
+    "typst": '#set page(width: 1cm) #panic("typeset") $x$ ] [ <l> @l \\ // /*',
 }
 """Every payload in every text field: all must load and render as inert text."""
 
 PAYLOADS_EVERYWHERE = ("script", "close-script", "attr-break", "cdata-end", "jinja", "formula")
 """Payloads tried in every text field; the others in a few representative fields only."""
-FEW_FIELDS = ("unit.title", "unit.prose", "problem.prompt", "outcome.statement", "framework.title")
+FEW_FIELDS = (
+    "unit.title",
+    "unit.prose",
+    "problem.prompt",
+    "outcome.statement",
+    "framework.title",
+    "trainer_note.prose",
+    "session.activity_title",
+)
 
 
 @dataclass(frozen=True)
@@ -621,6 +639,25 @@ def _check_csv(name: str, data: bytes) -> None:
             assert not cell.startswith(FORMULA_START), f"{name}: formula cell {cell!r}"
 
 
+def _check_pdf(name: str, data: bytes) -> None:
+    """The trainer's handbook: course text is typeset, never an action a PDF viewer runs."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert len(reader.pages) > 1, name
+    root = reader.trailer["/Root"]
+    assert "/OpenAction" not in root and "/AA" not in root and "/AcroForm" not in root, name
+    assert "/JavaScript" not in root.get("/Names", {}), name
+    for page in reader.pages:
+        assert "/AA" not in page, name
+        for annot in page.get("/Annots", []) or []:
+            action = annot.get_object().get("/A")
+            if action is None:
+                continue
+            assert action["/S"] in ("/URI", "/GoTo"), f"{name}: {action['/S']} action"
+            if action["/S"] == "/URI":
+                uri = re.sub(r"[\s\x00-\x1f]", "", str(action["/URI"])).lower()
+                assert uri.startswith(("http://", "https://", "mailto:")), f"{name}: {uri!r}"
+
+
 def _assert_outputs_safe(course: Course) -> None:
     members: dict[str, bytes] = {}
     for target in TARGETS:
@@ -635,6 +672,9 @@ def _assert_outputs_safe(course: Course) -> None:
         to_json(cov),
     )
     for name, data in members.items():
+        if name.endswith(".pdf"):
+            _check_pdf(name, data)
+            continue
         text = data.decode("utf-8")  # every text output is UTF-8
         assert JINJA_MARKER not in text, f"{name}: template text was evaluated"
         inner = name.rsplit("!", 1)[-1]

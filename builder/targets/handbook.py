@@ -1,0 +1,360 @@
+"""The trainer's handbook: ``<slug>.handbook.pdf`` (Typst) and ``<slug>.handbook.html``, one source.
+
+Both files are laid out from one plain data structure, ``book(course)``: the handbook's own
+chapters, the competence map, one chapter per section with its session plans, trainer notes and
+the answer key of every problem, and the assessment guide. The PDF is typeset by the ``typst``
+wheel with its embedded fonts only (no system fonts, nothing downloaded), tagged as PDF/UA-1,
+with the document date and creation timestamp taken from the course's source epoch so two builds
+give the same bytes. Course text reaches Typst only as JSON data (``book.json``) rendered by
+Typst functions, never as Typst markup, so no character an author writes can change the layout.
+The HTML is one self-contained page (styles inline, images as ``data:`` URIs, no scripts).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from builder.diagnostics import Diagnostic, SourceErrors
+from builder.model import Asset, Course, Problem, SessionPlan, Unit
+from builder.render import richtext
+from builder.report.coverage import CATEGORY_LABELS, coverage
+from builder.targets import BuildOptions, Output
+from builder.templates import template_dir
+
+TEMPLATE_FOLDER = "handbook_templates"
+CATEGORIES = tuple(CATEGORY_LABELS)
+STATIC_PREFIX = "/static/"
+
+
+# --------------------------------------------------------------------------- strings
+
+
+@cache
+def _strings(lang: str) -> dict[str, str]:
+    folder = template_dir(TEMPLATE_FOLDER) / "i18n"
+    base = json.loads((folder / "en.json").read_text(encoding="utf-8"))
+    own = folder / f"{lang}.json"
+    if lang != "en" and own.is_file():
+        base.update(json.loads(own.read_text(encoding="utf-8")))
+    return base
+
+
+def strings(language: str) -> dict[str, str]:
+    """UI strings for the course language's primary subtag (``it-IT`` → ``it``), English otherwise."""
+    return dict(_strings(language.split("-")[0].lower()))
+
+
+# --------------------------------------------------------------------------- the book as data
+
+
+def _iso_date(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).date().isoformat()
+
+
+def _clock(start: int, minutes: int) -> str:
+    return f"{start}–{start + minutes}"
+
+
+class _Images:
+    """The static files the book's text shows, by flat name; only known assets are ever read."""
+
+    def __init__(self, course: Course):
+        self.assets: dict[str, Asset] = {a.flat_name: a for a in course.assets}
+        self.used: dict[str, Asset] = {}
+
+    def resolve(self, src: str) -> str | None:
+        if not src.startswith(STATIC_PREFIX):
+            return None
+        asset = self.assets.get(src[len(STATIC_PREFIX) :])
+        if asset is None:
+            return None
+        self.used[asset.flat_name] = asset
+        return f"static/{asset.flat_name}"
+
+
+def _plan(plan: SessionPlan, nodes: Any, s: dict[str, str]) -> dict[str, Any]:
+    clock = 0
+    activities = []
+    for a in plan.activities:
+        activities.append(
+            {
+                "time": _clock(clock, a.minutes),
+                "minutes": a.minutes,
+                "title": a.title,
+                "trainer": nodes(a.trainer_html),
+                "learners": nodes(a.learners_html),
+                "outcomes": a.outcomes,
+            }
+        )
+        clock += a.minutes
+    return {
+        "duration": plan.duration,
+        "mode": s.get(f"mode_{plan.mode}", plan.mode),
+        "preparation": nodes(plan.preparation_html),
+        "materials": [nodes(m) for m in plan.materials_html],
+        "activities": activities,
+    }
+
+
+def _answer(p: Problem, nodes: Any, s: dict[str, str]) -> dict[str, Any]:
+    """The key of one problem: what is right, what each wrong choice reveals, and why."""
+    correct: list[Any] = []
+    misconceptions: list[dict[str, Any]] = []
+    accepted: list[str] = []
+    if p.type in ("single", "multiple", "dropdown"):
+        for c in p.choices:
+            if c.correct:
+                correct.append({"text": nodes(c.text_html), "feedback": nodes(c.feedback_html)})
+            else:
+                misconceptions.append({"text": nodes(c.text_html), "feedback": nodes(c.feedback_html)})
+    elif p.type == "numeric" and p.answer is not None:
+        tol = p.tolerance_value()
+        shown = f"{p.answer:g}" + (f" (± {tol:g}, {s['tolerance']} {p.tolerance})" if tol else "")
+        correct.append({"text": None, "value": shown, "feedback": None})
+    elif p.type == "text":
+        accepted = list(p.answers)
+    return {
+        "id": p.id,
+        "title": p.title,
+        "type": s.get(f"type_{p.type}", p.type),
+        "weight": f"{p.weight:g}",
+        "attempts": str(p.max_attempts) if p.max_attempts else s["unlimited"],
+        "prompt": nodes(p.prompt_html),
+        "correct": correct,
+        "accepted": accepted,
+        "case": s["case_sensitive"] if p.case_sensitive else s["case_insensitive"],
+        "misconceptions": misconceptions,
+        "explanation": nodes(p.explanation_html),
+        "hints": [nodes(h) for h in p.hints_html],
+        "assesses": p.assesses,
+    }
+
+
+def _unit(u: Unit, nodes: Any, s: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": u.id,
+        "title": u.title,
+        "outcomes": u.outcomes,
+        "notes": [nodes(n.html, 5) for n in u.trainer_notes],
+        "problems": [_answer(p, nodes, s) for p in u.problems],
+    }
+
+
+Rich = Callable[[str, int], Any]
+"""(rendered HTML, level of its highest heading in the book) → what the layout needs."""
+
+
+def book(course: Course, rich: Rich) -> dict[str, Any]:
+    """Everything the handbook shows, as data; rich text is whatever ``rich`` makes of it.
+
+    The PDF passes ``richtext`` nodes (JSON for Typst), the HTML passes safe HTML fragments, so
+    both files are laid out from exactly the same selection and order of content.
+    """
+    s = strings(course.language)
+
+    def nodes(html: str, top: int = 5) -> Any:
+        return rich(html, top) if html else None
+
+    cmap = course.competences
+    fw = cmap.framework
+    hb = course.handbook
+    cov = coverage(course)
+    unit_titles = {u.id: u.title for u in course.units()}
+    ulos = []
+    for ulo in cmap.units:
+        groups = []
+        for cat in CATEGORIES:
+            outs = [o for o in ulo.outcomes if o.category == cat]
+            if outs:
+                groups.append(
+                    {
+                        "label": s[cat],
+                        "outcomes": [
+                            {
+                                "id": o.id,
+                                "statement": o.statement,
+                                "criteria": o.assessment_criteria,
+                                "ecf": o.ecf.label if o.ecf else "",
+                                "esco": o.esco,
+                            }
+                            for o in outs
+                        ],
+                    }
+                )
+        ulos.append(
+            {
+                "id": ulo.id,
+                "title": ulo.title,
+                "description": ulo.description,
+                "eqf": ulo.eqf_level,
+                "ecvet": f"{ulo.ecvet_points:g}",
+                "hours": f"{ulo.hours:g}",
+                "groups": groups,
+            }
+        )
+    sections = [
+        {
+            "id": sec.id,
+            "title": sec.title,
+            "subsections": [
+                {
+                    "id": ss.id,
+                    "title": ss.title,
+                    "graded": ss.format or "",
+                    "plan": _plan(ss.session_plan, nodes, s) if ss.session_plan else None,
+                    "units": [_unit(u, nodes, s) for u in ss.units],
+                }
+                for ss in sec.subsections
+            ],
+        }
+        for sec in course.sections
+    ]
+    return {
+        "lang": course.language.split("-")[0],
+        "strings": s,
+        "title": (hb.title if hb and hb.title else s["handbook"]),
+        "date": _iso_date(course.source_epoch),
+        "course": {
+            "title": course.title,
+            "code": f"{course.org} {course.number} · {course.run}",
+            "licence": course.license,
+            "description": course.short_description,
+        },
+        "framework": {"title": fw.title, "version": fw.version, "edition": fw.ecf_edition},
+        "front": [
+            {"id": c.id, "title": c.title, "body": nodes(c.html, 2)}
+            for c in (hb.front if hb else [])
+        ],
+        "back": [
+            {"id": c.id, "title": c.title, "body": nodes(c.html, 3)}
+            for c in (hb.back if hb else [])
+        ],
+        "map": ulos,
+        "sections": sections,
+        "assessment": {
+            "pass_mark": f"{course.grading.pass_cutoff * 100:g} %",
+            "graders": [
+                {
+                    "type": g.type,
+                    "count": g.min_count,
+                    "dropped": g.drop_count,
+                    "weight": f"{g.weight * 100:g} %",
+                }
+                for g in course.grading.graders
+            ],
+            "outcomes": [
+                {
+                    "id": oc.outcome.id,
+                    "statement": oc.outcome.statement,
+                    "taught_in": [unit_titles.get(u, u) for u in oc.taught_by],
+                    "assessed_by": list(dict.fromkeys(p for _, p in oc.assessed_by)),
+                }
+                for oc in cov.outcomes
+            ],
+            "not_taught": [o.outcome.id for o in cov.not_taught],
+            "not_assessed": [o.outcome.id for o in cov.not_assessed],
+        },
+    }
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def render_pdf(course: Course) -> bytes:
+    """Typeset the book with Typst in a scratch folder holding only the template, data and images."""
+    import typst
+
+    images = _Images(course)
+    data = book(course, lambda html, top: richtext.to_nodes(html, top, images.resolve))
+    with tempfile.TemporaryDirectory(prefix="coursepack-handbook-") as tmp:
+        root = Path(tmp)
+        shutil.copyfile(template_dir(TEMPLATE_FOLDER) / "handbook.typ", root / "handbook.typ")
+        (root / "book.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        (root / "static").mkdir()
+        for flat, asset in images.used.items():
+            shutil.copyfile(asset.source, root / "static" / flat)
+        try:
+            pdf = typst.compile(
+                str(root / "handbook.typ"),
+                root=str(root),
+                ignore_system_fonts=True,
+                pdf_standards=["ua-1"],
+                timestamp=course.source_epoch,
+            )
+        except typst.TypstError as exc:
+            # Typst's own words (an image it cannot decode…): a finding about the course that
+            # the pipeline reports like any other, not a crashed build.
+            raise SourceErrors(
+                [
+                    Diagnostic(
+                        f"{course.slug}.handbook.pdf",
+                        None,
+                        None,
+                        f"the handbook could not be typeset: {exc.message}",
+                        "check the images used in trainer notes, session plans and handbook/ chapters",
+                        "error",
+                        "typst",
+                    )
+                ]
+            ) from None
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def _data_uri(asset: Asset) -> str:
+    mime = mimetypes.guess_type(asset.flat_name)[0] or "application/octet-stream"
+    return f"data:{mime};base64," + base64.b64encode(asset.source.read_bytes()).decode("ascii")
+
+
+def render_html(course: Course) -> bytes:
+    from builder.templates import environment
+
+    images = _Images(course)
+
+    def html(fragment: str, top: int) -> Markup:
+        """Stored HTML with its headings placed under the current level and images inlined.
+
+        The book's level 1 is the HTML's ``<h2>``: the page's ``<h1>`` is the book's title.
+        """
+        out = richtext.shift_headings(fragment, top + 1)
+
+        def src(m: re.Match[str]) -> str:
+            flat = m.group(2)
+            asset = images.assets.get(flat)
+            return f'{m.group(1)}"{_data_uri(asset)}"' if asset else m.group(0)
+
+        out = re.sub(r'(<img src=)"/static/([A-Za-z0-9._-]+)"', src, out)
+        # A download link cannot leave a single-file page: keep its text, drop the dead link.
+        return Markup(re.sub(r'<a href="/static/[^"]*">(.*?)</a>', r"\1", out))
+
+    data = book(course, html)
+    env = environment(TEMPLATE_FOLDER)
+    page = env.get_template("handbook.html.j2").render(book=data)
+    return page.encode("utf-8")
+
+
+def render(course: Course, options: BuildOptions) -> list[Output]:
+    slug = course.slug
+    pdf_name, html_name = f"{slug}.handbook.pdf", f"{slug}.handbook.html"
+    plans = sum(1 for s in course.sections for ss in s.subsections if ss.session_plan)
+    keys = len(course.problems())
+    summary = f"{plans} session plan{'' if plans == 1 else 's'}, {keys} answer key{'' if keys == 1 else 's'}"
+    return [
+        Output(pdf_name, "file", {pdf_name: render_pdf(course)}, summary),
+        Output(html_name, "file", {html_name: render_html(course)}, summary),
+    ]
