@@ -233,7 +233,8 @@ def test_progress_counts_every_unit_of_every_target_exactly_once(sample_course, 
     targets = ["olx", "scorm12", "competences"]
     run(sample_course, targets, BuildOptions(), jobs=jobs, on_units=ticks.append)
     assert sum(ticks) == len(sample_course.units()) * len(targets)
-    assert len(ticks) > len(targets)  # per-unit steps, not one per target
+    if jobs == 1 or pipeline._pool_context() is None:  # a fork server (Typst loaded) sends top-ups only
+        assert len(ticks) > len(targets)  # per-unit steps, not one per target
     seen: list[int] = []
     previous = progress.set_sink(seen.append)
     try:
