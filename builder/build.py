@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from builder.cache import CACHE_DIR, BuildCache
 from builder.model import Course
 from builder.pipeline import Result, Written, expand_targets, run
 from builder.targets import BuildOptions
@@ -124,6 +125,8 @@ def clean_stale(out: Path) -> list[Path]:
     if not out.is_dir():
         return removed
     for folder in sorted(out.iterdir()):
+        if folder.name == CACHE_DIR:  # matches the staging pattern, but is the build cache
+            continue
         if folder.is_dir() and not folder.is_symlink() and STAGING_RE.match(folder.name):
             with contextlib.suppress(OSError):
                 if _is_stale(folder):
@@ -156,18 +159,41 @@ def build(
     on_done: Callable[[str], None] | None = None,
     jobs: int | None = None,
     report: bool = False,
+    cache: bool = True,
+    started: float | None = None,
+    on_units: Callable[[int], None] | None = None,
 ) -> tuple[Result, list[Written]]:
     """Run the pipeline and publish into ``out`` only if no check found an error.
 
     With ``report`` the coverage report (``<slug>.coverage.html/.csv/.json``) is staged and
     published with the packages, so a full build never leaves a report about an older course.
+
+    With ``cache`` (the default), ``out/.coursepack-cache/`` lets an unchanged target be copied and
+    an unchanged output skip its checks (``builder.cache``); after a successful build, cache files
+    it did not use are pruned — used since ``started``, which must be taken before the course was
+    loaded with the same cache (the loader's unit entries count as used). ``cache=False`` neither
+    reads nor writes the cache.
+
     Returns the run's findings and the files written (none when ``Result.errors`` is not empty).
     Any exception (a bug, an I/O error, a ``WorkerError``) propagates and publishes nothing.
     """
     out.mkdir(parents=True, exist_ok=True)
     clean_stale(out)
+    started = time.time() if started is None else started
+    cache_dir = out / CACHE_DIR if cache else None
+    if cache_dir is not None:
+        BuildCache(cache_dir)  # creates it and its .gitignore once, before workers race to
     with staging_dir(out) as staging:
-        result = run(course, targets, options, staging=staging, jobs=jobs, on_done=on_done)
+        result = run(
+            course,
+            targets,
+            options,
+            staging=staging,
+            jobs=jobs,
+            on_done=on_done,
+            cache_dir=cache_dir,
+            on_units=on_units,
+        )
         if result.errors:
             return result, []
         staged = [(name, *f) for name in targets for f in result.targets[name].files]
@@ -180,4 +206,6 @@ def build(
         for name, filename, size, summary in staged:
             os.replace(staging / filename, out / filename)
             written.append(Written(name, out / filename, size, summary))
-        return result, written
+    if cache_dir is not None:
+        BuildCache(cache_dir).prune(started)
+    return result, written

@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 the course has errors (source, checks or validation); 2
 from __future__ import annotations
 
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import NoReturn
@@ -102,11 +103,11 @@ format_option = click.option(
 )
 
 
-def _load(ctx: Ctx, src: Path, fmt: str = "text") -> Course:
+def _load(ctx: Ctx, src: Path, fmt: str = "text", cache_dir: Path | None = None) -> Course:
     from builder.source import load_course
 
     try:
-        course = load_course(src)
+        course = load_course(src, cache_dir=cache_dir)
     except EpochError as exc:
         raise click.UsageError(str(exc)) from None
     except SourceErrors as exc:
@@ -256,6 +257,11 @@ Examples:
 @lang_option
 @click.option("--strict", is_flag=True, help="A string without a current translation is an error.")
 @format_option
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Render and check everything afresh; neither read nor write OUT/.coursepack-cache/.",
+)
 @_with_scorm_options
 @_verbosity
 @click.pass_obj
@@ -268,6 +274,7 @@ def build(
     langs: tuple[str, ...],
     strict: bool,
     fmt: str,
+    no_cache: bool,
     scorm_edition: str,
     sco: str,
     split: str,
@@ -291,7 +298,10 @@ def build(
     show = not ctx.quiet and sys.stderr.isatty()
     if show:
         click.echo(f"reading {src} …", err=True)
-    source_course = _load(ctx, src, fmt)
+    from builder.cache import CACHE_DIR
+
+    started = time.time()  # cache files not used since then are pruned, the loader's included
+    source_course = _load(ctx, src, fmt, None if no_cache else out / CACHE_DIR)
     names = expand_targets(targets or ("all",))
     with_report = set(names) == set(TARGETS)
     options = _options(scorm_edition, sco, split, map_info)
@@ -306,27 +316,37 @@ def build(
     if i18n_diags and fmt != "text":
         _report_findings(fmt, i18n_diags, src)
     for course in courses:
-        _build_one(ctx, src, course, out, names, options, jobs, show, fmt, with_report)
+        _build_one(ctx, src, course, out, names, options, jobs, show, fmt, with_report, not no_cache, started)
 
 
-def _build_one(ctx, src, course, out, names, options, jobs, show, fmt, with_report) -> None:  # type: ignore[no-untyped-def]
+def _build_one(ctx, src, course, out, names, options, jobs, show, fmt, with_report, cache, started) -> None:  # type: ignore[no-untyped-def]
     """Build and publish one language's packages (each language is checked and published alone)."""
     from builder.build import build as run_build
 
     try:
         with (
             click.progressbar(
-                length=len(names),
-                label=f"building {len(course.units())} units",
+                length=len(names) * max(1, len(course.units())),
+                label=f"building {len(course.units())} units × {len(names)} targets",
                 file=sys.stderr,
-                show_pos=True,
+                show_percent=True,
+                show_eta=True,
                 item_show_func=lambda name: f"{name} done" if name else "",
             )
             if show
             else _NullBar() as bar
         ):
             result, written = run_build(
-                course, out, names, options, on_done=lambda n: bar.update(1, n), jobs=jobs, report=with_report
+                course,
+                out,
+                names,
+                options,
+                on_done=lambda n: bar.update(0, n),
+                on_units=lambda n: bar.update(n),
+                jobs=jobs,
+                report=with_report,
+                cache=cache,
+                started=started,
             )
     except Exception as exc:  # a bug or an I/O error: report it plainly, publish nothing
         _fail(ctx, exc)
@@ -619,7 +639,6 @@ def import_olx(ctx: Ctx, src: Path, dest: Path) -> None:
         sys.exit(EXIT_ERRORS)
     ctx.say(report.summary())
     ctx.say(f"wrote {dest} and {dest / REPORT_FILE}; next: coursepack check {dest}")
-
 
 
 # --------------------------------------------------------------------------- translate

@@ -7,7 +7,7 @@ that ``coursepack check`` prints them alike and decides the exit code in one pla
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning", "note"]
 """``error`` fails the command; ``warning`` is a course fault that ``--strict`` makes an error;
@@ -26,6 +26,11 @@ class Diagnostic:
     severity: Severity = "error"
     code: str = ""
     """A short stable name (``unknown-key``, ``olxcleaner.InvalidPointer``) for filtering and tests."""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Diagnostic:
+        """Back from ``dataclasses.asdict`` (the build cache stores findings so)."""
+        return cls(**data)
 
     def location(self) -> str:
         loc = self.file

@@ -21,19 +21,25 @@ traceback): an lxml error log, say, cannot be pickled and used to surface as a p
 
 from __future__ import annotations
 
-import multiprocessing
+import hashlib
+import multiprocessing as mp
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from builder import archive
+from builder import archive, progress
 from builder.diagnostics import Diagnostic, SourceErrors, escalate
 from builder.model import Course
 from builder.targets import TARGETS, BuildOptions, Output, renderer
+
+if TYPE_CHECKING:
+    from builder.cache import BuildCache
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,9 @@ class OutputCheck:
     name: str
     target: str
     run: Callable[[Output, Course, BuildOptions], Iterable[Diagnostic]]
+    cached: bool = False
+    """Whether its findings may be reused (``builder.cache``): True only when they follow from the
+    members it reads, the output's name and member list, the options and the competence map alone."""
 
 
 def _competences(course: Course, options: BuildOptions, built: tuple[str, ...]) -> list[Diagnostic]:
@@ -107,7 +116,26 @@ class _ScormCheck:
         from builder.validate.scorm import check_manifest
 
         edition = options.scorm_edition if self.version == "scorm2004" else None
-        return check_manifest(output.members, self.version, edition, output=output.filename)  # type: ignore[arg-type]
+        return check_manifest(
+            output.members,
+            self.version,  # type: ignore[arg-type]
+            edition,
+            output=output.filename,
+            sco_data=False,
+        )
+
+
+@dataclass(frozen=True)
+class _ScoDataCheck:
+    """The objective ids inside SCO pages: cheap, and it reads every page, so it is never cached
+    (an edited unit would miss the cache of the manifest check if that read every page too)."""
+
+    version: str
+
+    def __call__(self, output: Output, course: Course, options: BuildOptions) -> list[Diagnostic]:
+        from builder.validate.scorm import check_sco_data
+
+        return check_sco_data(output.members, self.version, output.filename)  # type: ignore[arg-type]
 
 
 PACKAGES = frozenset({"olx", "scorm12", "scorm2004", "cmi5"})
@@ -125,10 +153,16 @@ COURSE_CHECKS: list[CourseCheck] = [
     CourseCheck("handbook material (session plans)", _handbook, frozenset({"handbook"})),
 ]
 OUTPUT_CHECKS: list[OutputCheck] = [
-    OutputCheck("olxcleaner + OLX import rules", "olx", _olx),
-    OutputCheck("SCORM 1.2 manifest (IMS/ADL XSDs + LMS rules)", "scorm12", _ScormCheck("scorm12")),
-    OutputCheck("SCORM 2004 manifest (IMS/ADL XSDs + LMS rules)", "scorm2004", _ScormCheck("scorm2004")),
-    OutputCheck("cmi5.xml (cmi5 course structure rules)", "cmi5", _cmi5),
+    OutputCheck("olxcleaner + OLX import rules", "olx", _olx, cached=True),
+    OutputCheck(
+        "SCORM 1.2 manifest (IMS/ADL XSDs + LMS rules)", "scorm12", _ScormCheck("scorm12"), cached=True
+    ),
+    OutputCheck("SCORM 1.2 runtime objective ids", "scorm12", _ScoDataCheck("scorm12")),
+    OutputCheck(
+        "SCORM 2004 manifest (IMS/ADL XSDs + LMS rules)", "scorm2004", _ScormCheck("scorm2004"), cached=True
+    ),
+    OutputCheck("SCORM 2004 runtime objective ids", "scorm2004", _ScoDataCheck("scorm2004")),
+    OutputCheck("cmi5.xml (cmi5 course structure rules)", "cmi5", _cmi5, cached=True),
 ]
 
 
@@ -153,6 +187,32 @@ class WorkerError(Exception):
 
 
 # --------------------------------------------------------------------------- one run
+
+
+class _Tally:
+    """Units rendered per target, capped at the course's unit count; topped up when a target ends,
+    so the progress total is exactly units × targets whatever each renderer reports."""
+
+    def __init__(self, units: int, on_units: Callable[[int], None] | None):
+        self.units, self.on_units = units, on_units
+        self.done: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def add(self, target: str, n: int) -> None:
+        with self.lock:
+            before = self.done.get(target, 0)
+            after = min(self.units, before + n)
+            self.done[target] = after
+        if self.on_units and after > before:
+            self.on_units(after - before)
+
+    def finish(self, target: str) -> None:
+        self.add(target, self.units)
+
+
+def _read_progress(queue: Any, tally: _Tally) -> None:
+    while (item := queue.get()) is not None:
+        tally.add(*item)
 
 
 @dataclass
@@ -220,8 +280,136 @@ def write_output(output: Output, folder: Path, epoch: int) -> Path:
     return dest
 
 
-def run_target(name: str, course: Course, options: BuildOptions, staging: Path | None) -> TargetResult:
-    """Render one target, check its outputs, and (if ``staging`` and no errors) write them there."""
+def course_key(course: Course) -> str:
+    """The course's part of every target key: the whole model and the bytes of its static files.
+
+    Computed once per run, in the main process (serialising the model costs ~0.1 s at 2,000 units).
+    """
+    from builder import cache
+
+    assets = {a.flat_name: cache.file_sha256(a.source) for a in [course.image, *course.assets]}
+    return cache.digest(hashlib.sha256(course.model_dump_json().encode()).hexdigest(), assets)
+
+
+def _target_key(name: str, course_digest: str, options: BuildOptions) -> str:
+    """Everything a target's files and findings follow from (see ``builder.cache``)."""
+    from builder import cache
+
+    return cache.digest("target", cache.code_fingerprint(), name, asdict(options), course_digest)
+
+
+def _member_sha(member: archive.Member) -> str:
+    from builder import cache
+
+    if isinstance(member, Path):
+        return cache.file_sha256(member)
+    return hashlib.sha256(member).hexdigest()
+
+
+def _run_check(
+    check: OutputCheck,
+    output: Output,
+    course: Course,
+    options: BuildOptions,
+    store: BuildCache | None,
+    used: list[str],
+) -> list[Diagnostic]:
+    """Run one output check, or reuse its findings when every member it read is unchanged.
+
+    The key of the check entry is appended to ``used``: a target entry lists them, so that a later
+    target hit keeps them from being pruned (an edit after a no-op rebuild still reuses them).
+    """
+    from builder import cache
+
+    if store is None or not check.cached:
+        return list(check.run(output, course, options))
+    key = cache.digest(
+        "check",
+        cache.code_fingerprint(),
+        check.name,
+        output.filename,
+        output.format,
+        sorted(output.members),
+        asdict(options),
+        course.competences.model_dump_json(),
+    )
+    used.append(key)
+    entry = store.get(key)
+    if entry is not None:
+        reads: dict[str, str] = entry["reads"]
+        if all(n in output.members and _member_sha(output.members[n]) == sha for n, sha in reads.items()):
+            return [Diagnostic.from_json(d) for d in entry["diagnostics"]]
+    recording = cache.RecordingMembers(output.members)
+    found = list(check.run(replace(output, members=recording), course, options))  # type: ignore[arg-type]
+    reads = {n: _member_sha(output.members[n]) for n in sorted(recording.read)}
+    store.put(key, {"reads": reads, "diagnostics": [asdict(d) for d in found]})
+    return found
+
+
+def run_target(
+    name: str,
+    course: Course,
+    options: BuildOptions,
+    staging: Path | None,
+    cache_dir: Path | None = None,
+    course_digest: str | None = None,
+) -> TargetResult:
+    """Render one target, check its outputs, and (if ``staging`` and no errors) write them there.
+
+    With ``cache_dir`` (only for builds), an unchanged target is copied from the cache instead, and
+    checks whose inputs did not change reuse their findings (``builder.cache``).
+    """
+    from builder.cache import BuildCache
+
+    store = BuildCache(cache_dir) if cache_dir is not None and staging is not None else None
+    key = _target_key(name, course_digest or course_key(course), options) if store is not None else ""
+    if store is not None and staging is not None:
+        hit = _restore_target(store, key, name, staging)
+        if hit is not None:
+            return hit
+    used: list[str] = []
+    result = _render_and_check(name, course, options, staging, store, used)
+    if store is not None and staging is not None:
+        files = [(f, store.store_file(staging / f), size, summary) for f, size, summary in result.files]
+        store.put(
+            key,
+            {
+                "diagnostics": [asdict(d) for d in result.diagnostics],
+                "checks": result.checks,
+                "files": files,
+                "check_entries": used,
+            },
+        )
+    return result
+
+
+def _restore_target(store: BuildCache, key: str, name: str, staging: Path) -> TargetResult | None:
+    entry = store.get(key)
+    if entry is None:
+        return None
+    result = TargetResult(
+        name, [Diagnostic.from_json(d) for d in entry["diagnostics"]], checks=list(entry["checks"])
+    )
+    for check_key in entry.get("check_entries", []):
+        store.keep(check_key)
+    for filename, sha, size, summary in entry["files"]:
+        dest = staging / archive.check_member_name(filename)
+        if not store.restore_file(sha, dest):
+            for f, *_ in result.files:
+                (staging / f).unlink(missing_ok=True)
+            return None
+        result.files.append((filename, size, summary))
+    return result
+
+
+def _render_and_check(
+    name: str,
+    course: Course,
+    options: BuildOptions,
+    staging: Path | None,
+    store: BuildCache | None,
+    used: list[str],
+) -> TargetResult:
     from builder.source_map import SourceMap
 
     checks = [c for c in OUTPUT_CHECKS if c.target == name]
@@ -235,7 +423,7 @@ def run_target(name: str, course: Course, options: BuildOptions, staging: Path |
     where: SourceMap | None = None
     for output in outputs:
         for check in checks:
-            found = list(check.run(output, course, options))
+            found = _run_check(check, output, course, options, store, used)
             if found:
                 where = where or SourceMap(course)
                 diags += [where.locate(d, output) for d in found]
@@ -247,10 +435,29 @@ def run_target(name: str, course: Course, options: BuildOptions, staging: Path |
     return result
 
 
-def _worker(name: str, course: Course, options: BuildOptions, staging: Path | None) -> TargetResult:
+_FORKED: Course | None = None
+"""The course, set before the worker pool forks: workers inherit it instead of unpickling a copy
+(pickling the model to every worker cost ~15 % of a build)."""
+
+
+_QUEUE: Any = None
+"""Progress from forked workers: (target, units) pairs, read by a thread in the main process."""
+
+
+def _worker(
+    name: str,
+    course: Course | None,
+    options: BuildOptions,
+    staging: Path | None,
+    cache_dir: Path | None,
+    course_digest: str | None,
+) -> TargetResult:
     """``run_target`` in a worker process: any exception comes back as a picklable WorkerError."""
+    queue = _QUEUE
+    if queue is not None:
+        progress.set_sink(lambda n: queue.put((name, n)))
     try:
-        return run_target(name, course, options, staging)
+        return run_target(name, course or _FORKED, options, staging, cache_dir, course_digest)  # type: ignore[arg-type]
     except BaseException as exc:
         raise WorkerError.wrap(exc) from None
 
@@ -277,7 +484,7 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _pool_context() -> multiprocessing.context.BaseContext | None:
+def _pool_context() -> mp.context.BaseContext | None:
     """How target workers start: forked (fast), unless Typst is loaded in this process.
 
     A fork of a process whose native threads hold locks deadlocks in the child; Typst keeps a
@@ -285,7 +492,7 @@ def _pool_context() -> multiprocessing.context.BaseContext | None:
     caller, ``coursepack serve``) starts workers from a clean fork server instead. The CLI never
     loads Typst before it builds, so its workers are still forked.
     """
-    return multiprocessing.get_context("forkserver") if "typst" in sys.modules else None
+    return mp.get_context("forkserver") if "typst" in sys.modules else None
 
 
 def run(
@@ -296,6 +503,8 @@ def run(
     strict: bool = False,
     jobs: int | None = None,
     on_done: Callable[[str], None] | None = None,
+    cache_dir: Path | None = None,
+    on_units: Callable[[int], None] | None = None,
 ) -> Result:
     """Render and check ``targets``; with ``staging``, also write the outputs of error-free targets there.
 
@@ -303,18 +512,48 @@ def run(
     """
     results: dict[str, TargetResult] = {}
     workers = max(1, min(len(targets), jobs)) if jobs else default_jobs(course, targets)
+    digest = course_key(course) if cache_dir is not None and staging is not None else None
+    tally = _Tally(len(course.units()), on_units)
     if workers == 1:
         for name in targets:
-            results[name] = run_target(name, course, options, staging)
+            previous = progress.set_sink(lambda n, name=name: tally.add(name, n))
+            try:
+                results[name] = run_target(name, course, options, staging, cache_dir, digest)
+            finally:
+                progress.set_sink(previous)
+            tally.finish(name)
             if on_done:
                 on_done(name)
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-            futures = {pool.submit(_worker, n, course, options, staging): n for n in targets}
-            for fut in as_completed(futures):
-                results[futures[fut]] = fut.result()
-                if on_done:
-                    on_done(futures[fut])
+        global _FORKED, _QUEUE
+        # Forked workers inherit the course; with Typst loaded, a fork server (``_pool_context``)
+        # starts them and the course is pickled to each.
+        fork = "fork" in mp.get_all_start_methods() and _pool_context() is None
+        context = mp.get_context("fork") if fork else _pool_context()
+        _FORKED = course if fork else None
+        _QUEUE = context.SimpleQueue() if fork and context is not None and on_units is not None else None
+        reader = None
+        if _QUEUE is not None:
+            reader = threading.Thread(target=_read_progress, args=(_QUEUE, tally), daemon=True)
+            reader.start()
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                sent = None if fork else course
+                futures = {
+                    pool.submit(_worker, n, sent, options, staging, cache_dir, digest): n for n in targets
+                }
+                for fut in as_completed(futures):
+                    results[futures[fut]] = fut.result()
+                    tally.finish(futures[fut])
+                    if on_done:
+                        on_done(futures[fut])
+        finally:
+            if _QUEUE is not None:
+                _QUEUE.put(None)
+                if reader is not None:
+                    reader.join(timeout=5)
+                _QUEUE.close()
+            _FORKED = _QUEUE = None
     diags: list[Diagnostic] = []
     ran: list[str] = []
     for check in COURSE_CHECKS:

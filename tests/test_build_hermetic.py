@@ -37,7 +37,7 @@ def _build(cwd: Path, out: Path, env: dict[str, str]) -> dict[str, str]:
         text=True,
     )
     assert done.returncode == 0, f"build in {cwd} failed:\n{done.stdout}\n{done.stderr}"
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir())}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir()) if p.is_file()}
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from builder import pipeline
+from builder.cache import CACHE_DIR
 from builder.cli import main
 from builder.diagnostics import Diagnostic
 from builder.pipeline import OutputCheck, WorkerError, run
@@ -49,7 +50,7 @@ def test_build_refuses_a_control_character_that_check_reports(course_dir: Path, 
     assert built.exit_code == 1, built.output
     assert checked.exit_code == 1
     assert "nothing was" in built.output
-    assert not out.exists() or list(out.iterdir()) == []
+    assert not out.exists() or [p for p in out.iterdir() if p.name != CACHE_DIR] == []
     assert _errors(built.output) == _errors(checked.output) != set()
     for line in _errors(built.output):
         # named at the unit's source (the reader refuses the character at its line and column)
@@ -228,4 +229,25 @@ def test_an_unpicklable_worker_error_reaches_the_user_as_itself(
         main, ["-v", "build", str(course_dir), "-t", "olx", "-t", "competences", "-o", str(out)]
     )
     assert "Traceback" in verbose.output and "_lxml_error" in verbose.output
-    assert list(out.iterdir()) == []
+    assert [p for p in out.iterdir() if p.name != CACHE_DIR] == []  # the build cache is no output
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_progress_counts_every_unit_of_every_target_exactly_once(sample_course, jobs: int) -> None:
+    """The bar's length is units × targets; per-unit ticks plus each target's top-up reach it exactly,
+    in forked workers too, and the renderers do report units (not only the final top-up)."""
+    from builder import progress
+
+    ticks: list[int] = []
+    targets = ["olx", "scorm12", "competences"]
+    run(sample_course, targets, BuildOptions(), jobs=jobs, on_units=ticks.append)
+    assert sum(ticks) == len(sample_course.units()) * len(targets)
+    if jobs == 1 or pipeline._pool_context() is None:  # a fork server (Typst loaded) sends top-ups only
+        assert len(ticks) > len(targets)  # per-unit steps, not one per target
+    seen: list[int] = []
+    previous = progress.set_sink(seen.append)
+    try:
+        pipeline.render_target("olx", sample_course, BuildOptions())
+    finally:
+        progress.set_sink(previous)
+    assert sum(seen) == len(sample_course.units())

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from builder.build import clean_stale
+from builder.cache import CACHE_DIR
 from builder.cli import main
 from builder.scaffold import scaffold
 
@@ -25,6 +26,10 @@ def course_dir(tmp_path: Path) -> Path:
     src = tmp_path / "src"
     scaffold(src)
     return src
+
+
+def _is_staging(p: Path) -> bool:
+    return p.name.startswith(".coursepack-") and p.name != CACHE_DIR
 
 
 def _tree(folder: Path) -> list[str]:
@@ -119,7 +124,7 @@ def test_the_next_build_cleans_a_stale_staging_folder(course_dir: Path, tmp_path
     _staging(out, f".coursepack-{DEAD_PID}-abc123")
     result = CliRunner().invoke(main, ["build", str(course_dir), "-t", "olx", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert [p.name for p in out.iterdir()] == ["MyOrg-C101-2026_T1.olx.tar.gz"]
+    assert [p.name for p in out.iterdir() if p.name != CACHE_DIR] == ["MyOrg-C101-2026_T1.olx.tar.gz"]
 
 
 @pytest.mark.slow
@@ -131,19 +136,19 @@ def test_a_build_killed_mid_way_is_cleaned_up_by_the_next(tmp_path: Path) -> Non
         proc = subprocess.Popen(argv, env=env, start_new_session=True)
         deadline = time.time() + 60
         while time.time() < deadline and proc.poll() is None:
-            if out.is_dir() and any(p.name.startswith(".coursepack-") for p in out.iterdir()):
+            if out.is_dir() and any(_is_staging(p) for p in out.iterdir()):
                 break
             time.sleep(0.005)
         killed = proc.poll() is None
         if killed:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()  # reap it: a zombie's pid still answers kill(pid, 0)
-        if killed and any(p.name.startswith(".coursepack-") for p in out.iterdir()):
+        if killed and any(_is_staging(p) for p in out.iterdir()):
             break
     else:
         pytest.skip("the build finished before it could be killed")
     done = subprocess.run(argv, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    names = [p.name for p in out.iterdir()]
+    names = [p.name for p in out.iterdir() if p.name != CACHE_DIR]
     assert not [n for n in names if n.startswith(".")], names
     assert any(n.endswith(".scorm2004.zip") for n in names)

@@ -101,6 +101,7 @@ def test_github_workflow_commands_check_build_and_release(repo: tuple[Path, dict
     assert annotations
     assert all(line.startswith(("::error ", "::warning ", "::notice ")) for line in annotations)
     dist = sorted(p.name for p in (work / "dist").iterdir())
+    assert not [n for n in dist if n.startswith(".")], "no build cache among the published files"
     assert any(n.endswith(".olx.tar.gz") for n in dist) and any(n.endswith(".coverage.html") for n in dist)
     (gh,) = [line for line in Path(env["STUB_LOG"]).read_text().splitlines() if line.startswith("gh ")]
     assert gh.startswith("gh [release] [create] [v1.0] ")
@@ -114,6 +115,7 @@ def test_gitlab_ci_commands_check_build_and_release(repo: tuple[Path, dict[str, 
     findings = json.loads((work / "coursepack-findings.json").read_text())
     assert {f["severity"] for f in findings} <= {"note", "warning"}
     dist = sorted(p.name for p in (work / "dist").iterdir())
+    assert not [n for n in dist if n.startswith(".")], "no build cache among the published files"
     calls = [c for c in Path(env["STUB_LOG"]).read_text().splitlines() if c.startswith("curl ")]
     base = "https://gitlab.example/api/v4/projects/42"
     uploads = [c for c in calls if "[--upload-file]" in c]

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from builder import __version__
+from builder.cache import CACHE_DIR
 from builder.cli import main
 from builder.scaffold import scaffold
 
@@ -45,7 +46,8 @@ def test_build_olx_writes_the_tarball_and_a_summary(
     assert "1 units" in result.output
     with tarfile.open(tarball) as tar:
         assert "course/course.xml" in tar.getnames()
-    assert [p.name for p in out.iterdir()] == [tarball.name], "no staging folder may be left behind"
+    names = [p.name for p in out.iterdir() if p.name != CACHE_DIR]
+    assert names == [tarball.name], "no staging folder may be left behind"
 
 
 def test_quiet_build_prints_nothing(runner: CliRunner, course_dir: Path, tmp_path: Path) -> None:
@@ -64,7 +66,7 @@ def test_source_errors_exit_1_and_write_nothing(runner: CliRunner, course_dir: P
     assert result.exit_code == 1
     assert "course.yaml:5:1: error: unknown key `titel` — did you mean `title`?" in result.output
     assert "nothing was written" in result.output
-    assert not out.exists() or not any(out.iterdir())
+    assert not out.exists() or not [p for p in out.iterdir() if p.name != CACHE_DIR]
 
 
 def test_failed_target_publishes_nothing_and_keeps_old_files(
@@ -89,7 +91,7 @@ def test_failed_target_publishes_nothing_and_keeps_old_files(
     )
     assert result.exit_code == 3
     assert "build failed: OSError: disk full" in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["MyOrg-C101-2026_T1.olx.tar.gz"]
+    assert sorted(p.name for p in out.iterdir() if p.name != CACHE_DIR) == ["MyOrg-C101-2026_T1.olx.tar.gz"]
     assert (out / "MyOrg-C101-2026_T1.olx.tar.gz").read_bytes() == before
 
 

@@ -28,6 +28,10 @@ class ReadContext:
         """Links to unit files, resolved once every unit is read: (file, line, target file, as written)."""
         self.units_read: list[Unit] = []
         """Every unit that parsed, even under a broken section, so its references are checked too."""
+        self.cache_dir: Path | None = None
+        """The build cache folder (``builder.cache``) for parsed units, or None."""
+        self.cache_pending: list[tuple[str, object]] = []
+        """Cache entries to write once the whole course has loaded without errors."""
 
     def error(
         self,

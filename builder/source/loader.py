@@ -22,10 +22,13 @@ through ``ctx.error``, called from ``load`` below before the cross-checks.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from builder.archive import source_epoch
 from builder.diagnostics import Diagnostic, SourceErrors
@@ -50,9 +53,18 @@ UnitsReader = Callable[[ReadContext, list[Path]], dict[Path, Unit | None]]
 re-reads only the files that changed since its last load."""
 
 
-def load_course(root: Path | str, read_units: UnitsReader | None = None) -> Course:
-    """Read and validate a course source folder; raise ``SourceErrors`` with every finding."""
-    return load(ReadContext(Path(root)), read_units)
+def load_course(
+    root: Path | str, read_units: UnitsReader | None = None, cache_dir: Path | None = None
+) -> Course:
+    """Read and validate a course source folder; raise ``SourceErrors`` with every finding.
+
+    With ``cache_dir`` (a build's ``builder.cache`` folder), a unit file whose bytes, path and asset
+    index are unchanged since an earlier successful load is not parsed again. Entries are written
+    only once the whole course loaded without errors, so a failed load leaves nothing behind.
+    """
+    ctx = ReadContext(Path(root))
+    ctx.cache_dir = cache_dir
+    return load(ctx, read_units)
 
 
 def load(ctx: ReadContext, read_units: UnitsReader | None = None) -> Course:
@@ -98,6 +110,12 @@ def load(ctx: ReadContext, read_units: UnitsReader | None = None) -> Course:
         # warnings too: an author fixing errors sees every finding in one round
         unexplained = Diagnostic("course.yaml", None, None, "course could not be loaded", code="not-loaded")
         raise SourceErrors(ctx.diags or [unexplained])
+    if ctx.cache_dir is not None and ctx.cache_pending:
+        from builder.cache import BuildCache
+
+        store = BuildCache(ctx.cache_dir)
+        for key, body in ctx.cache_pending:
+            store.put(key, body)
     return Course(
         org=meta.org,
         number=meta.number,
@@ -123,32 +141,118 @@ def load(ctx: ReadContext, read_units: UnitsReader | None = None) -> Course:
     )
 
 
+@dataclass
+class _Parsed:
+    """One unit file as read: the unit (None when it has errors), its findings, the source
+    positions of its ids and its links to other units — everything a cache entry must give back."""
+
+    unit: Unit | None
+    diags: list[Diagnostic]
+    positions: dict[str, tuple[str, int]]
+    links: list[tuple[str, int, str, str]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit.model_dump(mode="json") if self.unit else None,
+            "diagnostics": [asdict(d) for d in self.diags],
+            # pairs, not an object: the cache sorts object keys, and the order of
+            # positions decides the course model (and its cache key)
+            "positions": [[k, v[0], v[1]] for k, v in self.positions.items()],
+            "links": [list(link) for link in self.links],
+        }
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> _Parsed:
+        return cls(
+            Unit.model_validate(body["unit"]) if body["unit"] is not None else None,
+            [Diagnostic.from_json(d) for d in body["diagnostics"]],
+            {k: (file, line) for k, file, line in body["positions"]},
+            [(file, line, rel, written) for file, line, rel, written in body["links"]],
+        )
+
+
 def load_units(ctx: ReadContext, files: list[Path]) -> dict[Path, Unit | None]:
-    """Read unit files, in worker processes when there are enough to repay starting them."""
+    """Read unit files: from the cache when unchanged, else in worker processes when there are
+    enough to repay starting them."""
+    done: dict[Path, _Parsed] = {}
+    keys = _cached_units(ctx, files, done) if ctx.cache_dir is not None else {}
+    todo = [f for f in files if f not in done]
     workers = min(os.cpu_count() or 1, 8)
-    if len(files) < PARALLEL_UNITS or workers < 2:
-        return {f: load_unit(ctx, f) for f in files}
-    size = -(-len(files) // workers)
-    chunks = [files[i : i + size] for i in range(0, len(files), size)]
-    loaded: dict[Path, Unit | None] = {}
-    with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
-        for chunk, (units, diags, positions, links) in zip(
-            chunks, pool.map(_load_unit_chunk, [(ctx.root, ctx.assets, c) for c in chunks]), strict=True
-        ):
-            loaded.update(zip(chunk, units, strict=True))
-            ctx.diags += diags
-            ctx.positions.update(positions)
-            ctx.unit_links += links
-            ctx.units_read += [u for u in units if u]
-    return loaded
+    if len(todo) < PARALLEL_UNITS or workers < 2:
+        results = [_load_units(ctx.root, ctx.assets, ctx.bad_names, [f]) for f in todo]
+        chunks = [[f] for f in todo]
+    else:
+        size = -(-len(todo) // workers)
+        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+        with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
+            results = list(
+                pool.map(
+                    _load_units,
+                    [ctx.root] * len(chunks),
+                    [ctx.assets] * len(chunks),
+                    [ctx.bad_names] * len(chunks),
+                    chunks,
+                )
+            )
+    for chunk, per_file in zip(chunks, results, strict=True):
+        for f, parsed in zip(chunk, per_file, strict=True):
+            done[f] = parsed
+            if f in keys:
+                ctx.cache_pending.append((keys[f], parsed.to_json()))
+    for f in files:  # in outline order, as a serial read would: a later duplicate id wins
+        parsed = done[f]
+        ctx.diags += parsed.diags
+        ctx.positions.update(parsed.positions)
+        ctx.unit_links += parsed.links
+        if parsed.unit:
+            ctx.units_read.append(parsed.unit)
+    return {f: done[f].unit for f in files}
 
 
-def _load_unit_chunk(
-    args: tuple[Path, dict[str, Asset], list[Path]],
-) -> tuple[list[Unit | None], list[Diagnostic], dict[str, tuple[str, int]], list[tuple[str, int, str, str]]]:
-    """Worker: load some unit files with a context that shares the parent's asset index."""
-    root, assets, files = args
-    ctx = ReadContext(root)
-    ctx.assets = assets
-    units = [load_unit(ctx, f) for f in files]
-    return units, ctx.diags, ctx.positions, ctx.unit_links
+def _cached_units(ctx: ReadContext, files: list[Path], done: dict[Path, _Parsed]) -> dict[Path, str]:
+    """Fill ``done`` with the units the cache holds; return the cache key of every other file.
+
+    A unit's parse depends on its bytes, its path (messages, link resolution), the asset index and
+    the refused static names (links into ``static/``), and on coursepack's code (``code_fingerprint``).
+    """
+    from builder import cache
+
+    store = cache.BuildCache(ctx.cache_dir) if ctx.cache_dir is not None and ctx.cache_dir.is_dir() else None
+    assets = cache.digest(
+        {k: a.model_dump(mode="json") for k, a in sorted(ctx.assets.items())}, sorted(ctx.bad_names)
+    )
+    keys: dict[Path, str] = {}
+    for f in files:
+        if f.is_symlink():
+            continue  # refused with a finding by the reader; never cached
+        try:
+            data = f.read_bytes()
+        except OSError:
+            continue
+        key = cache.digest(
+            "unit", cache.code_fingerprint(), ctx.rel(f), hashlib.sha256(data).hexdigest(), assets
+        )
+        body = store.get(key) if store is not None else None
+        if body is None:
+            keys[f] = key
+            continue
+        try:
+            done[f] = _Parsed.from_json(body)
+        except (ValueError, TypeError, KeyError):
+            keys[f] = key
+    return keys
+
+
+def _load_units(
+    root: Path, assets: dict[str, Asset], bad_names: set[str], files: list[Path]
+) -> list[_Parsed]:
+    """Load unit files each with its own context (sharing what the static scan found), so that each
+    file's findings, positions and links can be cached with it."""
+    out = []
+    for f in files:
+        ctx = ReadContext(root)
+        ctx.assets = assets
+        ctx.bad_names = bad_names
+        unit = load_unit(ctx, f)
+        out.append(_Parsed(unit, ctx.diags, ctx.positions, ctx.unit_links))
+    return out

@@ -31,7 +31,7 @@ import lxml.html
 from lxml import etree
 from markupsafe import Markup, escape
 
-from builder import csvsafe, taxonomy, xmlsafe
+from builder import csvsafe, progress, taxonomy, xmlsafe
 from builder.archive import Member
 from builder.model import Course, Html, OlxBlock, Problem, Unit, Video
 from builder.render.links import rewrite_unit_links
@@ -360,6 +360,7 @@ def build_members(course: Course) -> dict[str, Member]:
             _add(m, f"sequential/{sub.id}.xml", _container("sequential", attrs, children))
             for unit in sub.units:
                 _render_unit(m, unit, tagger)
+                progress.unit_done()
     _add(m, "about/overview.html", _render("about_overview.html", course=course))
     _add(m, "about/short_description.html", _render("about_short_description.html", course=course))
     _add(m, f"policies/{course.run}/policy.json", policy_json(course).decode("utf-8"))

@@ -30,6 +30,7 @@ from typing import Literal
 
 from markupsafe import Markup
 
+from builder import progress
 from builder.archive import Member
 from builder.diagnostics import Diagnostic
 from builder.model import Asset, Course, Html, OlxBlock, Problem, Section, Unit, Video
@@ -520,6 +521,7 @@ def build_package(
         for n, unit in enumerate(units, start=1):
             href = f"{SCO_DIR}/{unit.id}.html"
             members[href] = page.render(page_context([unit], "unit", n)).encode("utf-8")
+            progress.unit_done()
             resources.append(Resource(ident("RES", unit.id), "sco", href, [href], [ident("RES", "_shared")]))
 
         def unit_item(unit: Unit) -> Item:

@@ -135,8 +135,12 @@ def check_manifest(
     version: Version,
     edition: Edition = "4th",
     output: str = "imsmanifest.xml",
+    sco_data: bool = True,
 ) -> list[Diagnostic]:
     """Every finding about one package's manifest (empty list = valid).
+
+    ``sco_data=False`` leaves out ``check_sco_data`` (the objective ids inside SCO pages), so that
+    the build can reuse this check's findings while only pages change (``builder.cache``).
 
     ``members`` is the package as built (name → bytes/Path); ``output`` names the package in messages.
     ``version`` is "1.2"/"2004", or the target names "scorm12"/"scorm2004".
@@ -322,8 +326,14 @@ def check_manifest(
                 ok = False
             if not ok:
                 err(f"masteryscore {ms.text!r} is not a number from 0 to 100", "scorm.masteryscore")
-    diags.extend(_check_sco_data(members, version, output))
+    if sco_data:
+        diags.extend(_check_sco_data(members, version, output))
     return diags
+
+
+def check_sco_data(members: Mapping[str, Member], version: Version, output: str) -> list[Diagnostic]:
+    """The objective ids inside SCO pages suit ``version`` ("1.2"/"2004" or a target name)."""
+    return _check_sco_data(members, VERSION_ALIASES.get(version, version), output)  # type: ignore[arg-type]
 
 
 def _check_sco_data(members: Mapping[str, Member], version: Version, output: str) -> list[Diagnostic]:

@@ -1,0 +1,292 @@
+"""The build cache (``builder.cache``): a cached build gives the bytes of a clean one, always.
+
+Timing stays out of these tests (``scripts/benchmark.py`` measures it); they prove that work was
+skipped by counting renders and checks, and that skipping never changes a byte.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builder import cache, pipeline
+from builder.build import clean_stale
+from builder.cli import main
+from builder.targets import TARGETS
+
+ROOT = Path(__file__).resolve().parent.parent
+EPOCH = "1700000000"
+
+
+@pytest.fixture
+def src(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    folder = tmp_path / "src"
+    shutil.copytree(ROOT / "course_src", folder)
+    return folder
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The targets rendered by in-process builds (``-j 1``), in order."""
+    seen: list[str] = []
+    real = pipeline.render_target
+
+    def counting(name, course, options):  # type: ignore[no-untyped-def]
+        seen.append(name)
+        return real(name, course, options)
+
+    monkeypatch.setattr(pipeline, "render_target", counting)
+    return seen
+
+
+def build(src: Path, out: Path, *extra: str) -> None:
+    result = CliRunner().invoke(main, ["--quiet", "build", str(src), "--out", str(out), "-j", "1", *extra])
+    assert result.exit_code == 0, result.output
+
+
+def files(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
+
+
+def clean(src: Path, tmp_path: Path, *extra: str) -> dict[str, bytes]:
+    out = tmp_path / f"clean{len(list(tmp_path.iterdir()))}"
+    build(src, out, "--no-cache", *extra)
+    assert not (out / cache.CACHE_DIR).exists()
+    return files(out)
+
+
+def edit_unit(src: Path) -> Path:
+    unit = sorted((src / "outline").rglob("*.md"))[0]
+    text = unit.read_text(encoding="utf-8")
+    head, sep, body = text.partition("\n---\n")
+    edited = head + sep + "An edited sentence, as an author fixing a typo.\n\n" + body
+    unit.write_text(edited, encoding="utf-8")
+    return unit
+
+
+def test_no_op_rebuild_renders_nothing_and_gives_the_clean_bytes(
+    src: Path, tmp_path: Path, renders: list[str]
+) -> None:
+    out = tmp_path / "dist"
+    build(src, out)
+    first = files(out)
+    assert len(first) >= 6 and len(renders) == len(TARGETS)
+    renders.clear()
+    build(src, out)
+    assert renders == []  # every target came from the cache
+    assert files(out) == first == clean(src, tmp_path)
+    assert (out / cache.CACHE_DIR / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_one_unit_edit_reuses_manifest_checks_and_matches_a_clean_build(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "dist"
+    build(src, out)
+    build(src, out)  # a no-op in between must not let the check entries be pruned
+    calls: list[str] = []
+    real = pipeline._ScormCheck.__call__
+
+    def counting(self, output, course, options):  # type: ignore[no-untyped-def]
+        calls.append(self.version)
+        return real(self, output, course, options)
+
+    monkeypatch.setattr(pipeline._ScormCheck, "__call__", counting)
+    edit_unit(src)
+    build(src, out)
+    assert calls == []  # the prose edit left both manifests as they were: their XSD checks were reused
+    assert files(out) == clean(src, tmp_path)
+    assert calls  # the clean build did validate them
+
+
+def test_template_change_is_a_cache_miss_and_matches_a_clean_build(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "dist"
+    build(src, out)
+    before = files(out)
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "olx_templates", templates / "olx_templates")
+    html = templates / "olx_templates" / "html.html"
+    html.write_text(html.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    import builder.templates
+
+    real_dir = builder.templates.template_dir
+    monkeypatch.setattr(
+        builder.templates,
+        "template_dir",
+        lambda name: templates / name if name == "olx_templates" else real_dir(name),
+    )
+    builder.templates.environment.cache_clear()
+    cache.code_fingerprint.cache_clear()
+    try:
+        build(src, out)
+        changed = files(out)
+        assert changed == clean(src, tmp_path)
+        olx = next(n for n in changed if n.endswith(".olx.tar.gz"))
+        assert changed[olx] != before[olx]  # the edited templates reached the output, not the cache's copy
+    finally:
+        builder.templates.environment.cache_clear()
+        cache.code_fingerprint.cache_clear()
+
+
+def test_version_change_is_a_cache_miss(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renders: list[str]
+) -> None:
+    out = tmp_path / "dist"
+    build(src, out)
+    renders.clear()
+    monkeypatch.setattr(cache, "__version__", "99.0.0")
+    cache.code_fingerprint.cache_clear()
+    try:
+        build(src, out)
+    finally:
+        cache.code_fingerprint.cache_clear()
+    assert len(renders) == len(TARGETS)
+    assert files(out) == clean(src, tmp_path)
+
+
+def test_option_change_is_a_cache_miss_and_matches_a_clean_build(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    build(src, out)
+    build(src, out, "--sco", "course", "--scorm-edition", "3rd")
+    assert files(out) == clean(src, tmp_path, "--sco", "course", "--scorm-edition", "3rd")
+
+
+def test_deleting_the_cache_changes_no_output(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    build(src, out)
+    first = files(out)
+    shutil.rmtree(out / cache.CACHE_DIR)
+    build(src, out)
+    assert files(out) == first
+
+
+def test_no_cache_neither_reads_nor_writes_it(src: Path, tmp_path: Path, renders: list[str]) -> None:
+    out = tmp_path / "dist"
+    build(src, out)
+    snapshot = {p: p.stat().st_mtime_ns for p in (out / cache.CACHE_DIR).rglob("*")}
+    renders.clear()
+    build(src, out, "--no-cache")
+    assert len(renders) == len(TARGETS)
+    assert {p: p.stat().st_mtime_ns for p in (out / cache.CACHE_DIR).rglob("*")} == snapshot
+
+
+def test_cache_is_pruned_to_what_the_last_build_used(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "dist"
+    build(src, out)
+    blobs = out / cache.CACHE_DIR / "blobs"
+    assert len(list(blobs.glob("*/*"))) >= 6
+    # Entries count as unused when older than the build's start (less a margin for coarse clocks).
+    old = time.time() - 60
+    for p in (out / cache.CACHE_DIR).rglob("*"):
+        if p.is_file():
+            os.utime(p, (old, old))
+    build(src, out, "-t", "olx")
+    kept = {p.name for p in blobs.glob("*/*")}
+    olx = next(p for p in out.iterdir() if p.name.endswith(".olx.tar.gz"))
+    assert kept == {cache.file_sha256(olx)}
+
+
+def test_corrupted_blob_and_entry_are_ignored(src: Path, tmp_path: Path, renders: list[str]) -> None:
+    out = tmp_path / "dist"
+    build(src, out, "-t", "olx", "-t", "scorm12")
+    expected = files(out)
+    store = out / cache.CACHE_DIR
+    # Break the blobs in place (same size, other bytes): the published files share their inode,
+    # so first give dist its own copies, as a user's tool rewriting the cache would not touch dist.
+    for p in store.glob("blobs/*/*"):
+        data = bytearray(p.read_bytes())
+        p.unlink()
+        data[len(data) // 2] ^= 0xFF
+        p.write_bytes(bytes(data))
+    entry = next(store.glob("entries/*/*.json"))
+    entry.write_text(entry.read_text().replace('"diagnostics"', '"diagnostics_"', 1))
+    renders.clear()
+    build(src, out, "-t", "olx", "-t", "scorm12")
+    assert sorted(renders) == ["olx", "scorm12"]  # neither blob verified: both rendered again
+    assert files(out) == expected
+
+
+def test_concurrent_builds_share_the_cache_without_corrupting_it(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    cmd = [sys.executable, "-m", "builder.cli", "--quiet", "build", str(src), "--out", str(out)]
+    procs = [subprocess.Popen(cmd, cwd=ROOT, env=env) for _ in range(3)]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0, 0]
+    expected = clean(src, tmp_path)
+    assert files(out) == expected
+    build(src, out)  # from whatever the racing builds left
+    assert files(out) == expected
+    for blob in (out / cache.CACHE_DIR).glob("blobs/*/*"):
+        assert cache.file_sha256(blob) == blob.name
+
+
+def test_clean_stale_never_removes_the_cache(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    build(src, out, "-t", "competences")
+    old = time.time() - 7200
+    os.utime(out / cache.CACHE_DIR, (old, old))
+    assert clean_stale(out) == []
+    assert (out / cache.CACHE_DIR).is_dir()
+
+
+def test_prune_keeps_the_unit_entries_a_slow_load_used(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsed units are read from the cache before the build starts: a load longer than the prune
+    margin used to let the build prune them, so every other rebuild parsed half the course again."""
+    import builder.source
+
+    out = tmp_path / "dist"
+    build(src, out)
+    real_load = builder.source.load_course
+
+    def slow_load(*args, **kwargs):  # type: ignore[no-untyped-def]
+        course = real_load(*args, **kwargs)
+        time.sleep(3)  # longer than the 2 s margin for coarse timestamps, as 20,000 units take
+        return course
+
+    monkeypatch.setattr(builder.source, "load_course", slow_load)
+    before = {p.name for p in (out / cache.CACHE_DIR).glob("entries/*/*.json")}
+    build(src, out)
+    after = {p.name for p in (out / cache.CACHE_DIR).glob("entries/*/*.json")}
+    assert after == before
+
+
+def test_a_cached_unit_parse_gives_back_its_links_and_findings(src: Path, tmp_path: Path) -> None:
+    """A unit read from the cache keeps what its parse found besides the unit: its links to other
+    units (resolved per target) and its warnings, so a cached load equals a fresh one."""
+    from builder.source import load_course
+
+    units = sorted((src / "outline").rglob("*.md"))
+    first, second = units[0], units[1]
+    rel = os.path.relpath(second, first.parent)
+    text = first.read_text(encoding="utf-8")
+    head, sep, body = text.partition("\n---\n")
+    first.write_text(
+        head + sep + f"See [the next unit]({rel}).\n\n![](/static/{_any_image(src)})\n\n" + body,
+        encoding="utf-8",
+    )
+    store = tmp_path / "cache"
+    store.mkdir()
+    fresh = load_course(src)
+    cold = load_course(src, cache_dir=store)
+    warm = load_course(src, cache_dir=store)
+    assert fresh.unit_links, "the edited unit links to another unit"
+    assert any("alt" in d.message for d in fresh.reader_warnings)
+    assert warm.model_dump() == cold.model_dump() == fresh.model_dump()
+
+
+def _any_image(src: Path) -> str:
+    return next(p for p in sorted((src / "static").rglob("*.png"))).relative_to(src / "static").as_posix()
