@@ -151,6 +151,41 @@ def staging_dir(out: Path) -> Iterator[Path]:
         _ACTIVE.discard(staging)
 
 
+def _write_reports(course: Course, staging: Path, cache_dir: Path | None) -> list[Path]:
+    """The coverage report, copied from the cache when the coverage it shows is unchanged.
+
+    Its three files follow from the coverage (plain dataclasses: their repr holds every field,
+    the course excepted) and the few course fields the templates name; building the HTML table
+    of every unit and outcome used to be most of a no-op rebuild.
+    """
+    from dataclasses import replace
+
+    from builder import cache
+    from builder.report.coverage import coverage, write_reports
+
+    if cache_dir is None:
+        return write_reports(course, staging)
+    cov = coverage(course)
+    key = cache.digest(
+        "coverage report",
+        cache.code_fingerprint(),
+        cache.text_key(repr(replace(cov, course=None))),
+        [course.title, course.slug, course.stem],
+        cache.model_key(course.competences),
+    )
+    store = BuildCache(cache_dir)
+    entry = store.get(key)
+    if entry is not None:
+        paths = [staging / name for name, _ in entry]
+        if all(store.restore_file(sha, path) for (_, sha), path in zip(entry, paths, strict=True)):
+            return paths
+        for path in paths:
+            path.unlink(missing_ok=True)
+    paths = write_reports(course, staging, cov=cov)
+    store.put(key, [[p.name, store.store_file(p)] for p in paths])
+    return paths
+
+
 def build(
     course: Course,
     out: Path,
@@ -198,9 +233,7 @@ def build(
             return result, []
         staged = [(name, *f) for name in targets for f in result.targets[name].files]
         if report:
-            from builder.report.coverage import write_reports
-
-            for path in write_reports(course, staging):
+            for path in _write_reports(course, staging, cache_dir):
                 staged.append(("report", path.name, path.stat().st_size, "coverage report"))
         written = []
         for name, filename, size, summary in staged:

@@ -22,6 +22,15 @@ renamed into place, so concurrent builds see whole entries or none. Deleting the
 no output. After a successful build, files not used by it are pruned, so the cache stays as large
 as one build's outputs plus its small entries.
 
+A third kind, **pieces**, serves a target that must be rendered again (one unit edited): the
+rendered pieces of its outputs — a unit's OLX files, a SCO page, a manifest, the handbook — are
+memoised by ``piece(kind, parts, make)`` under the digest of everything the piece reads (``parts``:
+the unit's model, the course-level context, its neighbours or position where the piece shows them)
+plus ``code_fingerprint()``. Each target keeps one *pack* entry holding the pieces its last build
+used, read once when the target starts and written once when it ends; pieces not used are dropped
+with it. Outside a build (``check``, ``serve``, library callers) ``piece`` just calls ``make``.
+Which documents are outdated is thus decided per piece, by key, never by comparing timestamps.
+
 It lives beside the outputs, in ``<out>/.coursepack-cache/`` with a ``.gitignore`` of ``*``.
 """
 
@@ -32,20 +41,22 @@ import hashlib
 import json
 import os
 import shutil
+import struct
 import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from builder import __version__
 
 CACHE_DIR = ".coursepack-cache"
-FORMAT = "2"
+FORMAT = "3"
 """Bumped when the layout or the meaning of entries changes."""
 
 _LIBRARIES = (
@@ -57,6 +68,7 @@ _LIBRARIES = (
     "xmlschema",
     "olxcleaner",
     "pydantic",
+    "typst",
 )
 
 
@@ -172,6 +184,31 @@ class BuildCache:
         with contextlib.suppress(OSError):
             self._atomic_write(self._entry_path(key), data)
 
+    def _raw_path(self, key: str) -> Path:
+        return self.root / "entries" / key[:2] / f"{key}.bin"
+
+    def get_raw(self, key: str) -> bytes | None:
+        """Bytes stored by ``put_raw``, or None when absent or not verifiable (same rules as ``get``)."""
+        path = self._raw_path(key)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        sha, _, rest = raw.partition(b"\n")
+        named, _, data = rest.partition(b"\n")
+        if named != key.encode() or hashlib.sha256(rest).hexdigest().encode() != sha:
+            return None
+        self._touch(path)
+        return data
+
+    def put_raw(self, key: str, data: bytes) -> None:
+        rest = key.encode() + b"\n" + data
+        with contextlib.suppress(OSError):
+            self._atomic_write(self._raw_path(key), hashlib.sha256(rest).hexdigest().encode() + b"\n" + rest)
+
+    def keep_raw(self, key: str) -> None:
+        self._touch(self._raw_path(key))
+
     # ----------------------------------------------------------------------------- blobs
 
     def store_file(self, path: Path) -> str:
@@ -253,3 +290,151 @@ class RecordingMembers(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._members)
+
+
+# --------------------------------------------------------------------------- pieces
+
+T = TypeVar("T")
+
+MADE: Counter[str] = Counter()
+"""Pieces rendered (not reused) in this process, by kind: what tests count to prove an edit
+re-rendered only the pieces it touched."""
+
+
+class Pieces:
+    """The rendered pieces of one target, reused from its last build when their key matches.
+
+    Values are ``bytes``, ``str``, or JSON-able structures (lists, not tuples, so that what comes
+    back is what was made). The pack is one binary entry (``BuildCache.put_raw``): per piece its
+    32-byte key, a type byte, a length and the value — reading 2,000 SCO pages is one read and one
+    hash, and writing it costs little more than the bytes.
+    """
+
+    _HEAD = struct.Struct("<32scI")
+
+    def __init__(self, store: BuildCache, namespace: str):
+        self.store = store
+        self.key = digest("pieces", code_fingerprint(), namespace)
+        self.old: dict[bytes, tuple[bytes, memoryview]] | None = None
+        self.new: dict[bytes, tuple[bytes, bytes | memoryview]] = {}
+        self.changed = False
+
+    def _load(self) -> dict[bytes, tuple[bytes, memoryview]]:
+        old: dict[bytes, tuple[bytes, memoryview]] = {}
+        raw = self.store.get_raw(self.key)
+        if raw is not None:
+            view, at, head = memoryview(raw), 0, self._HEAD
+            try:
+                while at < len(view):
+                    key, tag, size = head.unpack_from(view, at)
+                    at += head.size
+                    if at + size > len(view):
+                        return {}
+                    old[key] = (tag, view[at : at + size])
+                    at += size
+            except struct.error:
+                return {}
+        return old
+
+    def get(self, kind: str, parts: tuple[object, ...], make: Callable[[], T]) -> T:
+        key = hashlib.sha256(f"{kind}{parts!r}".encode()).digest()  # repr: unambiguous, and fast
+        stored = self.new.get(key)
+        if stored is None:
+            if self.old is None:
+                self.old = self._load()
+            stored = self.old.get(key)
+            if stored is None:
+                value = make()
+                MADE[kind] += 1
+                self.changed = True
+                if isinstance(value, bytes):
+                    stored = (b"b", value)
+                elif isinstance(value, str):
+                    stored = (b"s", value.encode())
+                else:
+                    stored = (b"j", json.dumps(value, separators=(",", ":")).encode())
+            self.new[key] = stored
+        tag, data = stored
+        if tag == b"b":
+            return bytes(data)  # type: ignore[return-value]
+        if tag == b"s":
+            return str(data, "utf-8")  # type: ignore[return-value]
+        return json.loads(bytes(data))  # type: ignore[no-any-return]
+
+    def save(self) -> None:
+        if not self.new:
+            return
+        if not self.changed and self.old is not None and len(self.old) == len(self.new):
+            self.store.keep_raw(self.key)
+            return
+        head = self._HEAD
+        chunks: list[bytes | memoryview] = []
+        for key, (tag, data) in self.new.items():
+            chunks += (head.pack(key, tag, len(data)), data)
+        self.store.put_raw(self.key, b"".join(chunks))
+
+
+_PIECES: Pieces | None = None
+
+
+@contextlib.contextmanager
+def pieces(store: BuildCache | None, namespace: str) -> Iterator[Pieces | None]:
+    """While the block runs, ``piece`` memoises into ``namespace`` (a target and its options);
+    the pack is written when the block ends without an exception. ``store=None``: no memo.
+
+    Yields the pack, whose ``key`` a target entry lists: a later hit of that entry must
+    ``keep_raw`` it, or a no-op rebuild would prune the pieces the next edit needs."""
+    global _PIECES
+    previous = _PIECES
+    _PIECES = Pieces(store, namespace) if store is not None else None
+    try:
+        yield _PIECES
+        if _PIECES is not None:
+            _PIECES.save()
+    finally:
+        _PIECES = previous
+        if previous is None:
+            _MODELS.clear()
+
+
+def piece(kind: str, parts: Callable[[], tuple[object, ...]], make: Callable[[], T]) -> T:
+    """``make()``, or the value it gave in the last build for the same ``kind`` and ``parts()``.
+
+    ``parts()`` must hold everything ``make`` reads (JSON-able; hash big texts with ``text_key``,
+    models with ``model_key``) — a read missing from them would let a cached build differ from a
+    clean one. It is called only when a build memoises, so other callers pay nothing for keys.
+    """
+    if _PIECES is None:
+        return make()
+    return _PIECES.get(kind, parts(), make)
+
+
+def text_key(text: str | bytes) -> str:
+    return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
+
+
+_MODELS: dict[tuple[int, str], tuple[Any, str]] = {}
+
+
+def model_key(model: Any, **dump: Any) -> str:
+    """The sha256 of a pydantic model's JSON, remembered per object for this process (models are
+    not changed once loaded): a unit's key is asked by several targets and pieces."""
+    ident = (id(model), json.dumps(dump, sort_keys=True, default=sorted))
+    hit = _MODELS.get(ident)
+    if hit is not None and hit[0] is model:
+        return hit[1]
+    value = text_key(model.model_dump_json(**dump))
+    _MODELS[ident] = (model, value)
+    return value
+
+
+COURSE_WIDE = frozenset({"sections", "handbook", "positions", "unit_links", "reader_warnings"})
+"""The course model's fields that hold every unit (or facts about them): left out of
+``course_context``, so that editing one unit leaves the other units' pieces valid. A piece that
+reads any of them must put what it reads into its own key."""
+
+
+def course_context(course: Any) -> str:
+    """The course-level facts a per-unit piece may read (title, language, grading, competences,
+    assets' names…): the course model without ``COURSE_WIDE``."""
+    return model_key(course, exclude=set(COURSE_WIDE))

@@ -359,6 +359,7 @@ def run_target(
     With ``cache_dir`` (only for builds), an unchanged target is copied from the cache instead, and
     checks whose inputs did not change reuse their findings (``builder.cache``).
     """
+    from builder import cache
     from builder.cache import BuildCache
 
     store = BuildCache(cache_dir) if cache_dir is not None and staging is not None else None
@@ -368,7 +369,9 @@ def run_target(
         if hit is not None:
             return hit
     used: list[str] = []
-    result = _render_and_check(name, course, options, staging, store, used)
+    # Rendered pieces (a unit's files, a SCO page…) are reused by key within the target (``builder.cache``).
+    with cache.pieces(store, cache.digest(name, asdict(options))) as memo:
+        result = _render_and_check(name, course, options, staging, store, used)
     if store is not None and staging is not None:
         files = [(f, store.store_file(staging / f), size, summary) for f, size, summary in result.files]
         store.put(
@@ -378,6 +381,7 @@ def run_target(
                 "checks": result.checks,
                 "files": files,
                 "check_entries": used,
+                "pieces": [memo.key] if memo is not None and memo.new else [],
             },
         )
     return result
@@ -392,6 +396,8 @@ def _restore_target(store: BuildCache, key: str, name: str, staging: Path) -> Ta
     )
     for check_key in entry.get("check_entries", []):
         store.keep(check_key)
+    for pack in entry.get("pieces", []):
+        store.keep_raw(pack)
     for filename, sha, size, summary in entry["files"]:
         dest = staging / archive.check_member_name(filename)
         if not store.restore_file(sha, dest):

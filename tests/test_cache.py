@@ -290,3 +290,159 @@ def test_a_cached_unit_parse_gives_back_its_links_and_findings(src: Path, tmp_pa
 
 def _any_image(src: Path) -> str:
     return next(p for p in sorted((src / "static").rglob("*.png"))).relative_to(src / "static").as_posix()
+
+
+# --------------------------------------------------------------------------- rendered pieces
+
+
+def _units(src: Path) -> list[Path]:
+    return sorted((src / "outline").rglob("*.md"))
+
+
+def test_an_edit_re_renders_only_the_edited_units_pieces(src: Path, tmp_path: Path) -> None:
+    """Editing one unit's prose renders that unit's OLX files and its page in each SCO package
+    again, and nothing else: no other page, no manifest, no LOM, no question bank, no handbook."""
+    out = tmp_path / "dist"
+    build(src, out)
+    build(src, out)  # a no-op in between must not let the pieces be pruned
+    cache.MADE.clear()
+    edit_unit(src)
+    build(src, out)
+    made = dict(cache.MADE)
+    assert made == {"olx-unit": 1, "sco-page": 3}  # scorm12, scorm2004 and cmi5 each render one page
+    assert files(out) == clean(src, tmp_path)
+
+
+def test_a_cold_build_renders_every_piece(src: Path, tmp_path: Path) -> None:
+    """The counter the edit test relies on counts real renders: a build without a cache counts
+    each unit's page once per SCO target."""
+    from builder.source import load_course
+
+    units = len(load_course(src).units())
+    cache.MADE.clear()
+    build(src, tmp_path / "dist")
+    assert cache.MADE["olx-unit"] == units and cache.MADE["sco-page"] == 3 * units
+    assert cache.MADE["handbook-pdf"] == 1 and cache.MADE["questions"] == 1
+
+
+def _retitle(src: Path) -> None:
+    unit = _units(src)[1]
+    text = unit.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    unit.write_text(text.replace(title, "title: A title every package names again", 1), encoding="utf-8")
+
+
+def _reorder(src: Path) -> None:
+    """Swap the first two units of a subsection: each one's position (its SCO's number, the
+    outline's order, the neighbours in every container) changes, their text does not."""
+    first, second = _units(src)[:2]
+    assert first.parent == second.parent
+    tmp = first.with_name("tmp.md")
+    first.rename(tmp)
+    second.rename(first)
+    tmp.rename(second)
+
+
+def _static(src: Path) -> None:
+    images = src / "static" / "images"
+    shutil.copyfile(images / "business-model-canvas.png", images / "innovation-funnel.png")
+    srt = src / "static" / "transcripts" / "welcome-en.srt"
+    srt.write_text(srt.read_text(encoding="utf-8").replace("e", "é", 3), encoding="utf-8")
+
+
+def _course_title(src: Path) -> None:
+    yaml = src / "course.yaml"
+    text = yaml.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    yaml.write_text(text.replace(title, "title: A course-level change every page shows"), encoding="utf-8")
+
+
+def _outcomes(src: Path) -> None:
+    """A unit that now teaches another outcome: its tags, objectives, the manifest, the handbook's
+    coverage table and the report change with it."""
+    unit = _units(src)[0]
+    text = unit.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("outcomes:"))
+    other = next(x for u in _units(src)[1:] for x in u.read_text(encoding="utf-8").splitlines()
+                 if x.startswith("outcomes:") and x != line)  # fmt: skip
+    unit.write_text(text.replace(line, other, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [edit_unit, _retitle, _reorder, _static, _course_title, _outcomes],
+    ids=["prose", "title", "reorder", "static", "course-title", "outcomes"],
+)
+def test_a_cached_rebuild_after_a_change_gives_the_clean_bytes(src: Path, tmp_path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "dist"
+    build(src, out)
+    before = files(out)
+    change(src)
+    build(src, out)
+    after = files(out)
+    assert after == clean(src, tmp_path)
+    assert after != before
+
+
+def test_a_broken_edit_is_still_reported_on_a_cached_rebuild(src: Path, tmp_path: Path) -> None:
+    """The OLX check is not reused when a unit's files changed: a unit that loses its outcomes is
+    reported by the OLX rules on a rebuild where every other piece came from the cache."""
+    out = tmp_path / "dist"
+    build(src, out)
+    unit = next(u for u in _units(src) if "```problem" not in u.read_text(encoding="utf-8"))
+    text = unit.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("outcomes:"))
+    unit.write_text(text.replace(line + "\n", "", 1), encoding="utf-8")
+    cache.MADE.clear()
+    result = CliRunner().invoke(main, ["build", str(src), "--out", str(out), "-j", "1", "-v"])
+    assert result.exit_code == 0, result.output
+    assert "vertical carries no learning_outcomes" in result.output
+    assert cache.MADE["olx-unit"] == 1
+
+
+@pytest.mark.parametrize(
+    ("folder", "template", "suffix"),
+    [
+        ("scorm_templates", "sco.html.j2", ".scorm12.zip"),
+        ("handbook_templates", "handbook.html.j2", ".handbook.html"),
+        ("moodle_templates", "questions.xml.j2", ".moodle-questions.xml"),
+    ],
+)
+def test_a_template_change_reaches_the_cached_pieces(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: str, template: str, suffix: str
+) -> None:
+    out = tmp_path / "dist"
+    build(src, out)
+    before = files(out)
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / folder, templates / folder)
+    path = templates / folder / template
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    import builder.templates
+
+    real_dir = builder.templates.template_dir
+    monkeypatch.setattr(
+        builder.templates, "template_dir", lambda name: templates / name if name == folder else real_dir(name)
+    )
+    for module in ("handbook", "scorm_common", "moodle_questions"):
+        patched = builder.templates.template_dir
+        monkeypatch.setattr(f"builder.targets.{module}.template_dir", patched, raising=False)
+    builder.templates.environment.cache_clear()
+    cache.code_fingerprint.cache_clear()
+    _clear_template_caches()
+    try:
+        build(src, out)
+        changed = files(out)
+        assert changed == clean(src, tmp_path)
+        name = next(n for n in changed if n.endswith(suffix))
+        assert changed[name] != before[name]
+    finally:
+        builder.templates.environment.cache_clear()
+        cache.code_fingerprint.cache_clear()
+        _clear_template_caches()
+
+
+def _clear_template_caches() -> None:
+    from builder.targets import scorm_common
+
+    scorm_common._sco_template.cache_clear()

@@ -393,10 +393,14 @@ def summary(cov: Coverage | Course) -> str:
 
 
 def write_reports(
-    course: Course, out_dir: Path, positions: Mapping[str, tuple[str, int]] | None = None
+    course: Course,
+    out_dir: Path,
+    positions: Mapping[str, tuple[str, int]] | None = None,
+    cov: Coverage | None = None,
 ) -> list[Path]:
-    """Write ``<slug>.coverage.html``, ``.csv`` and ``.json`` into ``out_dir`` atomically."""
-    cov = coverage(course, positions)
+    """Write ``<slug>.coverage.html``, ``.csv`` and ``.json`` into ``out_dir`` atomically
+    (``cov``: the course's coverage when the caller has computed it already)."""
+    cov = cov if cov is not None else coverage(course, positions)
     paths: list[Path] = []
     for ext, data in (("html", to_html(cov)), ("csv", to_csv(cov)), ("json", to_json(cov))):
         dest = out_dir / f"{course.stem}.coverage.{ext}"

@@ -26,6 +26,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from builder.cache import digest, file_sha256, piece, text_key
 from builder.diagnostics import Diagnostic, SourceErrors
 from builder.model import Asset, Course, Problem, SessionPlan, Unit
 from builder.render import richtext
@@ -357,7 +358,26 @@ def render(course: Course, options: BuildOptions) -> list[Output]:
     plans = sum(1 for s in course.sections for ss in s.subsections if ss.session_plan)
     keys = len(course.problems())
     summary = f"{plans} session plan{'' if plans == 1 else 's'}, {keys} answer key{'' if keys == 1 else 's'}"
+    inputs: list[str] = []  # computed once, and only when a build memoises
+
+    def key() -> tuple[str]:
+        if not inputs:
+            inputs.append(_inputs(course))
+        return (inputs[0],)
+
+    pdf = piece("handbook-pdf", key, lambda: render_pdf(course))
+    page = piece("handbook-html", key, lambda: render_html(course))
     return [
-        Output(pdf_name, "file", {pdf_name: render_pdf(course)}, summary),
-        Output(html_name, "file", {html_name: render_html(course)}, summary),
+        Output(pdf_name, "file", {pdf_name: pdf}, summary),
+        Output(html_name, "file", {html_name: page}, summary),
     ]
+
+
+def _inputs(course: Course) -> str:
+    """Everything both files are made of: the book with its rich text as stored HTML (what
+    ``rich`` turns into Typst nodes or page HTML, a pure function of it), the bytes of every static
+    file the book could show, and the source epoch (the PDF's date). Editing a unit's prose leaves
+    it as it was, so the handbook is not typeset again."""
+    text = json.dumps(book(course, lambda html, top: [html, top]), ensure_ascii=False, sort_keys=True)
+    shown = {a.flat_name: file_sha256(a.source) for a in course.assets if a.flat_name in text}
+    return digest(text_key(text), shown, course.source_epoch)

@@ -69,6 +69,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from builder.cache import piece, text_key
 from builder.model import Asset, Choice, Course, Problem
 from builder.render.links import rewrite_unit_links
 from builder.targets import BuildOptions, Output
@@ -385,7 +386,14 @@ def categories(course: Course) -> list[dict[str, object]]:
 
 def questions_xml(course: Course) -> bytes:
     template = environment("moodle_templates").get_template("questions.xml.j2")
-    return template.render(categories=categories(course)).encode("utf-8")
+    cats = categories(course)
+    # The template reads only the categories (plain data and dataclasses, whose repr holds every
+    # field, embedded files included): rendering them is most of the target.
+    return piece(
+        "questions",
+        lambda: (text_key(repr(cats)),),
+        lambda: template.render(categories=cats).encode("utf-8"),
+    )
 
 
 def render(course: Course, options: BuildOptions) -> list[Output]:

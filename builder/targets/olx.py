@@ -33,6 +33,7 @@ from markupsafe import Markup, escape
 
 from builder import csvsafe, progress, taxonomy, xmlsafe
 from builder.archive import Member
+from builder.cache import course_context, model_key, piece
 from builder.model import Course, Html, OlxBlock, Problem, Unit, Video
 from builder.render.links import rewrite_unit_links
 from builder.targets import BuildOptions, Output
@@ -359,7 +360,7 @@ def build_members(course: Course) -> dict[str, Member]:
             children = [("vertical", u.id) for u in sub.units]
             _add(m, f"sequential/{sub.id}.xml", _container("sequential", attrs, children))
             for unit in sub.units:
-                _render_unit(m, unit, tagger)
+                _cached_unit(m, course, unit, tagger)
                 progress.unit_done()
     _add(m, "about/overview.html", _render("about_overview.html", course=course))
     _add(m, "about/short_description.html", _render("about_short_description.html", course=course))
@@ -400,6 +401,22 @@ def olx_block_inline(block: OlxBlock) -> Markup:
     element = xmlsafe.parse(block.xml.encode("utf-8"))
     element.set("url_name", block.id)
     return Markup(etree.tostring(element, encoding="unicode"))
+
+
+def _cached_unit(m: dict[str, Member], course: Course, unit: Unit, tagger: Tagger) -> None:
+    """A unit's files, reused from the last build when the unit and the course-level context (the
+    tagger reads the competence map) are unchanged (``builder.cache.piece``)."""
+
+    def make() -> list[list[str]]:
+        own: dict[str, Member] = {}
+        _render_unit(own, unit, tagger)
+        return [[name, data.decode("utf-8")] for name, data in own.items()]  # type: ignore[union-attr]
+
+    parts = lambda: (course_context(course), model_key(unit))  # noqa: E731
+    for name, text in piece("olx-unit", parts, make):
+        if name in m:
+            raise ValueError(f"two OLX files would be written to {name}: ids must be unique")
+        m[name] = text.encode("utf-8")
 
 
 def _render_unit(m: dict[str, Member], unit: Unit, tagger: Tagger) -> None:

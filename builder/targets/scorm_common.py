@@ -32,6 +32,7 @@ from markupsafe import Markup
 
 from builder import progress
 from builder.archive import Member
+from builder.cache import course_context, model_key, piece, text_key
 from builder.diagnostics import Diagnostic
 from builder.model import Asset, Course, Html, OlxBlock, Problem, Section, Unit, Video
 from builder.render.links import rewrite_unit_links
@@ -518,9 +519,19 @@ def build_package(
             )
         )
     else:
+        # A unit's page reads the unit, its position, the course-level context and which units
+        # its links can reach; with all of them unchanged it is reused (``builder.cache.piece``).
+        reach = text_key(" ".join(sorted(in_package)))
         for n, unit in enumerate(units, start=1):
             href = f"{SCO_DIR}/{unit.id}.html"
-            members[href] = page.render(page_context([unit], "unit", n)).encode("utf-8")
+            members[href] = piece(
+                "sco-page",
+                lambda unit=unit, n=n: (
+                    course_context(course), model_key(unit), flavor.version, flavor.edition,
+                    options.sco, n, total, reach,
+                ),
+                lambda unit=unit, n=n: page.render(page_context([unit], "unit", n)).encode("utf-8"),
+            )  # fmt: skip
             progress.unit_done()
             resources.append(Resource(ident("RES", unit.id), "sco", href, [href], [ident("RES", "_shared")]))
 
@@ -574,10 +585,16 @@ def build_package(
             if item.resource:
                 name = f"metadata/{item.identifier}.xml"
                 item.metadata_file = name
-                members[name] = lom.render(
-                    course=course, title=item.title, identifier=item.identifier, objectives=item.objectives,
-                    language=course.language,
-                ).encode("utf-8")  # fmt: skip
+                members[name] = piece(
+                    "lom",
+                    lambda item=item: (
+                        course_context(course), item.title, item.identifier, repr(item.objectives),
+                    ),
+                    lambda item=item: lom.render(
+                        course=course, title=item.title, identifier=item.identifier,
+                        objectives=item.objectives, language=course.language,
+                    ).encode("utf-8"),
+                )  # fmt: skip
                 shared_files.append(name)
         package_lom = "metadata/package.xml"
         all_outcomes = list(dict.fromkeys(o for u in units for o in u.all_outcomes()))
@@ -594,7 +611,14 @@ def build_package(
     manifest = env.get_template(
         "imsmanifest12.xml.j2" if flavor.version == "1.2" else "imsmanifest2004.xml.j2"
     )
-    members["imsmanifest.xml"] = manifest.render(
+    # The manifest reads the course-level context and the items and resources built above (plain
+    # dataclasses, whose repr holds every field): unchanged by an edit of a unit's text.
+    manifest_parts = lambda: (  # noqa: E731
+        course_context(course), repr(flavor), options.map_info, part, repr(org_items), repr(resources),
+        repr([objective_ref(course, flavor, o) for o in dict.fromkeys(o for u in units for o in u.all_outcomes())]),  # noqa: E501
+        _root_title(course, sections, part),
+    )  # fmt: skip
+    members["imsmanifest.xml"] = piece("manifest", manifest_parts, lambda: manifest.render(
         course=course,
         flavor=flavor,
         manifest_id=ident("MANIFEST", "package"),
@@ -609,7 +633,7 @@ def build_package(
             for o in dict.fromkeys(o for u in units for o in u.all_outcomes())
         ],
         description=course.short_description,
-    ).encode("utf-8")
+    ).encode("utf-8"))
 
     n_sco = 1 if options.sco == "course" else len(units)
     summary = f"{n_sco} SCO{'s' if n_sco != 1 else ''}, SCORM {flavor.schemaversion}"
