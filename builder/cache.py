@@ -318,6 +318,12 @@ class Pieces:
         self.old: dict[bytes, tuple[bytes, memoryview]] | None = None
         self.new: dict[bytes, tuple[bytes, bytes | memoryview]] = {}
         self.changed = False
+        self.kept: list[str] = []
+        """Other raw entries of this target (zip indexes, ``zip_reuse``) that a hit must keep."""
+
+    def keys(self) -> list[str]:
+        """The raw entries this target used: what its target entry lists for ``keep_raw``."""
+        return ([self.key] if self.new else []) + self.kept
 
     def _load(self) -> dict[bytes, tuple[bytes, memoryview]]:
         old: dict[bytes, tuple[bytes, memoryview]] = {}
@@ -372,6 +378,60 @@ class Pieces:
         for key, (tag, data) in self.new.items():
             chunks += (head.pack(key, tag, len(data)), data)
         self.store.put_raw(self.key, b"".join(chunks))
+
+
+class ZipReuse:
+    """The previous build's copy of one zip output, to copy unchanged members' stored bytes from.
+
+    Its index (an entry of the target's namespace) names the archive's blob and, per member, the
+    sha256 of its content and where its deflated bytes lie. A member is reused only when its
+    content hashes the same and the blob still hashes to its name; anything else is deflated.
+    """
+
+    def __init__(self, store: BuildCache, key: str):
+        self.store, self.key = store, key
+        self.index: dict[str, list[Any]] = {}
+        self.blob: bytes | None = None
+        raw = store.get_raw(key)
+        try:
+            body = json.loads(raw) if raw is not None else None
+            if body is not None:
+                path = store._blob_path(body["blob"])
+                data = path.read_bytes()
+                if hashlib.sha256(data).hexdigest() == body["blob"]:
+                    self.blob, self.index = data, body["members"]
+                    store._touch(path)
+        except (OSError, ValueError, KeyError, TypeError):
+            self.blob, self.index = None, {}
+        self.shas: dict[str, str] = {}
+
+    def deflated(self, name: str, content: bytes) -> Any:
+        from builder import zipraw
+
+        sha = hashlib.sha256(content).hexdigest()
+        self.shas[name] = sha
+        old = self.index.get(name)
+        if self.blob is not None and old is not None and old[0] == sha:
+            _, offset, csize, crc, size = old
+            data = self.blob[offset : offset + csize]
+            if len(data) == csize and size == len(content):
+                MADE["zip-reused"] += 1
+                return zipraw.Deflated(crc, size, data)
+        MADE["zip-deflated"] += 1
+        return zipraw.deflate(content)
+
+    def save(self, blob: str, where: Mapping[str, tuple[int, int, int, int]]) -> None:
+        members = {n: [self.shas[n], *where[n]] for n in where}
+        self.store.put_raw(self.key, json.dumps({"blob": blob, "members": members}).encode())
+
+
+def zip_reuse(filename: str) -> ZipReuse | None:
+    """The reuse source for the zip ``filename`` of the target being built, if a build memoises."""
+    if _PIECES is None:
+        return None
+    key = digest("zip", _PIECES.key, filename)
+    _PIECES.kept.append(key)
+    return ZipReuse(_PIECES.store, key)
 
 
 _PIECES: Pieces | None = None

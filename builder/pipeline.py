@@ -381,7 +381,7 @@ def run_target(
                 "checks": result.checks,
                 "files": files,
                 "check_entries": used,
-                "pieces": [memo.key] if memo is not None and memo.new else [],
+                "pieces": memo.keys() if memo is not None else [],
             },
         )
     return result
