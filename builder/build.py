@@ -29,7 +29,7 @@ from pathlib import Path
 
 from builder.cache import CACHE_DIR, BuildCache
 from builder.model import Course
-from builder.pipeline import Result, Written, expand_targets, run
+from builder.pipeline import Result, Written, course_key, expand_targets, run
 from builder.targets import BuildOptions
 
 try:
@@ -165,6 +165,24 @@ def _write_reports(course: Course, staging: Path, cache_dir: Path | None) -> lis
 
     if cache_dir is None:
         return write_reports(course, staging)
+    store = BuildCache(cache_dir)
+
+    def restore(key: str) -> list[Path] | None:
+        entry = store.get(key)
+        if entry is None:
+            return None
+        paths = [staging / name for name, _ in entry]
+        if all(store.restore_file(sha, path) for (_, sha), path in zip(entry, paths, strict=True)):
+            return paths
+        for path in paths:
+            path.unlink(missing_ok=True)
+        return None
+
+    # First by the whole course (free: the targets' keys computed it), then by what the report shows.
+    whole = cache.digest("coverage report of", cache.code_fingerprint(), course_key(course))
+    paths = restore(whole)
+    if paths is not None:
+        return paths
     cov = coverage(course)
     key = cache.digest(
         "coverage report",
@@ -173,16 +191,12 @@ def _write_reports(course: Course, staging: Path, cache_dir: Path | None) -> lis
         [course.title, course.slug, course.stem],
         cache.model_key(course.competences),
     )
-    store = BuildCache(cache_dir)
-    entry = store.get(key)
-    if entry is not None:
-        paths = [staging / name for name, _ in entry]
-        if all(store.restore_file(sha, path) for (_, sha), path in zip(entry, paths, strict=True)):
-            return paths
-        for path in paths:
-            path.unlink(missing_ok=True)
-    paths = write_reports(course, staging, cov=cov)
-    store.put(key, [[p.name, store.store_file(p)] for p in paths])
+    paths = restore(key)
+    if paths is None:
+        paths = write_reports(course, staging, cov=cov)
+    entry = [[p.name, store.store_file(p)] for p in paths]
+    store.put(key, entry)
+    store.put(whole, entry)
     return paths
 
 

@@ -453,7 +453,7 @@ def pieces(store: BuildCache | None, namespace: str) -> Iterator[Pieces | None]:
             _PIECES.save()
     finally:
         _PIECES = previous
-        if previous is None:
+        if len(_MODELS) > 200_000:  # a long-lived process building many courses
             _MODELS.clear()
 
 

@@ -280,15 +280,24 @@ def write_output(output: Output, folder: Path, epoch: int) -> Path:
     return dest
 
 
+_COURSE_KEY: tuple[Course, str] | None = None
+
+
 def course_key(course: Course) -> str:
     """The course's part of every target key: the whole model and the bytes of its static files.
 
-    Computed once per run, in the main process (serialising the model costs ~0.1 s at 2,000 units).
+    Computed once per course, in the main process (serialising the model costs ~0.1 s at 2,000
+    units); the build's coverage report asks for it again.
     """
+    global _COURSE_KEY
     from builder import cache
 
+    if _COURSE_KEY is not None and _COURSE_KEY[0] is course:
+        return _COURSE_KEY[1]
     assets = {a.flat_name: cache.file_sha256(a.source) for a in [course.image, *course.assets]}
-    return cache.digest(hashlib.sha256(course.model_dump_json().encode()).hexdigest(), assets)
+    key = cache.digest(hashlib.sha256(course.model_dump_json().encode()).hexdigest(), assets)
+    _COURSE_KEY = (course, key)
+    return key
 
 
 def _target_key(name: str, course_digest: str, options: BuildOptions) -> str:

@@ -448,3 +448,40 @@ def _clear_template_caches() -> None:
     from builder.targets import scorm_common
 
     scorm_common._sco_template.cache_clear()
+
+
+def test_an_unchanged_source_loads_as_one_model_that_equals_a_fresh_load(src: Path, tmp_path: Path) -> None:
+    """The whole-course entry: a no-op rebuild reads one model instead of every unit's entry, gives
+    back exactly what parsing gives, keeps the unit entries for the next edit, and misses on any
+    change of a file's bytes."""
+    from builder.source import load_course, loader
+
+    store = tmp_path / "cache"
+    fresh = load_course(src)
+    first = load_course(src, cache_dir=store)
+    parsed: list[Path] = []
+    real = loader._load_units
+
+    def counting(root, assets, bad_names, files):  # type: ignore[no-untyped-def]
+        parsed.extend(files)
+        return real(root, assets, bad_names, files)
+
+    pytest.MonkeyPatch().setattr(loader, "_load_units", counting)
+    try:
+        again = load_course(src, cache_dir=store)
+        assert again == first == fresh
+        assert again.model_dump_json() == fresh.model_dump_json()
+        entries = list(store.glob("entries/*/*.bin"))
+        assert len(entries) == 1
+        assert parsed == []
+        # Any file's bytes changed: the whole-course entry misses; an edited unit is parsed alone.
+        edit_unit(src)
+        expected = load_course(src)
+        parsed.clear()
+        assert load_course(src, cache_dir=store) == expected
+        assert len(parsed) == 1
+        image = next((src / "static").rglob("*.png"))
+        image.write_bytes(image.read_bytes() + b"\0")
+        assert load_course(src, cache_dir=store) == load_course(src)
+    finally:
+        pytest.MonkeyPatch().undo()

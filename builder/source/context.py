@@ -32,6 +32,9 @@ class ReadContext:
         """The build cache folder (``builder.cache``) for parsed units, or None."""
         self.cache_pending: list[tuple[str, object]] = []
         """Cache entries to write once the whole course has loaded without errors."""
+        self.unit_keys: list[str] = []
+        """The cache keys of every unit file read (``loader._cached_units``): a whole-course entry
+        lists them, so that loading from it keeps them from being pruned."""
 
     def error(
         self,
