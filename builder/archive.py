@@ -125,17 +125,18 @@ def write_zip(members: Mapping[str, Member], dest: Path, epoch: int) -> None:
 
     stamp = _zip_time(epoch)
     names = sorted(check_member_name(n) for n in members)
-    size = sum(len(m) if isinstance(m, bytes) else m.stat().st_size for m in members.values())
-    if not zipraw.too_big(size, len(names)):
-        reuse = cache.zip_reuse(dest.name)
-        get = reuse.deflated if reuse is not None else lambda name, content: zipraw.deflate(content)
-        with atomic_path(dest) as tmp, open(tmp, "wb") as f:
-            blob, where = zipraw.write(
-                f, [(n, lambda n=n: get(n, _bytes(members[n]))) for n in names], stamp, FILE_MODE
-            )
-        if reuse is not None:
-            reuse.save(blob, where)
-        return
+    with atomic_path(dest) as tmp:
+        size = sum(len(m) if isinstance(m, bytes) else m.stat().st_size for m in members.values())
+        if not zipraw.too_big(size, len(names)):
+            reuse = cache.zip_reuse(dest.name)
+            get = reuse.deflated if reuse is not None else lambda name, content: zipraw.deflate(content)
+            with open(tmp, "wb") as f:
+                blob, where = zipraw.write(
+                    f, [(n, lambda n=n: get(n, _bytes(members[n]))) for n in names], stamp, FILE_MODE
+                )
+            if reuse is not None:
+                reuse.save(blob, where)
+            return
     with atomic_path(dest) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             for name in sorted(members):

@@ -33,6 +33,7 @@ from typing import Literal
 from urllib.parse import quote
 
 from builder.archive import Member
+from builder.cache import course_context, piece
 from builder.model import Course, Section, Unit
 from builder.targets import BuildOptions, Output
 from builder.targets.scorm_common import SCO_DIR, Flavor, build_package, truncate_title
@@ -152,8 +153,13 @@ def _section_block(course: Course, section: Section) -> Node:
 def course_structure(course: Course) -> bytes:
     """The ``cmi5.xml`` of the whole course."""
     units = course.units()
-    return (
-        environment("scorm_templates")
+    objectives = _objectives(course, units)
+    nodes = [_section_block(course, s) for s in course.sections]
+    # The template reads the course-level context and this data (dataclasses: repr holds it all).
+    return piece(
+        "cmi5-structure",
+        lambda: (course_context(course), repr(objectives), repr(nodes)),
+        lambda: environment("scorm_templates")
         .get_template("cmi5.xml.j2")
         .render(
             namespace=NAMESPACE,
@@ -161,10 +167,10 @@ def course_structure(course: Course) -> bytes:
             course_id=course_iri(course),
             title=course.title,
             description=course.short_description or course.title,
-            objectives=_objectives(course, units),
-            nodes=[_section_block(course, s) for s in course.sections],
+            objectives=objectives,
+            nodes=nodes,
         )
-        .encode("utf-8")
+        .encode("utf-8"),
     )
 
 
