@@ -20,41 +20,31 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
 from builder.diagnostics import Diagnostic, SourceErrors
+from builder.i18n import ui as ui_tables
 from builder.model import Asset, Course, Problem, SessionPlan, Unit
 from builder.render import richtext
 from builder.render.links import rewrite_unit_links
-from builder.report.coverage import CATEGORY_LABELS, coverage
+from builder.report.coverage import CATEGORIES, coverage
 from builder.targets import BuildOptions, Output
 from builder.templates import template_dir
 
 TEMPLATE_FOLDER = "handbook_templates"
-CATEGORIES = tuple(CATEGORY_LABELS)
 STATIC_PREFIX = "/static/"
 
 
 # --------------------------------------------------------------------------- strings
 
 
-@cache
-def _strings(lang: str) -> dict[str, str]:
-    folder = template_dir(TEMPLATE_FOLDER) / "i18n"
-    base = json.loads((folder / "en.json").read_text(encoding="utf-8"))
-    own = folder / f"{lang}.json"
-    if lang != "en" and own.is_file():
-        base.update(json.loads(own.read_text(encoding="utf-8")))
-    return base
-
-
 def strings(language: str) -> dict[str, str]:
-    """UI strings for the course language's primary subtag (``it-IT`` → ``it``), English otherwise."""
-    return dict(_strings(language.split("-")[0].lower()))
+    """UI strings for the course language's primary subtag (``it-IT`` → ``it``), English otherwise
+    (``builder.i18n.ui``, the loader the SCO pages and the coverage report share)."""
+    return ui_tables.strings(template_dir(TEMPLATE_FOLDER) / "i18n", language)
 
 
 # --------------------------------------------------------------------------- the book as data
