@@ -243,6 +243,7 @@ def static_files_used(course: Course, units: Iterable[Unit]) -> list[Asset]:
 
 # --------------------------------------------------------------------------- UI strings
 
+
 def ui_dir() -> Path:
     return template_dir("scorm_templates") / "i18n"
 

@@ -26,6 +26,7 @@ from tests.factories import make_course
 SAMPLE = ROOT / "course_src"
 SCORM_I18N = ROOT / "scorm_templates" / "i18n"
 STEM = "eLead-HTL101-2026_T1"
+EXTS = ("csv", "html", "json")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 EMPTY_IN_ENGLISH = {"checks_note"}
 """Keys English leaves empty on purpose: the note that findings are in English is for other languages."""
@@ -74,8 +75,18 @@ def test_italian_report_has_italian_words_and_no_english_ones(italian: Course) -
     assert b'<html lang="it">' in page
     seen = _text(page)
     it, en = strings("it"), strings("en")
-    for key in ("heading", "matrix_heading", "gaps_heading", "checks_heading", "totals_heading",
-                "outcomes_heading", "course_unit", "status_row", "col_ecvet_points", "legend_both"):
+    for key in (
+        "heading",
+        "matrix_heading",
+        "gaps_heading",
+        "checks_heading",
+        "totals_heading",
+        "outcomes_heading",
+        "course_unit",
+        "status_row",
+        "col_ecvet_points",
+        "legend_both",
+    ):
         assert it[key] in seen, (key, it[key])
     # Each English string (its literal pieces between placeholders) is absent unless the Italian
     # string shares the piece (e-CF, ESCO, "× EQF"); whole words only, so "Total" ≠ "Totale".
@@ -167,7 +178,7 @@ def test_report_lang_strict_refuses_a_partial_catalog_and_writes_nothing(tmp_pat
     assert not out.exists() or not any(out.iterdir())
     r = CliRunner().invoke(main, ["report", str(SAMPLE), "--lang", "it", "--strict", "-o", str(out)])
     assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in out.iterdir()) == [f"{STEM}-it.coverage.{e}" for e in ("csv", "html", "json")]
+    assert sorted(p.name for p in out.iterdir()) == [f"{STEM}-it.coverage.{e}" for e in EXTS]
     r = CliRunner().invoke(main, ["report", str(SAMPLE), "--lang", "qq", "-o", str(out)])
     assert r.exit_code == 2 and "no catalog for language 'qq'" in r.output
 
@@ -178,7 +189,7 @@ def test_build_with_the_report_publishes_it_in_the_build_language(italian: Cours
     result, _ = run_build(italian, out, ["competences"], BuildOptions(), report=True, cache=False)
     assert not result.errors
     names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    assert [n for n in names if ".coverage." in n] == [f"{STEM}-it.coverage.{e}" for e in ("csv", "html", "json")]
+    assert [n for n in names if ".coverage." in n] == [f"{STEM}-it.coverage.{e}" for e in EXTS]
     page = (out / f"{STEM}-it.coverage.html").read_bytes()
     assert b'<html lang="it">' in page and strings("it")["matrix_heading"] in _text(page)
     doc = json.loads((out / f"{STEM}-it.coverage.json").read_bytes())

@@ -13,6 +13,7 @@ from tests.serve.conftest import edit
 from tests.serve.test_serve_browser import TIMEOUT, open_unit
 
 pytestmark = pytest.mark.browser
+READY = "window.cpPreview && window.cpPreview.loads >= 1 && window.cpPreview.connected"
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def test_the_preview_reads_a_decimal_comma_in_an_italian_course(browser, italian
     try:
         page = context.new_page()
         page.goto(italian_preview.url + "/")
-        page.wait_for_function("window.cpPreview && window.cpPreview.loads >= 1 && window.cpPreview.connected")
+        page.wait_for_function(READY)
         frame = open_unit(page, italian_preview, "u-building-a-business-case")
         assert frame.locator("html").get_attribute("lang") == "it"
         section = frame.locator("#p-p-webshop-payback")
