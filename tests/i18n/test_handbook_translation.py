@@ -35,7 +35,7 @@ HANDBOOK_CONTEXT = re.compile(r"^(unit:[^/]+/trainer-notes|subsection:[^/]+/sess
 # (English, Italian) pairs of one trainer note, one session-plan activity, one chapter paragraph…
 PAIRS = [
     ("Owner-managers arrive with a problem, not with a curiosity about",  # unit u-welcome, trainer note
-     "I titolari-gestori arrivano con un problema, non con la curiosità"),
+     "I titolari arrivano con un problema, non con la curiosità di"),
     ("Opens with the course promise: leaving with a first draft of a digital strategy",  # session plan
      "Apre con la promessa del corso: uscire con una prima bozza di strategia digitale"),
     ("In the online course the content is already there; the trainer's value lies elsewhere.",  # chapter
@@ -302,7 +302,7 @@ def test_second_note_and_repeated_activity_titles_get_their_own_keys_and_transla
     src = tmp_path / "src"
     scaffold(src)
     unit = src / "outline/01-getting-started/01-first-steps/01-welcome.md"
-    second_note = "\n```trainer-notes\n## Timing\n\nKeep it short.\n```\n"
+    second_note = "\n```trainer-notes\n## Timing\n\nKeep it short: [the unit](01-welcome.md#top).\n```\n"
     unit.write_text(unit.read_text(encoding="utf-8") + second_note, encoding="utf-8")
     plan = src / "outline/01-getting-started/01-first-steps/session.yaml"
     plan.write_text(
@@ -329,8 +329,11 @@ def test_second_note_and_repeated_activity_titles_get_their_own_keys_and_transla
     xx, warnings = translate(course, src, "xx")
     assert warnings == []
     notes = xx.units()[0].trainer_notes
-    assert "«Keep it short.»" in notes[1].html and "«Timing»" in notes[1].html
-    assert "«Keep it short.»" not in notes[0].html
+    assert "«Keep it short: " in notes[1].html and "«Timing»" in notes[1].html
+    assert "«Keep it short" not in notes[0].html
+    # a link to a unit file in translated text is written as the reader writes it (/unit/<id>)
+    assert 'href="/unit/u-welcome#top"' in course.units()[0].trainer_notes[1].html
+    assert 'href="/unit/u-welcome#top"' in notes[1].html
     acts = xx.sections[0].subsections[0].session_plan.activities  # type: ignore[union-attr]
     assert [a.title for a in acts] == ["«Break»", "«Work through the unit»", "«Break»"]
     assert "«Collects one open question" in acts[2].trainer_html
