@@ -338,3 +338,20 @@ def test_second_note_and_repeated_activity_titles_get_their_own_keys_and_transla
     assert [a.title for a in acts] == ["«Break»", "«Work through the unit»", "«Break»"]
     assert "«Collects one open question" in acts[2].trainer_html
     assert "«Asks each learner" in acts[0].trainer_html
+
+
+def test_strict_check_fails_on_a_missing_handbook_translation(copy: Path) -> None:
+    from click.testing import CliRunner
+
+    from builder.cli import main
+
+    runner = CliRunner()
+    ok = runner.invoke(main, ["check", str(copy), "--lang", "it", "--strict", "-t", "handbook"])
+    assert ok.exit_code == 0, ok.output
+    path = catalog.po_path(copy, "it")
+    po = catalog.load(path)
+    next(e for e in po if e.msgctxt == "handbook:99-glossary/title").msgstr = ""
+    po.save(str(path))
+    r = runner.invoke(main, ["check", str(copy), "--lang", "it", "--strict", "-t", "handbook"])
+    assert r.exit_code == 1, r.output
+    assert "handbook/index.yaml:17" in r.output and "no current it translation" in r.output
