@@ -355,3 +355,36 @@ def test_strict_check_fails_on_a_missing_handbook_translation(copy: Path) -> Non
     r = runner.invoke(main, ["check", str(copy), "--lang", "it", "--strict", "-t", "handbook"])
     assert r.exit_code == 1, r.output
     assert "handbook/index.yaml:17" in r.output and "no current it translation" in r.output
+
+
+@pytest.mark.browser
+def test_italian_handbook_html_is_accessible_in_chromium(browser, italian: Course, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The translated book passes the same axe-core rules as the English one (translated alt texts,
+    lang="it"), and asks the network for nothing."""
+    from tests.browser.conftest import NODE_MODULES
+
+    axe = NODE_MODULES / "axe-core" / "axe.min.js"
+    if not axe.is_file():
+        pytest.skip("axe-core is not installed: run `npm ci --prefix tests/browser`")
+    page_file = tmp_path / "handbook-it.html"
+    page_file.write_bytes(render_html(italian))
+    context = browser.new_context()
+    requests: list[str] = []
+    context.on("request", lambda r: requests.append(r.url))
+    page = context.new_page()
+    try:
+        page.goto(page_file.as_uri())
+        page.wait_for_load_state("load")
+        assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+        assert page.evaluate("() => document.documentElement.lang") == "it"
+        assert "Grafico radar di un profilo di maturità" in page.evaluate(
+            "() => [...document.images].map(i => i.alt).join(' | ')"
+        )
+        page.add_script_tag(path=str(axe))
+        result = page.evaluate(
+            "() => axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
+        )
+        blocking = [v for v in result["violations"] if v["impact"] in {"serious", "critical"}]
+        assert blocking == [], [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in blocking]
+    finally:
+        context.close()
