@@ -1,4 +1,4 @@
-"""The trainer's handbook: ``<slug>.handbook.pdf`` (Typst) and ``<slug>.handbook.html``, one source.
+"""The trainer's handbook: ``<stem>.handbook.pdf`` (Typst) and ``<stem>.handbook.html``, one source.
 
 Both files are laid out from one plain data structure, ``book(course)``: the handbook's own
 chapters, the competence map, one chapter per section with its session plans, trainer notes and
@@ -290,7 +290,7 @@ def render_pdf(course: Course) -> bytes:
             raise SourceErrors(
                 [
                     Diagnostic(
-                        f"{course.slug}.handbook.pdf",
+                        f"{course.stem}.handbook.pdf",
                         None,
                         None,
                         f"the handbook could not be typeset: {exc.message}",
@@ -342,8 +342,8 @@ def render_html(course: Course) -> bytes:
 
 
 def render(course: Course, options: BuildOptions) -> list[Output]:
-    slug = course.slug
-    pdf_name, html_name = f"{slug}.handbook.pdf", f"{slug}.handbook.html"
+    stem = course.stem  # ``-it`` for the Italian build: one language's handbook never overwrites another's
+    pdf_name, html_name = f"{stem}.handbook.pdf", f"{stem}.handbook.html"
     plans = sum(1 for s in course.sections for ss in s.subsections if ss.session_plan)
     keys = len(course.problems())
     summary = f"{plans} session plan{'' if plans == 1 else 's'}, {keys} answer key{'' if keys == 1 else 's'}"
