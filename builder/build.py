@@ -155,7 +155,7 @@ def _write_reports(course: Course, staging: Path, cache_dir: Path | None) -> lis
     """The coverage report, copied from the cache when the coverage it shows is unchanged.
 
     Its three files follow from the coverage (plain dataclasses: their repr holds every field,
-    the course excepted) and the few course fields the templates name; building the HTML table
+    the course excepted) and the course-level fields the templates name; building the HTML table
     of every unit and outcome used to be most of a no-op rebuild.
     """
     from dataclasses import replace
@@ -188,8 +188,7 @@ def _write_reports(course: Course, staging: Path, cache_dir: Path | None) -> lis
         "coverage report",
         cache.code_fingerprint(),
         cache.text_key(repr(replace(cov, course=None))),
-        [course.title, course.slug, course.stem],
-        cache.model_key(course.competences),
+        cache.course_context(course),  # title, slug, language (the report's words), competences…
     )
     paths = restore(key)
     if paths is None:

@@ -379,7 +379,8 @@ def run_target(
             return hit
     used: list[str] = []
     # Rendered pieces (a unit's files, a SCO page…) are reused by key within the target (``builder.cache``).
-    with cache.pieces(store, cache.digest(name, asdict(options))) as memo:
+    # One pack per target, options and course stem (a translated build is a course of its own).
+    with cache.pieces(store, cache.digest(name, asdict(options), course.stem)) as memo:
         result = _render_and_check(name, course, options, staging, store, used)
     if store is not None and staging is not None:
         files = [(f, store.store_file(staging / f), size, summary) for f, size, summary in result.files]

@@ -485,3 +485,17 @@ def test_an_unchanged_source_loads_as_one_model_that_equals_a_fresh_load(src: Pa
         assert load_course(src, cache_dir=store) == load_course(src)
     finally:
         pytest.MonkeyPatch().undo()
+
+
+def test_a_translated_build_gives_the_clean_bytes_after_an_edit(src: Path, tmp_path: Path) -> None:
+    """English and Italian outputs of one build keep their pieces apart (the course stem is part
+    of each target's pack) and each matches a clean build after an edit."""
+    out = tmp_path / "dist"
+    build(src, out, "--lang", "it")
+    build(src, out, "--lang", "it")
+    cache.MADE.clear()
+    edit_unit(src)
+    build(src, out, "--lang", "it")
+    assert cache.MADE["sco-page"] <= 2 * 3  # the edited page in each language's three SCO packages
+    assert any("-it." in name for name in files(out)), "the Italian outputs were built"
+    assert files(out) == clean(src, tmp_path, "--lang", "it")
