@@ -131,7 +131,7 @@ def write_zip(members: Mapping[str, Member], dest: Path, epoch: int) -> None:
     with atomic_path(dest) as tmp:
         size = sum(len(m) if isinstance(m, bytes) else m.stat().st_size for m in members.values())
         if not zipraw.too_big(size, len(names)):
-            reuse = cache.zip_reuse(dest.name)
+            reuse = cache.zip_reuse(dest)
             get = reuse.deflated if reuse is not None else lambda name, content: zipraw.deflate(content)
             with open(tmp, "wb") as f:
                 blob, where = zipraw.write(

@@ -383,29 +383,31 @@ class Pieces:
 
 
 class ZipReuse:
-    """The previous build's copy of one zip output, to copy unchanged members' stored bytes from.
+    """The archive this build replaces, to copy unchanged members' stored bytes from.
 
-    Its index (an entry of the target's namespace) names the archive's blob and, per member, the
-    sha256 of its content and where its deflated bytes lie. A member is reused only when its
-    content hashes the same and the blob still hashes to its name; anything else is deflated.
+    That is the file published in the output folder (whatever the last build left there, rendered
+    or restored from the cache); an index entry named by the archive's own sha256 gives, per
+    member, the sha256 of its content and where its deflated bytes lie. A member is reused only
+    when its content hashes the same as in that index; anything else is deflated. An archive
+    without an index (deleted cache, edited by hand) reuses nothing.
     """
 
-    def __init__(self, store: BuildCache, key: str):
-        self.store, self.key = store, key
+    def __init__(self, store: BuildCache, published: Path):
+        self.store = store
         self.index: dict[str, list[Any]] = {}
         self.blob: bytes | None = None
-        raw = store.get_raw(key)
+        self.shas: dict[str, str] = {}
         try:
-            body = json.loads(raw) if raw is not None else None
-            if body is not None:
-                path = store._blob_path(body["blob"])
-                data = path.read_bytes()
-                if hashlib.sha256(data).hexdigest() == body["blob"]:
-                    self.blob, self.index = data, body["members"]
-                    store._touch(path)
+            data = published.read_bytes()
+            raw = store.get_raw(self.index_key(hashlib.sha256(data).hexdigest()))
+            if raw is not None:
+                self.index, self.blob = json.loads(raw)["members"], data
         except (OSError, ValueError, KeyError, TypeError):
             self.blob, self.index = None, {}
-        self.shas: dict[str, str] = {}
+
+    @staticmethod
+    def index_key(archive_sha: str) -> str:
+        return digest("zip index", FORMAT, archive_sha)
 
     def deflated(self, name: str, content: bytes) -> Any:
         from builder import zipraw
@@ -422,18 +424,22 @@ class ZipReuse:
         MADE["zip-deflated"] += 1
         return zipraw.deflate(content)
 
-    def save(self, blob: str, where: Mapping[str, tuple[int, int, int, int]]) -> None:
+    def save(self, archive_sha: str, where: Mapping[str, tuple[int, int, int, int]]) -> None:
+        """Index the archive just written; the target's entry lists the index, so a later hit that
+        publishes this archive again keeps it for the edit after."""
+        key = self.index_key(archive_sha)
         members = {n: [self.shas[n], *where[n]] for n in where}
-        self.store.put_raw(self.key, json.dumps({"blob": blob, "members": members}).encode())
+        self.store.put_raw(key, json.dumps({"members": members}).encode())
+        if _PIECES is not None:
+            _PIECES.kept.append(key)
 
 
-def zip_reuse(filename: str) -> ZipReuse | None:
-    """The reuse source for the zip ``filename`` of the target being built, if a build memoises."""
+def zip_reuse(dest: Path) -> ZipReuse | None:
+    """The reuse source for the zip written at ``dest`` (in the staging folder, which lies inside
+    the output folder: ``builder.build``), when a build memoises; else None."""
     if _PIECES is None:
         return None
-    key = digest("zip", _PIECES.key, filename)
-    _PIECES.kept.append(key)
-    return ZipReuse(_PIECES.store, key)
+    return ZipReuse(_PIECES.store, dest.parent.parent / dest.name)
 
 
 _PIECES: Pieces | None = None

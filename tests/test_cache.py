@@ -499,3 +499,22 @@ def test_a_translated_build_gives_the_clean_bytes_after_an_edit(src: Path, tmp_p
     assert cache.MADE["sco-page"] <= 2 * 3  # the edited page in each language's three SCO packages
     assert any("-it." in name for name in files(out)), "the Italian outputs were built"
     assert files(out) == clean(src, tmp_path, "--lang", "it")
+
+
+def test_zip_members_are_reused_after_an_edit_was_undone(src: Path, tmp_path: Path) -> None:
+    """Edit, undo (the whole targets come back from the cache), edit again: the packages the undo
+    published are indexed too, so the second edit still deflates only its own pages."""
+    out = tmp_path / "dist"
+    build(src, out)
+    unit = _units(src)[0]
+    original = unit.read_text(encoding="utf-8")
+    edit_unit(src)
+    build(src, out)
+    unit.write_text(original, encoding="utf-8")
+    time.sleep(2.5)  # past the prune margin, so that what the undo did not use is really gone
+    build(src, out)
+    cache.MADE.clear()
+    unit.write_text(original.replace("\n---\n", "\n---\n\nAnother sentence.\n\n", 1), encoding="utf-8")
+    build(src, out)
+    assert cache.MADE["zip-deflated"] == 3
+    assert files(out) == clean(src, tmp_path)
