@@ -172,6 +172,7 @@ def test_a_schema_that_cannot_load_is_an_error_never_a_silent_pass(
         raise scorm_schemas.SchemaUnavailable("scorm2004_4th/imscp_v1p1.xsd is missing")
 
     monkeypatch.setattr(scorm, "load_schema", broken)
+    monkeypatch.setattr(scorm, "load_fast_schema", broken)  # both read the same vendored set
     (finding,) = [d for d in check_manifest(members, "2004", "4th") if d.code == "scorm.xsd-unavailable"]
     assert finding.severity == "error"
     assert "NOT validated against the SCORM XSDs" in finding.message and "is missing" in finding.message
