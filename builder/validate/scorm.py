@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from lxml import etree
 
@@ -134,8 +134,9 @@ def _safe_href(href: str) -> bool:
         or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", href)
     ):
         return False
-    parts = PurePosixPath(href.split("#", 1)[0].split("?", 1)[0]).parts
-    return ".." not in parts
+    # The components PurePosixPath would give (it never folds ".."), without its cost: a manifest
+    # of 2,000 units has 8,000 hrefs.
+    return ".." not in _path_only(href).split("/")
 
 
 def _path_only(href: str) -> str:

@@ -182,3 +182,15 @@ def test_xsd_findings_name_the_item_they_are_about(tmp_path: Path) -> None:
     members = edit(package(tmp_path, "1.2"), "<adlcp:masteryscore>", "<adlcp:masteryscore bogus='1'>")
     xsd = [d for d in check_manifest(members, "1.2") if d.code == "scorm.xsd"]
     assert xsd and all(", in 'ITEM-" in d.message for d in xsd), xsd
+
+
+@pytest.mark.parametrize(
+    "href",
+    ["sco/a.html", "../a.html", "sco/../../a.html", "sco/..", "..", "a/./b", "a//b", "a/..b", "..a/b",
+     "sco/a.html#x/../y", "sco/a.html?q=../x", "sco/%2e%2e/a", "./../a", "a/.../b", ""],
+)  # fmt: skip
+def test_safe_href_refuses_exactly_what_a_parent_step_would_escape(href: str) -> None:
+    from pathlib import PurePosixPath
+
+    expected = bool(href) and ".." not in PurePosixPath(href.split("#", 1)[0].split("?", 1)[0]).parts
+    assert scorm._safe_href(href) == expected
