@@ -569,7 +569,8 @@ def run(
                     if on_done:
                         on_done(futures[fut])
         finally:
-            gc.unfreeze()
+            if fork:
+                gc.unfreeze()
             if _QUEUE is not None:
                 _QUEUE.put(None)
                 if reader is not None:
