@@ -506,3 +506,69 @@ def course_context(course: Any) -> str:
     """The course-level facts a per-unit piece may read (title, language, grading, competences,
     assets' names…): the course model without ``COURSE_WIDE``."""
     return model_key(course, exclude=set(COURSE_WIDE))
+
+
+# --------------------------------------------------------------------------- the whole course
+
+
+def source_key(root: Path, cache_dir: Path) -> str | None:
+    """The whole course's cache key: every file under the source folder (name, kind, bytes), the
+    folder's own path (messages name it), the source epoch and coursepack's code.
+
+    An unchanged source then loads as one validated model instead of 2,000 unit entries (most of
+    a no-op rebuild). It is a superset of what the loader reads; ``.git`` is left out (the epoch
+    stands for it) and so is an output folder inside the source (it changes with every build).
+    None when the folder cannot be walked or has no epoch: the ordinary load reports why.
+    """
+    from builder.archive import source_epoch
+
+    h = hashlib.sha256()
+    skip = {root / ".git"}
+    with contextlib.suppress(OSError):
+        skip.add(cache_dir.resolve().parent)
+    try:
+        epoch = source_epoch(root)
+        h.update(f"{code_fingerprint()}\0{root}\0{root.resolve()}\0{epoch}\0".encode())
+        for folder, dirs, names in os.walk(root):
+            here = Path(folder)
+            dirs[:] = sorted(d for d in dirs if here / d not in skip and (here / d).resolve() not in skip)
+            for name in sorted(names + [d + "/" for d in dirs]):
+                path = here / name
+                rel = path.relative_to(root).as_posix()
+                if path.is_symlink():
+                    h.update(f"L\0{rel}\0{os.readlink(path)}\0".encode())
+                elif name.endswith("/"):
+                    h.update(f"D\0{rel}\0".encode())
+                else:
+                    h.update(f"F\0{rel}\0".encode() + file_sha256(path).encode() + b"\0")
+    except (OSError, ValueError):
+        return None
+    return digest("course", h.hexdigest())
+
+
+def cached_course(cache_dir: Path, key: str) -> Any | None:
+    """The course model stored under ``key`` (``source_key``), or None. Only ``builder.model`` is
+    imported, not the readers: a no-op rebuild needs none of them."""
+    if not cache_dir.is_dir():
+        return None
+    from builder.model import Course
+
+    store = BuildCache(cache_dir)
+    raw = store.get_raw(key)
+    if raw is None:
+        return None
+    units, _, model = raw.partition(b"\n")
+    try:
+        course = Course.model_validate_json(model)
+        unit_keys = json.loads(units)
+    except ValueError:
+        return None
+    for unit_key in unit_keys:
+        store.keep(unit_key)  # the next edit parses one unit, not all of them
+    return course
+
+
+def store_course(cache_dir: Path, key: str, unit_keys: list[str], course: Any) -> None:
+    """Keep a loaded course under ``key`` with the unit entries it was read from."""
+    data = json.dumps(unit_keys).encode() + b"\n" + course.model_dump_json().encode()
+    BuildCache(cache_dir).put_raw(key, data)

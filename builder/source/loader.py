@@ -22,9 +22,7 @@ through ``ctx.error``, called from ``load`` below before the cross-checks.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -32,6 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from builder import cache
 from builder.archive import source_epoch
 from builder.diagnostics import Diagnostic, SourceErrors
 from builder.model import Asset, Course, Unit
@@ -66,63 +65,15 @@ def load_course(
     """
     ctx = ReadContext(Path(root))
     ctx.cache_dir = cache_dir
-    key = _source_key(ctx.root, cache_dir) if cache_dir is not None and read_units is None else None
-    if key is not None and cache_dir is not None and cache_dir.is_dir():
-        from builder.cache import BuildCache
-
-        store = BuildCache(cache_dir)
-        raw = store.get_raw(key)
-        if raw is not None:
-            units, _, model = raw.partition(b"\n")
-            try:
-                course = Course.model_validate_json(model)
-                for unit_key in json.loads(units):
-                    store.keep(unit_key)  # the next edit parses one unit, not all of them
-                return course
-            except ValueError:
-                pass
+    key = cache.source_key(ctx.root, cache_dir) if cache_dir is not None and read_units is None else None
+    if key is not None and cache_dir is not None:
+        hit = cache.cached_course(cache_dir, key)
+        if hit is not None:
+            return hit
     course = load(ctx, read_units)
     if key is not None and cache_dir is not None:
-        from builder.cache import BuildCache
-
-        units = json.dumps(ctx.unit_keys).encode()
-        BuildCache(cache_dir).put_raw(key, units + b"\n" + course.model_dump_json().encode())
+        cache.store_course(cache_dir, key, ctx.unit_keys, course)
     return course
-
-
-def _source_key(root: Path, cache_dir: Path) -> str | None:
-    """The whole course's cache key: every file under the source folder (name, kind, bytes), the
-    folder's own path (messages name it), the source epoch and coursepack's code.
-
-    An unchanged source then loads as one validated model instead of 2,000 unit entries (most of
-    a no-op rebuild). It is a superset of what the loader reads; ``.git`` is left out (the epoch
-    stands for it) and so is an output folder inside the source (it changes with every build).
-    None when the folder cannot be walked: the ordinary load reports why.
-    """
-    from builder import cache
-
-    h = hashlib.sha256()
-    skip = {root / ".git"}
-    with contextlib.suppress(OSError):
-        skip.add(cache_dir.resolve().parent)
-    try:
-        epoch = source_epoch(root)
-        h.update(f"{cache.code_fingerprint()}\0{root}\0{root.resolve()}\0{epoch}\0".encode())
-        for folder, dirs, names in os.walk(root):
-            here = Path(folder)
-            dirs[:] = sorted(d for d in dirs if here / d not in skip and (here / d).resolve() not in skip)
-            for name in sorted(names + [d + "/" for d in dirs]):
-                path = here / name
-                rel = path.relative_to(root).as_posix()
-                if path.is_symlink():
-                    h.update(f"L\0{rel}\0{os.readlink(path)}\0".encode())
-                elif name.endswith("/"):
-                    h.update(f"D\0{rel}\0".encode())
-                else:
-                    h.update(f"F\0{rel}\0".encode() + cache.file_sha256(path).encode() + b"\0")
-    except (OSError, ValueError):
-        return None
-    return cache.digest("course", h.hexdigest())
 
 
 def load(ctx: ReadContext, read_units: UnitsReader | None = None) -> Course:
