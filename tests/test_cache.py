@@ -518,3 +518,25 @@ def test_zip_members_are_reused_after_an_edit_was_undone(src: Path, tmp_path: Pa
     build(src, out)
     assert cache.MADE["zip-deflated"] == 3
     assert files(out) == clean(src, tmp_path)
+
+
+
+def test_the_whole_course_key_sees_every_file_and_ignores_an_output_folder_inside(src: Path) -> None:
+    """Any byte, name, new folder or symbolic link under the source changes the key; the cache's
+    own output folder inside the source (allowed beside outline/ and static/) does not."""
+    out = src / "dist"
+    store = out / cache.CACHE_DIR
+    store.mkdir(parents=True)
+    key = cache.source_key(src, store)
+    assert key is not None and key == cache.source_key(src, store)
+    (out / "some.zip").write_bytes(b"a build's output")
+    assert cache.source_key(src, store) == key
+    unit = _units(src)[0]
+    unit.write_bytes(unit.read_bytes() + b" ")
+    edited = cache.source_key(src, store)
+    assert edited not in (None, key)
+    (src / "outline" / "empty-folder").mkdir()
+    folder = cache.source_key(src, store)
+    assert folder not in (None, edited)
+    (src / "link.md").symlink_to(unit)
+    assert cache.source_key(src, store) not in (None, folder)
