@@ -410,15 +410,36 @@ def _render_and_check(
     store: BuildCache | None,
     used: list[str],
 ) -> TargetResult:
+    checks = [c for c in OUTPUT_CHECKS if c.target == name]
+    # Members are spilled to a scratch file in staging (on the output's disk; the system's temp
+    # folder for ``check``) as the target renders them: memory stays flat however large the course.
+    with archive.spill_to(staging):
+        try:
+            outputs = render_target(name, course, options)
+        except SourceErrors as exc:
+            # A target that meets content it cannot render (an image Typst cannot decode…) says so
+            # as findings about the course, not as a crashed build.
+            return TargetResult(name, list(exc.diagnostics), checks=[c.name for c in checks])
+    try:
+        return _check_and_write(name, outputs, checks, course, options, staging, store, used)
+    finally:
+        for output in outputs:
+            if isinstance(output.members, archive.Members):
+                output.members.close()
+
+
+def _check_and_write(
+    name: str,
+    outputs: list[Output],
+    checks: list[OutputCheck],
+    course: Course,
+    options: BuildOptions,
+    staging: Path | None,
+    store: BuildCache | None,
+    used: list[str],
+) -> TargetResult:
     from builder.source_map import SourceMap
 
-    checks = [c for c in OUTPUT_CHECKS if c.target == name]
-    try:
-        outputs = render_target(name, course, options)
-    except SourceErrors as exc:
-        # A target that meets content it cannot render (an image Typst cannot decode…) says so
-        # as findings about the course, not as a crashed build.
-        return TargetResult(name, list(exc.diagnostics), checks=[c.name for c in checks])
     diags: list[Diagnostic] = []
     where: SourceMap | None = None
     for output in outputs:

@@ -26,6 +26,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from builder.archive import Members
 from builder.diagnostics import Diagnostic, SourceErrors
 from builder.model import Asset, Course, Problem, SessionPlan, Unit
 from builder.render import richtext
@@ -357,7 +358,7 @@ def render(course: Course, options: BuildOptions) -> list[Output]:
     plans = sum(1 for s in course.sections for ss in s.subsections if ss.session_plan)
     keys = len(course.problems())
     summary = f"{plans} session plan{'' if plans == 1 else 's'}, {keys} answer key{'' if keys == 1 else 's'}"
-    return [
-        Output(pdf_name, "file", {pdf_name: render_pdf(course)}, summary),
-        Output(html_name, "file", {html_name: render_html(course)}, summary),
-    ]
+    # Each file goes to its ``Members`` (spilled to disk in a build) as soon as it is made, so the
+    # PDF's bytes are not held while the HTML is rendered.
+    pdf = Output(pdf_name, "file", Members({pdf_name: render_pdf(course)}), summary)
+    return [pdf, Output(html_name, "file", Members({html_name: render_html(course)}), summary)]
