@@ -21,6 +21,7 @@ traceback): an lxml error log, say, cannot be pickled and used to surface as a p
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing as mp
 import os
@@ -481,6 +482,23 @@ def _worker(
         return run_target(name, course or _FORKED, options, staging, cache_dir, course_digest)  # type: ignore[arg-type]
     except BaseException as exc:
         raise WorkerError.wrap(exc) from None
+    finally:
+        _give_back_memory()
+
+
+def _give_back_memory() -> None:
+    """Return a finished target's freed heap to the system (glibc keeps it otherwise).
+
+    A worker that has finished its target waits, idle, while the other one typesets or validates;
+    whatever the finished target's pages and parse trees left in the heap would count in the
+    build's peak beside it (olx at 2,000 units: 146 MB PSS after its checks, 65 MB after a trim).
+    """
+    import contextlib
+    import ctypes
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
+        ctypes.CDLL(None).malloc_trim(0)  # the C library this process runs on
 
 
 PARALLEL_MIN_UNITS = 100
@@ -552,6 +570,11 @@ def run(
         fork = "fork" in mp.get_all_start_methods() and _pool_context() is None
         context = mp.get_context("fork") if fork else _pool_context()
         _FORKED = course if fork else None
+        if fork:
+            # The collector in a forked worker would walk (and so write to) every object of the
+            # inherited model, copying its pages into each worker: frozen objects are skipped.
+            gc.collect()
+            gc.freeze()
         _QUEUE = context.SimpleQueue() if fork and context is not None and on_units is not None else None
         reader = None
         if _QUEUE is not None:
@@ -575,6 +598,7 @@ def run(
                     reader.join(timeout=5)
                 _QUEUE.close()
             _FORKED = _QUEUE = None
+            gc.unfreeze()
     diags: list[Diagnostic] = []
     ran: list[str] = []
     for check in COURSE_CHECKS:
