@@ -502,7 +502,9 @@ def _check_one(ctx, src, course, targets, strict, jobs, options, fmt) -> tuple[i
     epilog="""\b
 Examples:
   coursepack report                         # <slug>.coverage.html/.csv/.json into ./dist
-  coursepack report course_src -o reports"""
+  coursepack report course_src -o reports
+  coursepack report --lang it               # <slug>-it.coverage.* in Italian
+  coursepack report --lang all --strict     # every language; a gap in a catalog is an error"""
 )
 @src_argument
 @click.option(
@@ -513,12 +515,16 @@ Examples:
     show_default=True,
     help="Output folder.",
 )
+@lang_option
+@click.option("--strict", is_flag=True, help="A string without a current translation is an error.")
 @_verbosity
 @click.pass_obj
-def report(ctx: Ctx, src: Path | None, out: Path) -> None:
+def report(ctx: Ctx, src: Path | None, out: Path, langs: tuple[str, ...], strict: bool) -> None:
     """Write the competence coverage report (HTML, CSV, JSON) and print a summary.
 
-    `build` writes the same report when it builds every target.
+    `build` writes the same report when it builds every target. With --lang, one report per
+    language, named and worded like that language's packages (the source language unsuffixed);
+    the summary printed here stays in English, like every other line of the command line.
     """
     src = find_src(src)
     from builder.build import OutDirError, check_out_dir
@@ -528,10 +534,19 @@ def report(ctx: Ctx, src: Path | None, out: Path) -> None:
         check_out_dir(src, out)
     except OutDirError as exc:
         raise click.UsageError(str(exc)) from None
-    course = _load(ctx, src)
-    for path in write_reports(course, out):
-        ctx.say(f"wrote {path}")
-    ctx.say(summary(course))
+    source_course = _load(ctx, src)
+    courses, i18n_diags = _translations(ctx, source_course, src, langs, strict)
+    if any(d.severity == "error" for d in i18n_diags):
+        _print_diagnostics(i18n_diags)
+        n = sum(d.severity == "error" for d in i18n_diags)
+        click.secho(f"{n} error(s) in the translations of {src}; nothing was written.", fg="red", err=True)
+        sys.exit(EXIT_ERRORS)
+    if i18n_diags and not ctx.quiet:
+        _print_diagnostics(i18n_diags)
+    for course in courses:
+        for path in write_reports(course, out):
+            ctx.say(f"wrote {path}")
+        ctx.say(summary(course))
 
 
 @main.command(

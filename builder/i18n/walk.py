@@ -8,6 +8,8 @@ both use this one walk, a string the template offers is exactly a string the bui
 Message contexts are built from the author's ids and the field path, never from a position in the
 outline: ``course/title``, ``section:s1/title``, ``unit:u-welcome/problem:p1/choices/2/feedback``,
 ``unit:u-welcome/text/<heading slug>/p2`` (see ``segments``), ``competences/outcome:HTL.U1.K1/statement``.
+The trainer's handbook's own text (trainer notes, session plans, handbook chapters) is walked too,
+by ``builder.i18n.handbook``: a trainer reads it in the build's language like a learner reads prose.
 
 Not offered for translation: ids, numbers, tolerances, URLs, code, ```raw-html and ```olx blocks
 (markup the author wrote by hand), and answers of numeric problems. Video transcripts are files,
@@ -20,12 +22,14 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import yaml
 
-from builder.i18n import segments
+from builder.i18n import handbook, segments
 from builder.model import Course, Html, Problem, Video
 from builder.render import markdown
+from builder.render.links import unit_href
 from builder.source.blocks import component_names
 
 
@@ -45,15 +49,19 @@ Translator = Callable[[Message], str]
 def _resolver(course: Course, md_file: str) -> markdown.LinkResolver:
     """Local links resolved like the reader does (``/static/<flat name>``), for translated text."""
     by_rel = {a.rel_path: a.flat_name for a in course.assets}
+    units = {u.source: u.id for u in course.units()}
     base = posixpath.dirname(md_file)
 
     def resolve(url: str, line: int) -> str | None:
         if not url or markdown.is_external(url):
             return None
         target, sep, frag = url.partition("#")
+        target = unquote(target)  # markdown-it percent-encodes spaces and accents
         rel = target.lstrip("/") if target.startswith("/static/") else posixpath.normpath(
             posixpath.join(base, target)
         )
+        if rel in units:  # a link to another unit, in the model's neutral form (builder.render.links)
+            return unit_href(units[rel], sep + frag if sep else "")
         flat = by_rel.get(rel)
         return None if flat is None else f"/static/{flat}" + (sep + frag if sep else "")
 
@@ -92,6 +100,9 @@ def translate_course(course: Course, root: Path, tr: Translator) -> Course:
             return text
         return tr(Message(ctxt, text, where[0], where[1], comment))
 
+    def md_text(ctxt: str, text: str, file: str, offset: int) -> str:
+        return _markdown_text(tr, ctxt, text, file, offset)
+
     meta = yaml.safe_load((root / "course.yaml").read_text(encoding="utf-8"))
     c.title = t("course/title", c.title, ("course.yaml", 1))
     c.short_description = t("course/short_description", c.short_description, ("course.yaml", 1))
@@ -115,6 +126,9 @@ def translate_course(course: Course, root: Path, tr: Translator) -> Course:
             ss.title = t(f"subsection:{ss.id}/title", ss.title, at(ss.id))
             if ss.format in formats:
                 ss.format = formats[ss.format]
+            if ss.session_plan is not None:
+                plan = ss.session_plan
+                handbook.session_plan(ss.id, plan, root, t, md_text, _resolver(course, plan.source))
             for u in ss.units:
                 _unit(c, root, u, t, tr)
 
@@ -135,6 +149,8 @@ def translate_course(course: Course, root: Path, tr: Translator) -> Course:
                 t(f"competences/outcome:{o.id}/criteria/{i + 1}", a, where)
                 for i, a in enumerate(o.assessment_criteria)
             ]
+    if c.handbook is not None:
+        handbook.chapters(c.handbook, root, t, md_text, lambda file: _resolver(course, file))
     return c
 
 
@@ -152,6 +168,7 @@ def _unit(c: Course, root: Path, u, t, tr: Translator) -> None:  # type: ignore[
             _problem(comp, base, (file, comp.line), t, resolve)
         elif isinstance(comp, Video):
             comp.title = t(f"{base}/title", comp.title, (file, comp.line))
+    handbook.trainer_notes(u, lambda ctxt, text, f, off: _markdown_text(tr, ctxt, text, f, off), resolve)
 
 
 def _replace_prose(u, body: str, resolve: markdown.LinkResolver) -> None:  # type: ignore[no-untyped-def]

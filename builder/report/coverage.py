@@ -6,6 +6,12 @@ assesses, content that serves no outcome. This module computes that matrix once 
 and writes it three ways: an HTML page for people (self-contained, so it can be mailed or opened
 from a CI artefact), CSV for spreadsheets and JSON for other tools. Bytes are deterministic: same
 course, same files.
+
+The words around the data (headings, column labels, legend, summary sentences) come from one string
+table per language in ``templates/i18n/`` (loaded by ``builder.i18n.ui``, like the SCO controls and
+the handbook headings), picked by the course language, so a translated course gets its report in
+its own language. The CSV and JSON keep stable machine names (column names, keys, ``status``
+values) in every language; their human text (titles, statements) is the translated model's.
 """
 
 from __future__ import annotations
@@ -22,28 +28,20 @@ import jinja2
 from builder import csvsafe
 from builder.archive import write_file
 from builder.diagnostics import Diagnostic
+from builder.i18n import ui as ui_tables
 from builder.model import WEB_URI, Course, LearningUnit, Outcome
 from builder.validate.competences import Totals, check_competences, totals
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+STRINGS_DIR = TEMPLATE_DIR / "i18n"
 
 CellState = Literal["both", "taught", "assessed", ""]
 
 STATE_SYMBOLS: dict[str, str] = {"both": "T+A", "taught": "T", "assessed": "A", "": ""}
 """What a cell says in text, so the matrix never relies on colour alone (and survives CSV)."""
 
-STATE_LABELS: dict[str, str] = {
-    "both": "taught and assessed",
-    "taught": "taught",
-    "assessed": "assessed",
-    "": "not covered",
-}
-
-CATEGORY_LABELS: dict[str, str] = {
-    "knowledge": "Knowledge",
-    "skills": "Skills",
-    "responsibility_autonomy": "Responsibility and autonomy",
-}
+CATEGORIES: tuple[str, ...] = ("knowledge", "skills", "responsibility_autonomy")
+"""The EQF columns, in the order the report and the handbook list them (labels: the string tables)."""
 
 
 @dataclass(frozen=True)
@@ -216,10 +214,22 @@ def _short_code(ulo: LearningUnit, outcome: Outcome) -> str:
 # --------------------------------------------------------------------------- writers
 
 
-def _num(value: float | None) -> str:
+def strings(language: str) -> dict[str, str]:
+    """The report's words in ``language`` (its primary subtag's table, English otherwise)."""
+    return ui_tables.strings(STRINGS_DIR, language)
+
+
+def _num(value: float | None, decimal_separator: str = ".") -> str:
     if value is None:
         return "–"
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+    text = str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+    return text.replace(".", decimal_separator)
+
+
+@jinja2.pass_context
+def _num_in_language(context: jinja2.runtime.Context, value: float | None) -> str:
+    """Numbers as the reader writes them: ``12,5`` in a report whose table says the separator is ``,``."""
+    return _num(value, context["decimal_separator"])
 
 
 @cache
@@ -232,7 +242,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["num"] = _num
+    env.filters["num"] = _num_in_language
     env.tests["web_uri"] = is_web_uri
     return env
 
@@ -250,14 +260,15 @@ def to_html(cov: Coverage) -> bytes:
         if not sections or sections[-1][0] != row.section_title:
             sections.append((row.section_title, []))
         sections[-1][1].append(row)
+    table = strings(cov.course.language)
     text = template.render(
         cov=cov,
         course=cov.course,
         framework=cov.course.competences.framework,
         sections=sections,
         symbols=STATE_SYMBOLS,
-        labels=STATE_LABELS,
-        categories=CATEGORY_LABELS,
+        t=ui_tables.helper(table),
+        decimal_separator=table["decimal_separator"],
     )
     return text.encode("utf-8")
 
@@ -366,7 +377,10 @@ def to_json(cov: Coverage) -> bytes:
 
 
 def summary(cov: Coverage | Course) -> str:
-    """A few lines for the terminal after ``coursepack report`` (given the coverage or the course)."""
+    """A few lines for the terminal after ``coursepack report`` (given the coverage or the course).
+
+    English in every language, like every other line the command line prints; the report files
+    speak the course language."""
     if isinstance(cov, Course):
         cov = coverage(cov)
     n = len(cov.outcomes)

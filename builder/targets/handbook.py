@@ -1,4 +1,4 @@
-"""The trainer's handbook: ``<slug>.handbook.pdf`` (Typst) and ``<slug>.handbook.html``, one source.
+"""The trainer's handbook: ``<stem>.handbook.pdf`` (Typst) and ``<stem>.handbook.html``, one source.
 
 Both files are laid out from one plain data structure, ``book(course)``: the handbook's own
 chapters, the competence map, one chapter per section with its session plans, trainer notes and
@@ -20,7 +20,6 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,34 +27,25 @@ from markupsafe import Markup
 
 from builder.archive import Members
 from builder.diagnostics import Diagnostic, SourceErrors
+from builder.i18n import ui as ui_tables
 from builder.model import Asset, Course, Problem, SessionPlan, Unit
 from builder.render import richtext
 from builder.render.links import rewrite_unit_links
-from builder.report.coverage import CATEGORY_LABELS, coverage
+from builder.report.coverage import CATEGORIES, coverage
 from builder.targets import BuildOptions, Output
 from builder.templates import template_dir
 
 TEMPLATE_FOLDER = "handbook_templates"
-CATEGORIES = tuple(CATEGORY_LABELS)
 STATIC_PREFIX = "/static/"
 
 
 # --------------------------------------------------------------------------- strings
 
 
-@cache
-def _strings(lang: str) -> dict[str, str]:
-    folder = template_dir(TEMPLATE_FOLDER) / "i18n"
-    base = json.loads((folder / "en.json").read_text(encoding="utf-8"))
-    own = folder / f"{lang}.json"
-    if lang != "en" and own.is_file():
-        base.update(json.loads(own.read_text(encoding="utf-8")))
-    return base
-
-
 def strings(language: str) -> dict[str, str]:
-    """UI strings for the course language's primary subtag (``it-IT`` → ``it``), English otherwise."""
-    return dict(_strings(language.split("-")[0].lower()))
+    """UI strings for the course language's primary subtag (``it-IT`` → ``it``), English otherwise
+    (``builder.i18n.ui``, the loader the SCO pages and the coverage report share)."""
+    return ui_tables.strings(template_dir(TEMPLATE_FOLDER) / "i18n", language)
 
 
 # --------------------------------------------------------------------------- the book as data
@@ -301,7 +291,7 @@ def render_pdf(course: Course) -> bytes:
             raise SourceErrors(
                 [
                     Diagnostic(
-                        f"{course.slug}.handbook.pdf",
+                        f"{course.stem}.handbook.pdf",
                         None,
                         None,
                         f"the handbook could not be typeset: {exc.message}",
@@ -353,8 +343,8 @@ def render_html(course: Course) -> bytes:
 
 
 def render(course: Course, options: BuildOptions) -> list[Output]:
-    slug = course.slug
-    pdf_name, html_name = f"{slug}.handbook.pdf", f"{slug}.handbook.html"
+    stem = course.stem  # ``-it`` for the Italian build: one language's handbook never overwrites another's
+    pdf_name, html_name = f"{stem}.handbook.pdf", f"{stem}.handbook.html"
     plans = sum(1 for s in course.sections for ss in s.subsections if ss.session_plan)
     keys = len(course.problems())
     summary = f"{plans} session plan{'' if plans == 1 else 's'}, {keys} answer key{'' if keys == 1 else 's'}"

@@ -33,6 +33,8 @@ from markupsafe import Markup
 from builder import progress
 from builder.archive import Members
 from builder.diagnostics import Diagnostic
+from builder.i18n import ui as ui_tables
+from builder.i18n.ui import primary_subtag
 from builder.model import Asset, Course, Html, OlxBlock, Problem, Section, Unit, Video
 from builder.render.links import rewrite_unit_links
 from builder.resources.scorm_schemas import control_files
@@ -45,7 +47,7 @@ TITLE_MAX = 255
 SUSPEND_LIMIT = {"1.2": 4096, "2004": 64000}
 SCO_DIR = "sco"
 SHARED_FILES = ("coursepack.css",)
-UI_FALLBACK = "en"
+UI_FALLBACK = ui_tables.FALLBACK
 """The UI table used when the course language has none (and for keys a table lacks)."""
 
 
@@ -241,37 +243,19 @@ def static_files_used(course: Course, units: Iterable[Unit]) -> list[Asset]:
 
 # --------------------------------------------------------------------------- UI strings
 
-_PRIMARY_SUBTAG = re.compile(r"[a-z]{2,8}")
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
 
 def ui_dir() -> Path:
     return template_dir("scorm_templates") / "i18n"
 
 
-def primary_subtag(language: str) -> str:
-    """``nl-BE`` → ``nl``: the UI tables are per language, not per region."""
-    return language.strip().replace("_", "-").split("-", 1)[0].lower()
-
-
 def ui_language(language: str) -> str:
-    """The table for a BCP 47 tag: its primary subtag's table if shipped, else English.
-
-    The subtag is checked against ``[a-z]{2,8}`` before it names a file, so no tag reaches outside
-    the folder.
-    """
-    primary = primary_subtag(language)
-    if _PRIMARY_SUBTAG.fullmatch(primary) and (ui_dir() / f"{primary}.json").is_file():
-        return primary
-    return UI_FALLBACK
+    """The table for a BCP 47 tag: its primary subtag's table if shipped, else English
+    (``builder.i18n.ui``, the loader the handbook and the coverage report share)."""
+    return ui_tables.table_language(ui_dir(), language)
 
 
-@cache
 def _load_ui(name: str) -> Mapping[str, str]:
-    table = json.loads((ui_dir() / f"{name}.json").read_text(encoding="utf-8"))
-    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-        raise ValueError(f"{ui_dir() / name}.json must be one JSON object of strings")
-    return table
+    return ui_tables.load(ui_dir(), name)
 
 
 UI_SCRIPT = "shared/coursepack-ui.js"
@@ -285,24 +269,11 @@ def ui_script(ui: Mapping[str, str]) -> bytes:
 
 def ui_strings(language: str) -> dict[str, str]:
     """The UI table for ``language``; keys a translation lacks keep their English text."""
-    return {**_load_ui(UI_FALLBACK), **_load_ui(ui_language(language))}
+    return ui_tables.strings(ui_dir(), language)
 
 
-def format_ui(text: str, values: Mapping[str, object]) -> str:
-    """Fill ``{name}`` placeholders; a missing value is a template bug, so it raises KeyError.
-
-    Plain ``str`` (not Markup) on purpose: Jinja autoescapes the result like any other text.
-    """
-    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), text)
-
-
-def ui_helper(ui: Mapping[str, str]) -> Callable[..., str]:
-    """``t(key, **values)`` for templates: the string of ``key`` with its placeholders filled."""
-
-    def t(key: str, **values: object) -> str:
-        return format_ui(ui[key], values)
-
-    return t
+format_ui = ui_tables.fill
+ui_helper = ui_tables.helper
 
 
 # --------------------------------------------------------------------------- per-SCO data

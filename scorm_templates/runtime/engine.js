@@ -19,6 +19,7 @@
  *                 start) and location; also declares the page's objectives (data.objectives).
  *   reportAnswer(k, answer)  one graded submission of problem k (index into data.problems);
  *                 answer = {response, correct, attempt, at: Date}. Records the interaction.
+ *                 A numeric response is the number read, written with a point ("2.5").
  *   reportProgress(report)   the whole current picture; the adapter sends only what changed:
  *                 report = {
  *                   completed: bool        every unit seen and every problem answered
@@ -98,6 +99,56 @@ function decode(text) {
   }
 }
 
+// ------------------------------------------------------------------ numbers
+
+/*
+ * Numbers as the learner writes them, in the page's language (<html lang>, the course language).
+ * No DOM here: tests/targets/test_scorm_runtime.py runs this section alone in Node.
+ *
+ * English (and every language not listed below): a point is the decimal separator; "2,5" and
+ * "1,000" are not numbers (the learner is asked to enter one) and "1.000" is 1, as always.
+ *
+ * Decimal-comma languages also accept the comma, and never silently read a wrong value:
+ *   "2,5" "+2,5" ",5" "2,5e3"    a comma is the decimal separator: 2.5, 2.5, 0.5, 2500
+ *   "1,000"                      1 (the comma is decimal in these languages, whatever follows)
+ *   "2.5" "0.125" "1234.5"       a point that cannot be a thousands separator is decimal
+ *   "1.000.000" "1.000,5"        points grouping thousands (before a decimal comma): 1000000, 1000.5
+ *   "1 000" "1 000,5"            spaces (also no-break) grouping thousands: 1000, 1000.5
+ *   "1.000" "12.345" "100.000"   AMBIGUOUS: one point before exactly three digits may group
+ *                                thousands (1000) or be decimal (1); the learner is asked to
+ *                                write it again, and no attempt is used
+ *   "1,000.5" "1.5,2" "1.000."   not a number
+ * The value recorded in the LMS is the number read, written with a point ("2.5").
+ */
+var AMBIGUOUS = "ambiguous";
+var COMMA_LANGUAGES = /^(bg|ca|cs|da|de|el|es|et|fi|fr|hr|hu|it|lt|lv|nb|nl|nn|no|pl|pt|ro|ru|sk|sl|sv|tr|uk)$/;
+/* Regions of those languages that write a decimal point (CLDR): Swiss German and Italian, Mexican
+   and US Spanish, Latin American Spanish as a whole. */
+var POINT_REGIONS = /^(de-(ch|li)|it-ch|es-(mx|us|419))$/;
+
+function decimalComma(tag) {
+  tag = String(tag || "").trim().toLowerCase().replace(/_/g, "-");
+  var parts = tag.split("-");
+  return COMMA_LANGUAGES.test(parts[0]) && !POINT_REGIONS.test(parts.slice(0, 2).join("-"));
+}
+
+/* The number in s, null when s is not a number, or AMBIGUOUS (decimal-comma languages only). */
+function parseNumber(s, comma) {
+  s = String(s).trim();
+  if (comma) {
+    var g = /^([-+]?)([1-9]\d{0,2})((?:\.\d{3})+|(?:[ \u00a0\u202f]\d{3})+)(?:,(\d+))?$/.exec(s);
+    if (g) {
+      if (g[3].length === 4 && g[3].charAt(0) === "." && g[4] === undefined) return AMBIGUOUS;
+      s = g[1] + g[2] + g[3].replace(/[. \u00a0\u202f]/g, "") + (g[4] === undefined ? "" : "." + g[4]);
+    } else if (/^[-+]?(\d+,\d*|,\d+)([eE][-+]?\d+)?$/.test(s)) {
+      s = s.replace(",", ".");
+    }
+  }
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return null;
+  var n = Number(s);
+  return isFinite(n) ? n : null;
+}
+
 // ------------------------------------------------------------------ grading
 
 function normText(s, caseSensitive) {
@@ -105,11 +156,11 @@ function normText(s, caseSensitive) {
   return caseSensitive ? s : s.toLowerCase();
 }
 
-function parseNumber(s) {
-  s = String(s).trim();
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return null;
-  var n = Number(s);
-  return isFinite(n) ? n : null;
+var COMMA = decimalComma(document.documentElement.lang);
+
+/* The learner's numeric answer: a finite number, null (not a number) or AMBIGUOUS. */
+function readNumber(resp) {
+  return parseNumber(resp === null || resp === undefined ? "" : resp, COMMA);
 }
 
 /* Returns true/false, or null when the response is empty or not a number. */
@@ -124,8 +175,8 @@ function grade(p, resp) {
     return resp.every(function (x) { return p.correct.indexOf(x) >= 0; });
   }
   if (p.type === "numeric") {
-    var n = parseNumber(resp);
-    if (n === null) return null;
+    var n = readNumber(resp);
+    if (n === null || n === AMBIGUOUS) return null;
     return Math.abs(n - p.answer) <= p.tol + 1e-9 * Math.max(1, Math.abs(p.answer));
   }
   var t = normText(resp || "", p["case"]);
@@ -289,14 +340,18 @@ function onSubmit(k, ev) {
   var resp = readResponse(k);
   var result = grade(P[k], resp);
   if (result === null) {
-    renderProblem(k, fmt(P[k].type === "numeric" ? "enter_number" : "give_answer"));
+    var ask = P[k].type !== "numeric" ? "give_answer" : readNumber(resp) === AMBIGUOUS ? "number_ambiguous" : "enter_number";
+    renderProblem(k, fmt(ask));
     return;
   }
   var prev = S.a[k];
   S.a[k] = { att: (prev ? prev.att : 0) + 1, ok: result, hints: prev ? prev.hints : 0, resp: resp };
   renderProblem(k);
   updateProgress();
-  if (adapter) adapter.reportAnswer(k, { response: resp, correct: result, attempt: S.a[k].att, at: new Date() });
+  /* The LMS records a numeric answer as the number read, with a point ("2,5" -> "2.5"): SCORM's
+     real(10,7) and xAPI's numeric responses know no decimal comma. The page keeps what was typed. */
+  var recorded = P[k].type === "numeric" ? String(readNumber(resp)) : resp;
+  if (adapter) adapter.reportAnswer(k, { response: recorded, correct: result, attempt: S.a[k].att, at: new Date() });
   sync(true);
 }
 

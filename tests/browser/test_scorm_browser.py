@@ -140,7 +140,9 @@ def test_every_sco_initializes_completes_and_terminates(
 ) -> None:
     started = time.monotonic()
     checked = 0
-    for key, course in scorm_site.courses.items():
+    # the English courses the fixture built; other tests may add translated ones to the same site
+    for key in ("tiny", "sample"):
+        course = scorm_site.courses[key]
         units = course.units()
         for n, unit in enumerate(units, start=1):
             page = browser_context.new_page()
