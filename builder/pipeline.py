@@ -1,10 +1,12 @@
 """The one pipeline behind ``check`` and ``build``: render targets → validate the rendered bytes → publish.
 
 ``check`` and ``build`` used to validate differently, so ``build`` shipped what ``check`` rejected.
-Now both call ``run``: each chosen target is rendered in memory (in parallel worker processes), the
-checks registered for it run on exactly those in-memory members, and only then — and only for
-``build``, and only if no check found an error — are the bytes written to staging and published
-(``builder.build``). ``check`` is the same run without a place to write.
+Now both call ``run``: each chosen target is rendered (in parallel worker processes), the checks
+registered for it run on exactly those members, and only then — and only for ``build``, and only if
+no check found an error — are the archives written to staging and published (``builder.build``).
+``check`` is the same run without a place to write. While a target renders, its members go to a
+scratch file as they are set (``archive.Members`` inside ``archive.spill_to``), so a package is
+never held whole in memory; the archive writers then read them back one at a time, in sorted order.
 
 A check is one function in a list:
 
