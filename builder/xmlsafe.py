@@ -6,6 +6,8 @@ come from elsewhere, so no entity is expanded, no DTD loaded and nothing fetched
 
 from __future__ import annotations
 
+import threading
+
 from lxml import etree
 
 
@@ -13,6 +15,16 @@ def parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
+_LOCAL = threading.local()
+
+
 def parse(data: bytes) -> etree._Element:
-    """Parse XML bytes safely; raises ``etree.XMLSyntaxError`` on malformed input."""
-    return etree.fromstring(data, parser())
+    """Parse XML bytes safely; raises ``etree.XMLSyntaxError`` on malformed input.
+
+    One parser per thread, reused: making one costs as much as parsing a small file, and the OLX
+    check parses thousands (an lxml parser may be reused, but not shared between threads).
+    """
+    shared = getattr(_LOCAL, "parser", None)
+    if shared is None:
+        shared = _LOCAL.parser = parser()
+    return etree.fromstring(data, shared)

@@ -113,6 +113,7 @@ def test_check_says_plainly_when_schema_validation_could_not_run(
         raise SchemaUnavailable("the vendored set is missing")
 
     monkeypatch.setattr(scorm, "load_schema", broken)
+    monkeypatch.setattr(scorm, "load_fast_schema", broken)  # both read the same vendored set
     result = CliRunner().invoke(main, ["check", str(course_dir), "-t", "scorm12"])
     assert result.exit_code == 1
     assert "SCORM manifests were NOT validated against the XSDs" in result.output
@@ -302,3 +303,19 @@ def test_a_build_spills_each_member_as_it_is_rendered_and_streams_it_into_the_ar
     plain = tmp_path / "plain"
     real_writers[output.format](output.members, plain, sample_course.source_epoch)
     assert plain.read_bytes() == (staging / output.filename).read_bytes()
+
+
+def test_workers_take_the_longest_targets_first() -> None:
+    """Two workers: the handbook (the longest) starts at once and the others fill the other core."""
+    from builder.targets import TARGETS
+
+    order = pipeline.by_cost(list(TARGETS))
+    assert order[0] == "handbook" and sorted(order) == sorted(TARGETS)
+    assert pipeline.by_cost(["competences", "olx"]) == ["olx", "competences"]
+    assert pipeline.by_cost(["plugin", "olx"]) == ["olx", "plugin"]
+
+
+def test_results_keep_the_requested_target_order_whatever_order_workers_ran(sample_course) -> None:
+    targets = ["competences", "olx", "scorm12"]
+    result = run(sample_course, targets, BuildOptions(), jobs=2)
+    assert list(result.targets) == targets

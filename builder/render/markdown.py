@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 LinkResolver = Callable[[str, int], str | None]
@@ -21,10 +22,33 @@ LinkResolver = Callable[[str, int], str | None]
 EXTERNAL_SCHEMES = ("http://", "https://", "mailto:", "tel:", "#")
 
 
+def _autolink_fast(rule: Callable[[StateInline, bool], bool]) -> Callable[[StateInline, bool], bool]:
+    """markdown-it's autolink rule, answering "no" without its character-by-character scan.
+
+    The rule runs at every ``<`` and walks, one Python step per character, to the next ``>`` or
+    ``<`` or the end of the paragraph; text such as "budgets < 5% of turnover" made that a tenth
+    of the reader's time. ``str.find`` decides the same "no" (a ``<`` or the end before any ``>``);
+    every other case goes to the rule itself, so the tokens are unchanged.
+    """
+
+    def autolink(state: StateInline, silent: bool) -> bool:
+        src, pos = state.src, state.pos
+        if src[pos] != "<":
+            return False
+        close = src.find(">", pos + 1, state.posMax)
+        if close < 0 or src.find("<", pos + 1, close) >= 0:
+            return False
+        return rule(state, silent)
+
+    return autolink
+
+
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table")
     md.enable("strikethrough")
+    ruler = md.inline.ruler
+    ruler.at("autolink", _autolink_fast(ruler.__rules__[ruler.__find__("autolink")].fn))
     return md
 
 

@@ -260,9 +260,11 @@ def to_html(cov: Coverage) -> bytes:
         if not sections or sections[-1][0] != row.section_title:
             sections.append((row.section_title, []))
         sections[-1][1].append(row)
+    columns = [(o.outcome.id, " g0" if i == 0 else "") for u in cov.ulos for i, o in enumerate(u.outcomes)]
     table = strings(cov.course.language)
     text = template.render(
         cov=cov,
+        columns=columns,
         course=cov.course,
         framework=cov.course.competences.framework,
         sections=sections,

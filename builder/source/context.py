@@ -14,9 +14,12 @@ from builder.model import Asset, Unit
 
 
 class ReadContext:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, real_root: Path | None = None):
+        """``real_root``: ``root.resolve()`` when the caller knows it (one context per unit file
+        would otherwise resolve the same root thousands of times)."""
         self.root = root
-        self.real_root = root.resolve()
+        self.real_root = real_root or root.resolve()
+        self._root_prefix = str(root) + "/" if not str(root).endswith("/") else ""
         self.diags: list[Diagnostic] = []
         self.positions: dict[str, tuple[str, int]] = {}
         """Where each id is defined: (file relative to the root, line)."""
@@ -81,10 +84,14 @@ class ReadContext:
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the root, as it appears in messages and in the model."""
-        try:
-            text = path.relative_to(self.root).as_posix()
-        except ValueError:
-            text = str(path)
+        text = str(path)
+        if self._root_prefix and text.startswith(self._root_prefix) and len(text) > len(self._root_prefix):
+            text = text[len(self._root_prefix) :]  # what relative_to gives, without its cost
+        else:
+            try:
+                text = path.relative_to(self.root).as_posix()
+            except ValueError:
+                text = str(path)
         return printable_name(text)
 
 

@@ -249,8 +249,9 @@ def _load_units(
     """Load unit files each with its own context (sharing what the static scan found), so that each
     file's findings, positions and links can be cached with it."""
     out = []
+    real_root = root.resolve()
     for f in files:
-        ctx = ReadContext(root)
+        ctx = ReadContext(root, real_root)
         ctx.assets = assets
         ctx.bad_names = bad_names
         unit = load_unit(ctx, f)

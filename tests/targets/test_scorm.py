@@ -160,6 +160,18 @@ def test_scorm12_lom_lists_outcomes_as_educational_objectives(course: Course) ->
     assert course.competences.framework.title in source and course.competences.uri() in source
 
 
+def test_scorm12_lom_carries_a_multi_line_statement_verbatim(course: Course) -> None:
+    """The LOM was once indented as a block, which put the manifest's indentation inside the
+    text of a statement written over several lines (YAML ``|``); the text is now the author's."""
+    statement = "Explains why\ntests matter.\n\nAnd when\u2028twice."
+    course.competences.outcome_index()["TM.U1.K1"].statement = statement
+    (out,) = render(course, "1.2")
+    md = lambda t: f"{{{NS_IMSMD}}}{t}"  # noqa: E731
+    taxa = manifest(out).iter(md("taxon"))
+    entries = {t.findtext(md("id")): t.findtext(f"{md('entry')}/{md('langstring')}") for t in taxa}
+    assert entries["TM.U1.K1"] == statement
+
+
 @pytest.mark.parametrize("edition", ["3rd", "4th"])
 def test_scorm2004_objectives_sequencing_and_lom_files(course: Course, edition: str) -> None:
     (out,) = render(course, "2004", scorm_edition=edition)

@@ -172,6 +172,7 @@ def test_a_schema_that_cannot_load_is_an_error_never_a_silent_pass(
         raise scorm_schemas.SchemaUnavailable("scorm2004_4th/imscp_v1p1.xsd is missing")
 
     monkeypatch.setattr(scorm, "load_schema", broken)
+    monkeypatch.setattr(scorm, "load_fast_schema", broken)  # both read the same vendored set
     (finding,) = [d for d in check_manifest(members, "2004", "4th") if d.code == "scorm.xsd-unavailable"]
     assert finding.severity == "error"
     assert "NOT validated against the SCORM XSDs" in finding.message and "is missing" in finding.message
@@ -181,3 +182,15 @@ def test_xsd_findings_name_the_item_they_are_about(tmp_path: Path) -> None:
     members = edit(package(tmp_path, "1.2"), "<adlcp:masteryscore>", "<adlcp:masteryscore bogus='1'>")
     xsd = [d for d in check_manifest(members, "1.2") if d.code == "scorm.xsd"]
     assert xsd and all(", in 'ITEM-" in d.message for d in xsd), xsd
+
+
+@pytest.mark.parametrize(
+    "href",
+    ["sco/a.html", "../a.html", "sco/../../a.html", "sco/..", "..", "a/./b", "a//b", "a/..b", "..a/b",
+     "sco/a.html#x/../y", "sco/a.html?q=../x", "sco/%2e%2e/a", "./../a", "a/.../b", ""],
+)  # fmt: skip
+def test_safe_href_refuses_exactly_what_a_parent_step_would_escape(href: str) -> None:
+    from pathlib import PurePosixPath
+
+    expected = bool(href) and ".." not in PurePosixPath(href.split("#", 1)[0].split("?", 1)[0]).parts
+    assert scorm._safe_href(href) == expected
