@@ -1,9 +1,15 @@
-"""Reproducible tar.gz and zip writers, fed straight from memory.
+"""Reproducible tar.gz and zip writers, and the spill that keeps a package's members out of memory.
 
 Release pipelines compare sha256 sums, so every byte must follow from the source alone: entries
 sorted, one timestamp for all of them, fixed owner and modes, no gzip file name or time, and no
 directory entries whose order or metadata could vary. Writers go to a temporary file beside the
 destination and rename it into place, so an interrupted build never leaves half an archive.
+
+Writers take members as a mapping or as a stream of ``(name, member)`` pairs in sorted order, and
+write each one as it comes: only the member being written is in memory. Targets put what they
+render into ``Members``, which — inside ``spill_to`` (the pipeline's build and check runs) — appends
+each member's bytes to a scratch file at once and keeps only its place: a 20,000-unit package used
+to be held whole in memory (~25 KB per unit per target) until it was written.
 """
 
 from __future__ import annotations
@@ -16,9 +22,10 @@ import subprocess
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 Member = bytes | Path
 """An archive member's content: bytes in memory, or a source file copied as it is."""
@@ -105,49 +112,205 @@ def atomic_path(dest: Path) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
-def write_tar_gz(members: Mapping[str, Member], dest: Path, epoch: int) -> None:
+MemberSource = Mapping[str, Member] | Iterable[tuple[str, Member]]
+"""What the writers take: a mapping (written in sorted name order), or ``(name, member)`` pairs
+already in sorted order — a generator, say, so that no caller has to hold every member at once."""
+
+
+def entries(members: MemberSource) -> Iterator[tuple[str, Member]]:
+    """``(name, member)`` in the order every archive lists them: sorted by name, each name once.
+
+    A mapping is sorted here and read one member at a time; a stream must arrive sorted (an archive
+    in arrival order would differ between runs that render in another order), else ValueError.
+    """
+    if isinstance(members, Mapping):
+        for name in sorted(members):
+            yield check_member_name(name), members[name]
+        return
+    last: str | None = None
+    for name, member in members:
+        if last is not None and not name > last:
+            raise ValueError(f"archive members must come sorted and once each: {name!r} after {last!r}")
+        last = name
+        yield check_member_name(name), member
+
+
+def _size(member: Member) -> int:
+    return member.stat().st_size if isinstance(member, Path) else len(member)
+
+
+@contextmanager
+def _reader(member: Member) -> Iterator[IO[bytes]]:
+    """The member's bytes as a file: a source file is streamed, never read whole (videos…)."""
+    if isinstance(member, Path):
+        with open(member, "rb") as f:
+            yield f
+    else:
+        yield io.BytesIO(member)
+
+
+def write_tar_gz(members: MemberSource, dest: Path, epoch: int) -> None:
     with atomic_path(dest) as tmp, open(tmp, "wb") as raw:
         # mtime=0 and no filename: the gzip header then depends on nothing but the data.
         with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
             with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
-                for name in sorted(members):
-                    data = _bytes(members[check_member_name(name)])
+                for name, member in entries(members):
                     info = tarfile.TarInfo(name)
-                    info.size = len(data)
+                    info.size = _size(member)
                     info.mtime = epoch
                     info.mode = FILE_MODE
                     info.uid = info.gid = 0
                     info.uname = info.gname = ""
-                    tar.addfile(info, io.BytesIO(data))
+                    with _reader(member) as f:
+                        tar.addfile(info, f)
 
 
-def write_zip(members: Mapping[str, Member], dest: Path, epoch: int) -> None:
-    """Members sorted, deflated by ``builder.zipraw`` (copied from the last build's archive when
-    unchanged and a build cache is active, ``builder.cache.zip_reuse``)."""
+class _TooBigForRaw(Exception):
+    """The raw writer met a member or an archive it leaves to ``zipfile`` (zip64, huge files)."""
+
+
+RAW_MEMBER_MAX = 64 << 20
+"""A source file above this is streamed by ``zipfile`` rather than read whole to be deflated."""
+
+
+def _write_zip_raw(members: Mapping[str, Member], dest: Path, stamp: tuple[int, ...], reuse: object) -> None:
+    """The cached build's writer (``builder.zipraw``): unchanged members' deflated bytes come from
+    the archive this one replaces (``builder.cache.ZipReuse``); the bytes are ``zipfile``'s."""
     from builder import cache, zipraw
 
-    stamp = _zip_time(epoch)
-    names = sorted(check_member_name(n) for n in members)
+    assert isinstance(reuse, cache.ZipReuse)
+
+    def deflated(name: str) -> zipraw.Deflated:
+        member = members[name]
+        if isinstance(member, Path) and member.stat().st_size > RAW_MEMBER_MAX:
+            raise _TooBigForRaw(name)
+        return reuse.deflated(name, _bytes(member))  # type: ignore[no-any-return]
+
+    names = [check_member_name(n) for n in sorted(members)]
     with atomic_path(dest) as tmp:
-        size = sum(len(m) if isinstance(m, bytes) else m.stat().st_size for m in members.values())
-        if not zipraw.too_big(size, len(names)):
-            reuse = cache.zip_reuse(dest)
-            get = reuse.deflated if reuse is not None else lambda name, content: zipraw.deflate(content)
-            with open(tmp, "wb") as f:
-                blob, where = zipraw.write(
-                    f, [(n, lambda n=n: get(n, _bytes(members[n]))) for n in names], stamp, FILE_MODE
-                )
-            if reuse is not None:
-                reuse.save(blob, where)
-            return
+        with open(tmp, "wb") as f:
+            try:
+                blob, where = zipraw.write(f, [(n, lambda n=n: deflated(n)) for n in names], stamp, FILE_MODE)
+            except zipraw.TooBig as exc:
+                raise _TooBigForRaw(str(exc)) from None
+        reuse.save(blob, where)
+
+
+def write_zip(members: MemberSource, dest: Path, epoch: int) -> None:
+    stamp = _zip_time(epoch)
+    if isinstance(members, Mapping):
+        from builder import cache
+
+        reuse = cache.zip_reuse(dest)
+        if reuse is not None:
+            try:
+                _write_zip_raw(members, dest, stamp, reuse)
+                return
+            except _TooBigForRaw:
+                pass  # zipfile below writes the very same bytes, with zip64 records where needed
     with atomic_path(dest) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-            for name in sorted(members):
-                info = zipfile.ZipInfo(check_member_name(name), date_time=stamp)
+            for name, member in entries(members):
+                info = zipfile.ZipInfo(name, date_time=stamp)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.create_system = 3  # Unix, so external_attr carries the mode everywhere
                 info.external_attr = (0o100000 | FILE_MODE) << 16
-                zf.writestr(info, _bytes(members[name]))
+                # What ``writestr`` does, with the data copied in chunks: the same bytes.
+                info.file_size = _size(member)
+                with _reader(member) as src, zf.open(info, mode="w") as out:
+                    shutil.copyfileobj(src, out, 1 << 20)
+
+
+_SPILL: list[Path | None] = []
+"""The folders of the active ``spill_to`` blocks, innermost last (None: the system's temp folder)."""
+
+
+@contextmanager
+def spill_to(folder: Path | None) -> Iterator[None]:
+    """Within this block, ``Members`` created in this process keep their bytes in a scratch file
+    in ``folder`` (the build's staging folder, on the output's disk), not in memory."""
+    _SPILL.append(folder)
+    try:
+        yield
+    finally:
+        _SPILL.pop()
+
+
+class Members(MutableMapping[str, Member]):
+    """An output's members by name, as targets render them; bytes spilled to disk inside ``spill_to``.
+
+    Within ``spill_to``, each ``bytes`` member is appended to one unnamed scratch file the moment
+    it is set, and only its name, offset and length stay in memory — a package of 20,000 pages
+    then costs a few hundred bytes per member, not the pages. A ``Path`` (a source file copied as
+    it is) is kept as the path. Reading a member gives its bytes (or that path) as before, so
+    checks, tests and the archive writers see a plain mapping; outside ``spill_to`` (unit tests,
+    the preview) it is one. One scratch file rather than a file per member: member names need
+    not be valid, distinct file names on every system (case-insensitive disks, ``CON`` on Windows).
+    """
+
+    def __init__(self, members: Mapping[str, Member] | None = None):
+        self._where: dict[str, Member | tuple[int, int]] = {}
+        self._spill: IO[bytes] | None = None
+        self._end = 0
+        if _SPILL:
+            # Unnamed (O_TMPFILE) where the system allows: gone with the process, however it ends.
+            spill = tempfile.TemporaryFile(dir=_SPILL[-1], prefix=".coursepack-members-")  # noqa: SIM115
+            self._spill = spill
+        if members:
+            self.update(members)
+
+    @property
+    def spilled(self) -> bool:
+        """Whether bytes set here go to disk (for tests that prove nothing is held)."""
+        return self._spill is not None
+
+    def __setitem__(self, name: str, member: Member) -> None:
+        if self._spill is None or isinstance(member, Path):
+            self._where[name] = member
+            return
+        self._spill.seek(self._end)
+        self._spill.write(member)
+        self._where[name] = (self._end, len(member))
+        self._end += len(member)
+
+    def __getitem__(self, name: str) -> Member:
+        where = self._where[name]
+        if not isinstance(where, tuple):
+            return where
+        assert self._spill is not None
+        offset, length = where
+        self._spill.seek(offset)
+        return self._spill.read(length)
+
+    def __delitem__(self, name: str) -> None:
+        del self._where[name]  # its bytes stay in the scratch file until it is closed
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._where
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def held(self) -> int:
+        """Bytes of member content held in memory (0 when spilled: only names and places are)."""
+        return sum(len(m) for m in self._where.values() if isinstance(m, bytes))
+
+    def size(self, name: str) -> int:
+        where = self._where[name]
+        return where[1] if isinstance(where, tuple) else _size(where)
+
+    def close(self) -> None:
+        """Drop the scratch file and every member (also done when the object is collected)."""
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
+        self._where.clear()
+
+    def __repr__(self) -> str:
+        return f"Members({len(self)} members{', spilled' if self.spilled else ''})"
 
 
 def write_file(data: bytes, dest: Path) -> None:
@@ -180,10 +343,8 @@ def extracted(
     members: Mapping[str, Member], prefix: str, empty_under: tuple[str, ...] = ()
 ) -> Iterator[Path]:
     """Members laid out in a temporary folder, removed afterwards; in RAM when there is room."""
-    size = sum(
-        0 if name.startswith(empty_under) else len(m) if isinstance(m, bytes) else m.stat().st_size
-        for name, m in members.items()
-    )
+    sized = members.size if isinstance(members, Members) else lambda name: _size(members[name])
+    size = sum(0 if name.startswith(empty_under) else sized(name) for name in members)
     where: str | None = None
     try:
         if RAM_SCRATCH.is_dir() and os.access(RAM_SCRATCH, os.W_OK):

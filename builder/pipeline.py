@@ -1,10 +1,12 @@
 """The one pipeline behind ``check`` and ``build``: render targets → validate the rendered bytes → publish.
 
 ``check`` and ``build`` used to validate differently, so ``build`` shipped what ``check`` rejected.
-Now both call ``run``: each chosen target is rendered in memory (in parallel worker processes), the
-checks registered for it run on exactly those in-memory members, and only then — and only for
-``build``, and only if no check found an error — are the bytes written to staging and published
-(``builder.build``). ``check`` is the same run without a place to write.
+Now both call ``run``: each chosen target is rendered (in parallel worker processes), the checks
+registered for it run on exactly those members, and only then — and only for ``build``, and only if
+no check found an error — are the archives written to staging and published (``builder.build``).
+``check`` is the same run without a place to write. While a target renders, its members go to a
+scratch file as they are set (``archive.Members`` inside ``archive.spill_to``), so a package is
+never held whole in memory; the archive writers then read them back one at a time, in sorted order.
 
 A check is one function in a list:
 
@@ -427,15 +429,36 @@ def _render_and_check(
     store: BuildCache | None,
     used: list[str],
 ) -> TargetResult:
+    checks = [c for c in OUTPUT_CHECKS if c.target == name]
+    # Members are spilled to a scratch file in staging (on the output's disk; the system's temp
+    # folder for ``check``) as the target renders them: memory stays flat however large the course.
+    with archive.spill_to(staging):
+        try:
+            outputs = render_target(name, course, options)
+        except SourceErrors as exc:
+            # A target that meets content it cannot render (an image Typst cannot decode…) says so
+            # as findings about the course, not as a crashed build.
+            return TargetResult(name, list(exc.diagnostics), checks=[c.name for c in checks])
+    try:
+        return _check_and_write(name, outputs, checks, course, options, staging, store, used)
+    finally:
+        for output in outputs:
+            if isinstance(output.members, archive.Members):
+                output.members.close()
+
+
+def _check_and_write(
+    name: str,
+    outputs: list[Output],
+    checks: list[OutputCheck],
+    course: Course,
+    options: BuildOptions,
+    staging: Path | None,
+    store: BuildCache | None,
+    used: list[str],
+) -> TargetResult:
     from builder.source_map import SourceMap
 
-    checks = [c for c in OUTPUT_CHECKS if c.target == name]
-    try:
-        outputs = render_target(name, course, options)
-    except SourceErrors as exc:
-        # A target that meets content it cannot render (an image Typst cannot decode…) says so
-        # as findings about the course, not as a crashed build.
-        return TargetResult(name, list(exc.diagnostics), checks=[c.name for c in checks])
     diags: list[Diagnostic] = []
     where: SourceMap | None = None
     for output in outputs:
@@ -477,6 +500,23 @@ def _worker(
         return run_target(name, course or _FORKED, options, staging, cache_dir, course_digest)  # type: ignore[arg-type]
     except BaseException as exc:
         raise WorkerError.wrap(exc) from None
+    finally:
+        _give_back_memory()
+
+
+def _give_back_memory() -> None:
+    """Return a finished target's freed heap to the system (glibc keeps it otherwise).
+
+    A worker that has finished its target waits, idle, while the other one typesets or validates;
+    whatever the finished target's pages and parse trees left in the heap would count in the
+    build's peak beside it (olx at 2,000 units: 146 MB PSS after its checks, 65 MB after a trim).
+    """
+    import contextlib
+    import ctypes
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
+        ctypes.CDLL(None).malloc_trim(0)  # the C library this process runs on
 
 
 PARALLEL_MIN_UNITS = 100

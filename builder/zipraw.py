@@ -25,8 +25,14 @@ LEVEL = 6
 VERSION = 20
 """The version needed to extract (and made by): 2.0, deflate."""
 UNIX = 3
-LIMIT = (1 << 32) - 1
+LIMIT = (1 << 31) - 1
+"""``zipfile.ZIP64_LIMIT``: past it (any size or offset) zipfile writes zip64 records, which this
+writer does not — it raises ``TooBig`` and the caller leaves the archive to zipfile."""
 COUNT_LIMIT = 0xFFFF
+
+
+class TooBig(ValueError):
+    """The archive needs zip64 records (sizes, offsets or member count past the classic limits)."""
 
 _LOCAL = struct.Struct("<4s2B4HL2L2H")
 _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
@@ -93,6 +99,8 @@ def write(
         except UnicodeEncodeError:
             raw, flags = name.encode("utf-8"), 0x800
         offset = f.at
+        if offset > LIMIT or len(d.data) > LIMIT or d.size * 1.05 > LIMIT or len(where) >= COUNT_LIMIT:
+            raise TooBig(name)
         sizes = (d.crc, len(d.data), d.size, len(raw))
         f.write(_LOCAL.pack(b"PK\x03\x04", VERSION, 0, flags, zlib.DEFLATED, time, date, *sizes, 0) + raw)
         where[name] = (f.at, len(d.data), d.crc, d.size)
@@ -100,6 +108,8 @@ def write(
         head = (b"PK\x01\x02", VERSION, UNIX, VERSION, 0, flags, zlib.DEFLATED, time, date)
         central.append(_CENTRAL.pack(*head, *sizes, 0, 0, 0, 0, attr, offset) + raw)
     start = f.at
+    if start > LIMIT:
+        raise TooBig("central directory")
     for record in central:
         f.write(record)
     f.write(_END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), f.at - start, start, 0))

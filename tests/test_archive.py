@@ -165,3 +165,92 @@ def test_member_names_follow_the_posix_path_rule() -> None:
         for combo in itertools.product(pieces, repeat=n):
             name = "".join(combo)
             assert accepted(name) == posix_rule(name), name
+
+
+# --------------------------------------------------------------------------- streaming (issue 9)
+
+
+def _old_write_zip(members: dict[str, archive.Member], dest: Path, epoch: int) -> None:
+    """The writer as it was before members were streamed: every member read whole, ``writestr``."""
+    stamp = archive._zip_time(epoch)
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = (0o100000 | 0o644) << 16
+            m = members[name]
+            zf.writestr(info, m.read_bytes() if isinstance(m, Path) else m)
+
+
+def test_streamed_zip_has_the_bytes_of_the_writer_before_streaming(tmp_path: Path) -> None:
+    m = members(tmp_path)
+    m["course/empty.txt"] = b""
+    _old_write_zip(m, tmp_path / "old.zip", EPOCH)
+    archive.write_zip(m, tmp_path / "new.zip", EPOCH)
+    assert sha(tmp_path / "new.zip") == sha(tmp_path / "old.zip")
+
+
+@pytest.mark.parametrize("writer", [archive.write_tar_gz, archive.write_zip])
+def test_writers_take_a_sorted_stream_and_write_each_member_before_asking_for_the_next(
+    tmp_path: Path, writer
+) -> None:  # type: ignore[no-untyped-def]
+    """Each member exists only until the writer asks for the next one: a writer that held members
+    (or needed the whole mapping) would find the file gone."""
+    expected = {f"course/p{i:03d}.html": f"<p>page {i}</p>".encode() * (i + 1) for i in range(40)}
+    alive: list[int] = []
+
+    def stream():  # type: ignore[no-untyped-def]
+        previous: Path | None = None
+        for i, (name, data) in enumerate(expected.items()):
+            page = tmp_path / f"rendered-{i}"
+            page.write_bytes(data)
+            alive.append(len(list(tmp_path.glob("rendered-*"))))
+            yield name, page
+            if previous is not None:
+                previous.unlink()  # the writer asked for this one: the one before must be written
+            previous = page
+
+    writer(stream(), tmp_path / "streamed", EPOCH)
+    writer(expected, tmp_path / "mapped", EPOCH)
+    assert max(alive) <= 2
+    assert sha(tmp_path / "streamed") == sha(tmp_path / "mapped")
+
+
+@pytest.mark.parametrize("writer", [archive.write_tar_gz, archive.write_zip])
+def test_writers_refuse_a_stream_out_of_order(tmp_path: Path, writer) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="sorted and once each"):
+        writer(iter([("b", b"1"), ("a", b"2")]), tmp_path / "x", EPOCH)
+    with pytest.raises(ValueError, match="sorted and once each"):
+        writer(iter([("a", b"1"), ("a", b"2")]), tmp_path / "x", EPOCH)
+    assert not (tmp_path / "x").exists()
+
+
+def test_members_spill_their_bytes_to_disk_as_they_are_set(tmp_path: Path) -> None:
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    asset = tmp_path / "asset.bin"
+    asset.write_bytes(b"static")
+    with archive.spill_to(spill):
+        m = archive.Members()
+    assert m.spilled
+    m["b.html"] = b"<b/>" * 1000
+    m["a.html"] = b"<a/>"
+    m["static/asset.bin"] = asset
+    assert m.held() == 0, "bytes set inside spill_to must not stay in memory"
+    assert m["b.html"] == b"<b/>" * 1000 and m["a.html"] == b"<a/>" and m["static/asset.bin"] == asset
+    m["a.html"] = b"<a>again</a>"
+    assert m["a.html"] == b"<a>again</a>" and m.size("a.html") == 12
+    del m["b.html"]
+    assert sorted(m) == ["a.html", "static/asset.bin"] and "b.html" not in m
+    archive.write_zip(m, tmp_path / "spilled.zip", EPOCH)
+    archive.write_zip(dict(m.items()), tmp_path / "plain.zip", EPOCH)
+    assert sha(tmp_path / "spilled.zip") == sha(tmp_path / "plain.zip")
+    m.close()
+    assert len(m) == 0
+    assert list(spill.iterdir()) == [], "the scratch file has no name to leave behind"
+
+
+def test_members_outside_a_spill_are_a_plain_mapping() -> None:
+    m = archive.Members({"a": b"x"})
+    assert not m.spilled and m.held() == 1 and dict(m) == {"a": b"x"}

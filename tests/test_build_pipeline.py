@@ -254,6 +254,57 @@ def test_progress_counts_every_unit_of_every_target_exactly_once(sample_course, 
     assert sum(seen) == len(sample_course.units())
 
 
+@pytest.mark.parametrize("target", ["scorm12", "olx", "cmi5"])
+def test_a_build_spills_each_member_as_it_is_rendered_and_streams_it_into_the_archive(
+    sample_course, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    """Issue 9: a package is never held whole. Every page is on disk (not in memory) from the moment
+    the target sets it, long before the last member is rendered, and the archive writer reads the
+    members one by one from there — yet the archive has the bytes of an unspilled render."""
+    from builder import archive
+
+    events: list[tuple[str, bool, int]] = []
+    real_set = archive.Members.__setitem__
+
+    def recording_set(self, name, member):  # type: ignore[no-untyped-def]
+        real_set(self, name, member)
+        events.append((name, self.spilled, self.held()))
+
+    written: list[tuple[bool, int, int]] = []
+    real_writers = {"zip": archive.write_zip, "tar.gz": archive.write_tar_gz}
+
+    def recording_writer(kind: str):  # type: ignore[no-untyped-def]
+        def write(members, dest, epoch):  # type: ignore[no-untyped-def]
+            spilled = isinstance(members, archive.Members) and members.spilled
+            written.append((spilled, members.held(), len(events)))
+            real_writers[kind](members, dest, epoch)
+
+        return write
+
+    monkeypatch.setattr(archive.Members, "__setitem__", recording_set)
+    monkeypatch.setattr(archive, "write_zip", recording_writer("zip"))
+    monkeypatch.setattr(archive, "write_tar_gz", recording_writer("tar.gz"))
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    result = run(sample_course, [target], BuildOptions(), staging=staging, jobs=1)
+    assert not result.errors
+
+    pages = [i for i, (name, _, _) in enumerate(events) if name.endswith(".html") or "/vertical/" in name]
+    assert len(pages) >= len(sample_course.units()), "every unit's page goes through Members"
+    assert all(spilled and held == 0 for _, spilled, held in events), "a rendered member stayed in memory"
+    assert pages[0] < len(events) - 1, "the first page is on disk before the last member is rendered"
+    ((spilled, held, when),) = written
+    assert spilled and held == 0 and when == len(events)
+    published = [f for f, _, _ in result.targets[target].files]
+    assert [p.name for p in staging.iterdir() if not p.name.startswith(".")] == published
+
+    (output,) = pipeline.render_target(target, sample_course, BuildOptions())  # in memory, as before
+    assert not output.members.spilled  # type: ignore[attr-defined]
+    plain = tmp_path / "plain"
+    real_writers[output.format](output.members, plain, sample_course.source_epoch)
+    assert plain.read_bytes() == (staging / output.filename).read_bytes()
+
+
 def test_workers_take_the_longest_targets_first() -> None:
     """Two workers: the handbook (the longest) starts at once and the others fill the other core."""
     from builder.targets import TARGETS

@@ -1,22 +1,24 @@
-"""Writers: each target turns the course model into in-memory outputs, never re-reading the source.
+"""Writers: each target turns the course model into outputs, never re-reading the source.
 
 Every target module exposes the same function::
 
     def render(course: Course, options: BuildOptions) -> list[Output]
 
-An ``Output`` is an archive (name, format, members) or a single file. ``builder.build`` writes
-them atomically, runs targets in parallel processes, and ``coursepack check`` validates the same
-in-memory outputs, so what is checked is exactly what is shipped.
+An ``Output`` is an archive (name, format, members) or a single file. Its members are a
+``builder.archive.Members``: while the pipeline renders, each member's bytes go to a scratch file
+on disk as the target sets them, so a package's memory does not grow with the course.
+``builder.build`` writes the outputs atomically, runs targets in parallel processes, and
+``coursepack check`` validates the same outputs, so what is checked is exactly what is shipped.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from builder.archive import Member
+from builder.archive import Member, Members
 from builder.model import Course
 
 TARGETS: tuple[str, ...] = (
@@ -41,8 +43,9 @@ class Output:
     filename: str
     """File name inside the output folder, e.g. ``eLead-HTL101-2026_T1.olx.tar.gz``."""
     format: Literal["tar.gz", "zip", "file"]
-    members: dict[str, Member] = field(default_factory=dict)
-    """Archive members by path; for ``file``, exactly one member named like ``filename``."""
+    members: MutableMapping[str, Member] = field(default_factory=Members)
+    """Archive members by path; for ``file``, exactly one member named like ``filename``.
+    Targets fill a ``Members`` (spilled to disk during a build); a plain dict also works."""
     summary: str = ""
     """A few words for the build's one-line report, e.g. ``32 units``."""
 

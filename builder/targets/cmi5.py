@@ -28,6 +28,7 @@ Decisions (documented in the README):
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import quote
@@ -174,7 +175,7 @@ def course_structure(course: Course) -> bytes:
     )
 
 
-def au_members(course: Course, options: BuildOptions) -> dict[str, Member]:
+def au_members(course: Course, options: BuildOptions) -> MutableMapping[str, Member]:
     """The AU pages and their shared files, built by the SCORM page builder with the cmi5 runtime.
 
     The pages are the SCORM 2004 unit SCOs (objective ids are the outcome IRIs there too); only
@@ -190,7 +191,9 @@ def au_members(course: Course, options: BuildOptions) -> dict[str, Member]:
             "",
         )
     ]
-    members = {name: m for name, m in package.members.items() if name.startswith(KEEP_PREFIXES)}
+    members = package.members
+    for name in [n for n in members if not n.startswith(KEEP_PREFIXES)]:
+        del members[name]
     members.update(runtime_members())
     return members
 

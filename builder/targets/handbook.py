@@ -25,6 +25,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from builder.archive import Members
 from builder.cache import digest, file_sha256, piece, text_key
 from builder.diagnostics import Diagnostic, SourceErrors
 from builder.i18n import ui as ui_tables
@@ -355,12 +356,11 @@ def render(course: Course, options: BuildOptions) -> list[Output]:
             inputs.append(_inputs(course))
         return (inputs[0],)
 
-    pdf = piece("handbook-pdf", key, lambda: render_pdf(course))
+    # Each file goes to its ``Members`` (spilled to disk in a build) as soon as it is made.
+    typeset = piece("handbook-pdf", key, lambda: render_pdf(course))
+    pdf = Output(pdf_name, "file", Members({pdf_name: typeset}), summary)
     page = piece("handbook-html", key, lambda: render_html(course))
-    return [
-        Output(pdf_name, "file", {pdf_name: pdf}, summary),
-        Output(html_name, "file", {html_name: page}, summary),
-    ]
+    return [pdf, Output(html_name, "file", Members({html_name: page}), summary)]
 
 
 def _inputs(course: Course) -> str:

@@ -24,7 +24,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from datetime import UTC, datetime
 
 import lxml.html
@@ -32,7 +32,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from builder import csvsafe, progress, taxonomy, xmlsafe
-from builder.archive import Member
+from builder.archive import Member, Members
 from builder.cache import course_context, model_key, piece
 from builder.model import Course, Html, OlxBlock, Problem, Unit, Video
 from builder.render.links import rewrite_unit_links
@@ -326,17 +326,17 @@ def _render(template: str, **context: object) -> str:
     return environment("olx_templates").get_template(template).render(**context)
 
 
-def _add(members: dict[str, Member], path: str, text: str) -> None:
+def _add(members: MutableMapping[str, Member], path: str, text: str) -> None:
     name = f"{ROOT}/{path}"
     if name in members:
         raise ValueError(f"two OLX files would be written to {name}: ids must be unique")
     members[name] = text.encode("utf-8")
 
 
-def build_members(course: Course) -> dict[str, Member]:
+def build_members(course: Course) -> Members:
     """Every file of the tarball, by path under ``course/``; deterministic for a given model."""
     tagger = Tagger(course)
-    m: dict[str, Member] = {}
+    m = _JumpLinked({u.id for u in course.units()})
     _add(m, "course.xml", _render("course_pointer.xml", course=course))
     _add(
         m,
@@ -367,7 +367,6 @@ def build_members(course: Course) -> dict[str, Member]:
     _add(m, f"policies/{course.run}/policy.json", policy_json(course).decode("utf-8"))
     _add(m, f"policies/{course.run}/grading_policy.json", grading_policy_json(course).decode("utf-8"))
     _add(m, "tags.csv", tags_csv(course, tagger).decode("utf-8"))
-    _jump_links(m, {u.id for u in course.units()})
     for asset in course.assets:
         name = f"{ROOT}/static/{asset.flat_name}"
         if name in m:
@@ -376,16 +375,23 @@ def build_members(course: Course) -> dict[str, Member]:
     return m
 
 
-def _jump_links(members: dict[str, Member], unit_ids: set[str]) -> None:
-    """Links between units as Open edX writes them: ``/jump_to_id/<url_name>`` of the unit's
-    vertical, which the LMS rewrites to the course's own jump URL in HTML and problem text."""
+class _JumpLinked(Members):
+    """Members whose links between units are written as Open edX writes them, as each is set:
+    ``/jump_to_id/<url_name>`` of the unit's vertical, which the LMS rewrites to the course's own
+    jump URL in HTML and problem text. (Set members are spilled to disk at once, so they are
+    rewritten on the way in, not read back afterwards.)"""
 
-    def jump(unit_id: str, fragment: str) -> str | None:
-        return f"/jump_to_id/{unit_id}{fragment}" if unit_id in unit_ids else None
+    def __init__(self, unit_ids: set[str]):
+        super().__init__()
+        self.unit_ids = unit_ids
 
-    for name, data in members.items():
-        if isinstance(data, bytes) and b'href="/unit/' in data:
-            members[name] = rewrite_unit_links(data.decode("utf-8"), jump).encode("utf-8")
+    def _jump(self, unit_id: str, fragment: str) -> str | None:
+        return f"/jump_to_id/{unit_id}{fragment}" if unit_id in self.unit_ids else None
+
+    def __setitem__(self, name: str, member: Member) -> None:
+        if isinstance(member, bytes) and b'href="/unit/' in member:
+            member = rewrite_unit_links(member.decode("utf-8"), self._jump).encode("utf-8")
+        super().__setitem__(name, member)
 
 
 def _container(
@@ -403,7 +409,7 @@ def olx_block_inline(block: OlxBlock) -> Markup:
     return Markup(etree.tostring(element, encoding="unicode"))
 
 
-def _cached_unit(m: dict[str, Member], course: Course, unit: Unit, tagger: Tagger) -> None:
+def _cached_unit(m: MutableMapping[str, Member], course: Course, unit: Unit, tagger: Tagger) -> None:
     """A unit's files, reused from the last build when the unit and the course-level context (the
     tagger reads the competence map) are unchanged (``builder.cache.piece``)."""
 
@@ -419,7 +425,7 @@ def _cached_unit(m: dict[str, Member], course: Course, unit: Unit, tagger: Tagge
         m[name] = text.encode("utf-8")
 
 
-def _render_unit(m: dict[str, Member], unit: Unit, tagger: Tagger) -> None:
+def _render_unit(m: MutableMapping[str, Member], unit: Unit, tagger: Tagger) -> None:
     outcomes = unit.all_outcomes()
     attrs: Attrs = [("display_name", unit.title)]
     if outcomes:

@@ -31,7 +31,7 @@ from typing import Literal
 from markupsafe import Markup
 
 from builder import progress
-from builder.archive import Member
+from builder.archive import Members
 from builder.cache import course_context, model_key, piece, text_key
 from builder.diagnostics import Diagnostic
 from builder.i18n import ui as ui_tables
@@ -424,7 +424,7 @@ def build_package(
     env = environment("scorm_templates")
     tmax = flavor.title_max
     units = _package_units(sections)
-    members: dict[str, Member] = {}
+    members = Members()
     shared_files: list[str] = []
 
     for name in SHARED_FILES:

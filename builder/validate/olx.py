@@ -16,7 +16,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
@@ -80,7 +80,7 @@ def check_olx(members: Mapping[str, Member], competences: CompetenceMap | None =
         ]
     root = roots[0]
     prefix = "" if root == "." else f"{root}/"
-    tree = Tree({n[len(prefix) :]: m for n, m in members.items() if n.startswith(prefix)}, prefix)
+    tree = Tree(_Under(members, prefix), prefix)
     found = run_olxcleaner(members, root, tree)
     found += tree.check_course_pointer()
     found += tree.check_pointers()
@@ -128,6 +128,30 @@ def _is_normal_speed(speed: str) -> bool:
         return float(speed) == 1.0
     except ValueError:
         return False
+
+
+class _Under(Mapping[str, Member]):
+    """The members under ``prefix``, named without it; read only when asked for (a build's members
+    are spilled to disk, and copying them all into a dict would bring the package back into memory)."""
+
+    def __init__(self, members: Mapping[str, Member], prefix: str):
+        self.members, self.prefix = members, prefix
+        self.names = [n[len(prefix) :] for n in members if n.startswith(prefix)]
+        self.known = set(self.names)
+
+    def __getitem__(self, name: str) -> Member:
+        if name not in self.known:
+            raise KeyError(name)
+        return self.members[self.prefix + name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.known
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
 
 
 class Tree:
