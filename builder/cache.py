@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -49,7 +50,7 @@ import tempfile
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -204,9 +205,30 @@ class BuildCache:
         return data
 
     def put_raw(self, key: str, data: bytes) -> None:
-        rest = key.encode() + b"\n" + data
+        self.put_raw_stream(key, [data])
+
+    def put_raw_stream(self, key: str, chunks: Iterable[bytes | memoryview]) -> None:
+        """``put_raw`` of the concatenated ``chunks``, written as they come: a pack of thousands of
+        rendered pieces is never joined in memory. The sha256 line is written last, over a
+        placeholder of its size, and the file is renamed into place only when whole."""
+        dest = self._raw_path(key)
         with contextlib.suppress(OSError):
-            self._atomic_write(self._raw_path(key), hashlib.sha256(rest).hexdigest().encode() + b"\n" + rest)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=dest.parent)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(b"0" * 64 + b"\n")
+                    sha = hashlib.sha256()
+                    for chunk in itertools.chain([key.encode() + b"\n"], chunks):
+                        sha.update(chunk)
+                        f.write(chunk)
+                    f.seek(0)
+                    f.write(sha.hexdigest().encode())
+                os.replace(tmp, dest)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
 
     def keep_raw(self, key: str) -> None:
         self._touch(self._raw_path(key))
@@ -307,21 +329,28 @@ class Pieces:
     """The rendered pieces of one target, reused from its last build when their key matches.
 
     Values are ``bytes``, ``str``, or JSON-able structures (lists, not tuples, so that what comes
-    back is what was made). The pack is one binary entry (``BuildCache.put_raw``): per piece its
-    32-byte key, a type byte, a length and the value — reading 2,000 SCO pages is one read and one
-    hash, and writing it costs little more than the bytes.
+    back is what was made). The pack is one binary entry (``BuildCache.put_raw_stream``): per piece
+    its 32-byte key, a type byte, a length and the value — reading 2,000 SCO pages is one read and
+    one hash, and writing it costs little more than the bytes. While the target renders, each
+    piece's bytes go to an unnamed scratch file as soon as they are made (only key, offset and
+    length stay in memory), so the pack adds nothing that grows with the course to a worker's heap.
     """
 
     _HEAD = struct.Struct("<32scI")
+    _CHUNK = 1 << 20
 
     def __init__(self, store: BuildCache, namespace: str):
         self.store = store
         self.key = digest("pieces", code_fingerprint(), namespace)
         self.old: dict[bytes, tuple[bytes, memoryview]] | None = None
-        self.new: dict[bytes, tuple[bytes, bytes | memoryview]] = {}
+        self.new: dict[bytes, tuple[bytes, int, int]] = {}
+        """Per piece of this build: its type byte, and where its bytes lie in the scratch file."""
         self.changed = False
         self.kept: list[str] = []
         """Other raw entries of this target (zip indexes, ``zip_reuse``) that a hit must keep."""
+        self._spill: Any = None
+        self._size = 0
+        self._dirty = False
 
     def keys(self) -> list[str]:
         """The raw entries this target used: what its target entry lists for ``keep_raw``."""
@@ -344,25 +373,54 @@ class Pieces:
                 return {}
         return old
 
+    def _put(self, data: bytes | memoryview) -> tuple[int, int]:
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile(dir=self.store.root)  # noqa: SIM115 - closed by close()
+        at = self._size
+        self._spill.write(data)
+        self._size += len(data)
+        self._dirty = True
+        return at, len(data)
+
+    def _read(self, at: int, size: int) -> bytes:
+        if self._dirty:
+            self._spill.flush()
+            self._dirty = False
+        data = os.pread(self._spill.fileno(), size, at)
+        if len(data) != size:
+            raise OSError(f"build cache scratch file is short: {len(data)} of {size} bytes")
+        return data
+
+    def _chunks(self) -> Iterator[bytes]:
+        head = self._HEAD
+        for key, (tag, at, size) in self.new.items():
+            yield head.pack(key, tag, size)
+            for start in range(at, at + size, self._CHUNK):
+                yield self._read(start, min(self._CHUNK, at + size - start))
+
     def get(self, kind: str, parts: tuple[object, ...], make: Callable[[], T]) -> T:
         key = hashlib.sha256(f"{kind}{parts!r}".encode()).digest()  # repr: unambiguous, and fast
-        stored = self.new.get(key)
-        if stored is None:
+        spilled = self.new.get(key)
+        if spilled is not None:
+            tag, at, size = spilled
+            data: bytes | memoryview = self._read(at, size)
+        else:
             if self.old is None:
                 self.old = self._load()
             stored = self.old.get(key)
-            if stored is None:
+            if stored is not None:
+                tag, data = stored
+            else:
                 value = make()
                 MADE[kind] += 1
                 self.changed = True
                 if isinstance(value, bytes):
-                    stored = (b"b", value)
+                    tag, data = b"b", value
                 elif isinstance(value, str):
-                    stored = (b"s", value.encode())
+                    tag, data = b"s", value.encode()
                 else:
-                    stored = (b"j", json.dumps(value, separators=(",", ":")).encode())
-            self.new[key] = stored
-        tag, data = stored
+                    tag, data = b"j", json.dumps(value, separators=(",", ":")).encode()
+            self.new[key] = (tag, *self._put(data))
         if tag == b"b":
             return bytes(data)  # type: ignore[return-value]
         if tag == b"s":
@@ -375,11 +433,14 @@ class Pieces:
         if not self.changed and self.old is not None and len(self.old) == len(self.new):
             self.store.keep_raw(self.key)
             return
-        head = self._HEAD
-        chunks: list[bytes | memoryview] = []
-        for key, (tag, data) in self.new.items():
-            chunks += (head.pack(key, tag, len(data)), data)
-        self.store.put_raw(self.key, b"".join(chunks))
+        self.store.put_raw_stream(self.key, self._chunks())
+
+    def close(self) -> None:
+        """Drop the scratch file (and the last build's pack held for reuse)."""
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
+        self.old = None
 
 
 class ZipReuse:
@@ -454,12 +515,14 @@ def pieces(store: BuildCache | None, namespace: str) -> Iterator[Pieces | None]:
     ``keep_raw`` it, or a no-op rebuild would prune the pieces the next edit needs."""
     global _PIECES
     previous = _PIECES
-    _PIECES = Pieces(store, namespace) if store is not None else None
+    current = _PIECES = Pieces(store, namespace) if store is not None else None
     try:
-        yield _PIECES
-        if _PIECES is not None:
-            _PIECES.save()
+        yield current
+        if current is not None:
+            current.save()
     finally:
+        if current is not None:
+            current.close()
         _PIECES = previous
         if len(_MODELS) > 200_000:  # a long-lived process building many courses
             _MODELS.clear()

@@ -540,3 +540,32 @@ def test_the_whole_course_key_sees_every_file_and_ignores_an_output_folder_insid
     assert folder not in (None, edited)
     (src / "link.md").symlink_to(unit)
     assert cache.source_key(src, store) not in (None, folder)
+
+
+def test_a_pack_is_written_from_its_chunks_as_put_raw_writes_it_whole(tmp_path: Path) -> None:
+    store = cache.BuildCache(tmp_path / "c")
+    store.put_raw("a" * 64, b"one" + b"two" * 1000)
+    whole = (store.root / "entries" / "aa" / f"{'a' * 64}.bin").read_bytes()
+    store.put_raw_stream("a" * 64, [b"one", memoryview(b"two" * 1000)])
+    assert (store.root / "entries" / "aa" / f"{'a' * 64}.bin").read_bytes() == whole
+    assert store.get_raw("a" * 64) == b"one" + b"two" * 1000
+
+
+def test_rendered_pieces_wait_in_a_scratch_file_not_in_memory(tmp_path: Path) -> None:
+    """While a target renders, a piece's bytes are spilled as soon as they are made: the pack keeps
+    only where they lie, gives them back on a second ask, and the next build reuses them."""
+    store = cache.BuildCache(tmp_path / "c")
+    page = "<p>Unit 7 — é</p>" * 500
+    with cache.pieces(store, "scorm12") as first:
+        assert first is not None
+        assert cache.piece("page", lambda: ("u7",), lambda: page) == page
+        assert cache.piece("data", lambda: ("u7",), lambda: [1, "two"]) == [1, "two"]
+        assert cache.piece("page", lambda: ("u7",), lambda: "never made") == page
+        assert all(isinstance(v, tuple) and len(v) == 3 and isinstance(v[1], int) for v in first.new.values())
+        held = [x for v in first.new.values() for x in v if isinstance(x, (bytes, str, memoryview))]
+        assert all(len(x) == 1 for x in held), "only the one-byte type tags stay in memory"
+    made = dict(cache.MADE)
+    with cache.pieces(store, "scorm12"):
+        assert cache.piece("page", lambda: ("u7",), lambda: "stale") == page
+        assert cache.piece("data", lambda: ("u7",), lambda: []) == [1, "two"]
+    assert dict(cache.MADE) == made, "the second build rendered nothing"
