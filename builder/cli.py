@@ -480,7 +480,8 @@ def _check_one(ctx, src, course, targets, strict, jobs, options, fmt) -> tuple[i
         result = run(course, expand_targets(targets or ("all",)), options, strict=strict, jobs=jobs)
     except Exception as exc:
         _fail(ctx, exc, "check")
-    _report_findings(fmt, result.diagnostics, src)
+    # -q: errors only, as the README promises; a machine format always gets every finding
+    _report_findings(fmt, result.errors if ctx.quiet and fmt == "text" else result.diagnostics, src)
     _print_totals(ctx, course)
     for name in result.checks:
         ctx.say(f"  ran: {name}")

@@ -151,3 +151,16 @@ def test_license_is_the_agpl_the_package_declares() -> None:
     assert head == ["GNU AFFERO GENERAL PUBLIC LICENSE", "Version 3, 19 November 2007"]
     assert hashlib.md5(text.encode()).hexdigest() == "73f1eb20517c55bf9493b7dd6e480788"  # FSF agpl-3.0.txt
     assert 'license = { text = "AGPL-3.0-or-later" }' in (ROOT / "pyproject.toml").read_text()
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_quiet_check_prints_errors_only(where: str) -> None:
+    """The sample has notes about Moodle's SCORM players: -q, before or after the subcommand, hides them."""
+    sample = str(Path(__file__).resolve().parent.parent / "course_src")
+    args = ["check", sample, "-t", "scorm12"]
+    args = ["-q", *args] if where == "before" else [*args, "-q"]
+    loud = CliRunner().invoke(main, ["check", sample, "-t", "scorm12"])
+    assert loud.exit_code == 0 and ": note: " in loud.output
+    quiet = CliRunner().invoke(main, args)
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.output == ""
