@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from builder.scratch import ScratchFile
+
 Member = bytes | Path
 """An archive member's content: bytes in memory, or a source file copied as it is."""
 
@@ -250,12 +252,7 @@ class Members(MutableMapping[str, Member]):
 
     def __init__(self, members: Mapping[str, Member] | None = None):
         self._where: dict[str, Member | tuple[int, int]] = {}
-        self._spill: IO[bytes] | None = None
-        self._end = 0
-        if _SPILL:
-            # Unnamed (O_TMPFILE) where the system allows: gone with the process, however it ends.
-            spill = tempfile.TemporaryFile(dir=_SPILL[-1], prefix=".coursepack-members-")  # noqa: SIM115
-            self._spill = spill
+        self._spill = ScratchFile(_SPILL[-1], prefix=".coursepack-members-") if _SPILL else None
         if members:
             self.update(members)
 
@@ -268,19 +265,14 @@ class Members(MutableMapping[str, Member]):
         if self._spill is None or isinstance(member, Path):
             self._where[name] = member
             return
-        self._spill.seek(self._end)
-        self._spill.write(member)
-        self._where[name] = (self._end, len(member))
-        self._end += len(member)
+        self._where[name] = self._spill.append(member)
 
     def __getitem__(self, name: str) -> Member:
         where = self._where[name]
         if not isinstance(where, tuple):
             return where
         assert self._spill is not None
-        offset, length = where
-        self._spill.seek(offset)
-        return self._spill.read(length)
+        return self._spill.read(*where)
 
     def __delitem__(self, name: str) -> None:
         del self._where[name]  # its bytes stay in the scratch file until it is closed

@@ -54,9 +54,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from builder import __version__
+from builder.scratch import ScratchFile
 
 CACHE_DIR = ".coursepack-cache"
 FORMAT = "3"
@@ -130,17 +131,24 @@ class BuildCache:
 
     # ----------------------------------------------------------------------------- plumbing
 
-    def _atomic_write(self, dest: Path, data: bytes) -> None:
+    @contextlib.contextmanager
+    def _atomic_file(self, dest: Path) -> Iterator[BinaryIO]:
+        """A temporary file beside ``dest``, renamed into place only if the block succeeds: a
+        concurrent build sees a whole entry or none."""
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=dest.parent)
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(data)
+                yield f
             os.replace(tmp, dest)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
+    def _atomic_write(self, dest: Path, data: bytes) -> None:
+        with self._atomic_file(dest) as f:
+            f.write(data)
 
     @staticmethod
     def _touch(path: Path) -> None:
@@ -211,24 +219,14 @@ class BuildCache:
         """``put_raw`` of the concatenated ``chunks``, written as they come: a pack of thousands of
         rendered pieces is never joined in memory. The sha256 line is written last, over a
         placeholder of its size, and the file is renamed into place only when whole."""
-        dest = self._raw_path(key)
-        with contextlib.suppress(OSError):
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=dest.parent)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(b"0" * 64 + b"\n")
-                    sha = hashlib.sha256()
-                    for chunk in itertools.chain([key.encode() + b"\n"], chunks):
-                        sha.update(chunk)
-                        f.write(chunk)
-                    f.seek(0)
-                    f.write(sha.hexdigest().encode())
-                os.replace(tmp, dest)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+        with contextlib.suppress(OSError), self._atomic_file(self._raw_path(key)) as f:
+            f.write(b"0" * 64 + b"\n")
+            sha = hashlib.sha256()
+            for chunk in itertools.chain([key.encode() + b"\n"], chunks):
+                sha.update(chunk)
+                f.write(chunk)
+            f.seek(0)
+            f.write(sha.hexdigest().encode())
 
     def keep_raw(self, key: str) -> None:
         self._touch(self._raw_path(key))
@@ -348,9 +346,7 @@ class Pieces:
         self.changed = False
         self.kept: list[str] = []
         """Other raw entries of this target (zip indexes, ``zip_reuse``) that a hit must keep."""
-        self._spill: Any = None
-        self._size = 0
-        self._dirty = False
+        self._spill: ScratchFile | None = None
 
     def keys(self) -> list[str]:
         """The raw entries this target used: what its target entry lists for ``keep_raw``."""
@@ -375,21 +371,12 @@ class Pieces:
 
     def _put(self, data: bytes | memoryview) -> tuple[int, int]:
         if self._spill is None:
-            self._spill = tempfile.TemporaryFile(dir=self.store.root)  # noqa: SIM115 - closed by close()
-        at = self._size
-        self._spill.write(data)
-        self._size += len(data)
-        self._dirty = True
-        return at, len(data)
+            self._spill = ScratchFile(self.store.root)
+        return self._spill.append(data)
 
     def _read(self, at: int, size: int) -> bytes:
-        if self._dirty:
-            self._spill.flush()
-            self._dirty = False
-        data = os.pread(self._spill.fileno(), size, at)
-        if len(data) != size:
-            raise OSError(f"build cache scratch file is short: {len(data)} of {size} bytes")
-        return data
+        assert self._spill is not None
+        return self._spill.read(at, size)
 
     def _chunks(self) -> Iterator[bytes]:
         head = self._HEAD
