@@ -216,6 +216,23 @@ def _translations(ctx: Ctx, course: Course, src: Path, langs: tuple[str, ...], s
     return out, diags
 
 
+translation_strict_option = click.option(
+    "--strict", is_flag=True, help="A string without a current translation is an error."
+)
+
+
+def dist_option(help: str):  # type: ignore[no-untyped-def]
+    """``-o/--out``, the output folder of build and report (``dist`` beside the course by default)."""
+    return click.option(
+        "-o",
+        "--out",
+        type=click.Path(path_type=Path, file_okay=False),
+        default="dist",
+        show_default=True,
+        help=help,
+    )
+
+
 jobs_option = click.option(
     "-j",
     "--jobs",
@@ -245,17 +262,10 @@ Examples:
 )
 @src_argument
 @target_option
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(path_type=Path, file_okay=False),
-    default="dist",
-    show_default=True,
-    help="Output folder (may not be SRC, nor inside its outline/ or static/).",
-)
+@dist_option("Output folder (may not be SRC, nor inside its outline/ or static/).")
 @jobs_option
 @lang_option
-@click.option("--strict", is_flag=True, help="A string without a current translation is an error.")
+@translation_strict_option
 @format_option
 @click.option(
     "--no-cache",
@@ -508,16 +518,9 @@ Examples:
   coursepack report --lang all --strict     # every language; a gap in a catalog is an error"""
 )
 @src_argument
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(path_type=Path, file_okay=False),
-    default="dist",
-    show_default=True,
-    help="Output folder.",
-)
+@dist_option("Output folder.")
 @lang_option
-@click.option("--strict", is_flag=True, help="A string without a current translation is an error.")
+@translation_strict_option
 @_verbosity
 @click.pass_obj
 def report(ctx: Ctx, src: Path | None, out: Path, langs: tuple[str, ...], strict: bool) -> None:
