@@ -207,3 +207,37 @@ def test_mp4_video_without_youtube_id_plays_open_edx_default_clip(members: dict[
     ]
     edit(members, "video/v-intro.xml", "<video ", '<video youtube_id_1_0="" ')
     assert "olx.video-default-youtube" not in codes(check_olx(members))
+
+
+# --------------------------------------------------------------------------- bounded parse cache
+
+
+def test_findings_do_not_depend_on_how_many_parses_are_kept(
+    members: dict[str, Member], course: Course, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tree keeps only its most recently parsed files (memory at 20,000 units); re-parsing an
+    evicted file must find exactly what the kept parse found, whatever the cache size."""
+    from builder.validate import olx
+
+    edit(members, "vertical/u-practice.xml", 'learning_outcomes="TM.U1.S1"', "")
+    edit(members, "problem/p-text.xml", 'tags-v1="test-map:TM.U2.R1', 'tags-v1="test-map:TM.U1.S1')
+    edit(members, "tags.csv", '"problem","p-single"', '"problem","p-gone"')
+    edit(members, f"policies/{RUN}/policy.json", '"language": "en"', '"language": "fr"')
+    full = check_olx(members, course.competences)
+    assert {"olx.learning-outcomes-missing", "olx.tags-mismatch", "olx.tags-id",
+            "olxcleaner.SettingOverride"} <= codes(full)  # fmt: skip
+    for size in (1, 2, 3):
+        monkeypatch.setattr(olx.Tree, "CACHED_FILES", size)
+        assert check_olx(members, course.competences) == full, size
+
+
+def test_the_parse_cache_is_bounded(members: dict[str, Member], monkeypatch: pytest.MonkeyPatch) -> None:
+    from builder.validate import olx
+    from builder.validate.olx import Tree, _Under
+
+    monkeypatch.setattr(olx.Tree, "CACHED_FILES", 3)
+    tree = Tree(_Under(members, "course/"), "course/")
+    tree.check_pointers()
+    tree.check_tags(None)
+    assert len(tree._xml) == 3
+    assert len([p for p in tree.files if p.endswith(".xml")]) > 3
