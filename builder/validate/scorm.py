@@ -6,6 +6,10 @@ validate every package we build against the unmodified IMS/ADL schemas — libxm
 a manifest it does not accept goes to xmlschema, whose findings are reported — then lint what the
 schemas leave open: file references, identifier references, prefixes, objective ids, LOM.
 
+A valid manifest is read in one pass: libxml2 validates it while it parses, and the rules work on
+the facts taken from each element before it is dropped (``_Facts``), so a 20,000-unit manifest is
+never a tree in memory. One libxml2 rejects is read whole, and the same rules run on it.
+
 The XSDs are the vendored, unmodified IMS/ADL files of ``builder.resources.scorm_schemas``, so
 validation runs everywhere; if the set cannot be loaded (a broken install) that is an error finding,
 never a silent pass.
@@ -13,6 +17,7 @@ never a silent pass.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Mapping
@@ -148,6 +153,330 @@ MOODLE_LOST_SPACE = re.compile(r"[&<>]\s+[&<>]")
 and skips chunks that are only whitespace (``mod/scorm/datamodels/scormlib.php``, ``trim($tagdata)``)."""
 
 
+def _streamed(data: bytes, version: Version, edition: Edition) -> _Facts | None:
+    """The manifest's facts, read in one pass that libxml2 validates as it parses; None when it
+    rejects the manifest (or its schema set does not compile), and the caller reads it whole.
+
+    Each element is dropped once it has ended and its facts are taken, so what stays in memory is
+    the identifiers, references and file names the rules need (~0.3 KB a unit), not the tree
+    (~10 KB a unit in libxml2 and lxml: 200 MB for a 20,000-unit manifest).
+    """
+    try:
+        schema = load_fast_schema(version, edition)
+    except SchemaUnavailable:
+        return None
+    facts = _Facts(version)
+    events = etree.iterparse(
+        io.BytesIO(data),
+        events=("start", "end"),
+        schema=schema,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+    )
+    try:
+        for event, el in events:
+            facts.feed(event, el)
+            if event == "end":
+                el.clear()
+                while el.getprevious() is not None:
+                    del el.getparent()[0]  # type: ignore[union-attr]
+    except etree.XMLSyntaxError:
+        return None
+    # libxml2 checks that xs:ID values are unique only when it validates a tree, not while it
+    # parses; a manifest that repeats one is read whole, so its XSD findings are the same.
+    return None if facts.repeated_id else facts
+
+
+class _Resource:
+    """What the rules read of one <resource>: its attributes and the hrefs of its <file>s."""
+
+    __slots__ = ("attrs", "files", "identifier")
+
+    def __init__(self, identifier: str | None, attrs: dict[str, str]):
+        self.identifier, self.attrs, self.files = identifier, attrs, []  # type: list[str]
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self.attrs.get(name, default)
+
+
+class _Facts:
+    """The manifest as the rules need it, gathered from start/end events in document order.
+
+    Fed by ``iterparse`` (streamed, elements dropped as they end) or by ``iterwalk`` over a parsed
+    tree (a manifest libxml2 rejected): the same events, so the same findings. Findings that depend
+    on text are taken at an element's end but kept in the order of its start, as ``root.iter()``
+    would list them.
+    """
+
+    def __init__(self, version: str):
+        self.version = version
+        self.cp = NS_CP12 if version == "1.2" else NS_CP
+        self.adlcp = NS_ADLCP12 if version == "1.2" else NS_ADLCP
+        self.seq = 0
+        self.depth = 0
+        self.root_ns: str | None = None
+        self.prefix: list[tuple[str, str]] = []
+        self.meta_depth: int | None = None
+        self.meta_seen = False
+        self.schemaversion: str | None = None
+        self.schema: str | None = None
+        self.orgs_seen = False
+        self.default: str | None = None
+        self.org_ids: set[str | None] = set()
+        self.ids: set[str] = set()
+        self.other_ids: set[str] = set()
+        self.repeated_id = False
+        """An xs:ID value seen twice: libxml2 finds that only in a whole tree (``_streamed``)."""
+        self.duplicates: list[str] = []
+        self.resources: dict[str | None, _Resource] = {}
+        self.open_resources: list[_Resource] = []
+        self.items: list[list[object]] = []
+        self.open_items: list[list[object] | None] = []
+        self.dependencies: list[str | None] = []
+        self.texts: dict[str, list[tuple[int, str]]] = {"title": [], "location": [], "id": [], "ms": []}
+        self.starts: list[int] = []
+        self.objective_ids: list[str | None] = []
+        self.map_ids: list[str | None] = []
+
+    def q(self, tag: str) -> str:
+        return f"{{{self.cp}}}{tag}"
+
+    def feed(self, event: str, el: etree._Element) -> None:
+        if event == "start":
+            self._start(el)
+        else:
+            self._end(el)
+
+    def _start(self, el: etree._Element) -> None:
+        tag = el.tag
+        qname = etree.QName(el)
+        ns = qname.namespace
+        if self.depth == 0:
+            self.root_ns = ns
+        # --- prefixes (Moodle matches literal names)
+        if ns == self.cp and el.prefix is not None:
+            self.prefix.append(
+                (f"IMS CP element <{el.prefix}:{qname.localname}> must be unprefixed", "scorm.prefix")
+            )
+        elif ns in REQUIRED_PREFIX and el.prefix != REQUIRED_PREFIX[ns]:
+            self.prefix.append(
+                (
+                    f"element {qname.localname} in {ns} must use the prefix {REQUIRED_PREFIX[ns]}:",
+                    "scorm.prefix",
+                )
+            )
+        for attr in el.attrib:
+            ans = etree.QName(attr).namespace
+            if ans in REQUIRED_PREFIX:
+                prefix = next((p for p, u in el.nsmap.items() if u == ans), None)
+                if prefix != REQUIRED_PREFIX[ans]:
+                    self.prefix.append(
+                        (f"attribute {attr} must use the prefix {REQUIRED_PREFIX[ans]}:", "scorm.prefix")
+                    )
+        # --- identifiers
+        ident = el.get("identifier")
+        if ident is not None:
+            if ident in self.ids:
+                self.duplicates.append(ident)
+            self.repeated_id |= ident in self.ids or ident in self.other_ids
+            self.ids.add(ident)
+        other = el.get("ID")  # imsss:sequencing/@ID, the schemas' other xs:ID attribute
+        if other is not None:
+            self.repeated_id |= other in self.ids or other in self.other_ids
+            self.other_ids.add(other)
+        q = self.q
+        if self.depth == 1 and tag == q("metadata") and not self.meta_seen:
+            self.meta_seen, self.meta_depth = True, self.depth
+        elif self.depth == 1 and tag == q("organizations") and not self.orgs_seen:
+            self.orgs_seen, self.default = True, el.get("default")
+        if tag == q("organization"):
+            self.org_ids.add(ident)
+        elif tag == q("resource"):
+            res = _Resource(ident, dict(el.attrib))
+            self.resources[ident] = res  # the last of a repeated identifier, at the first one's place
+            self.open_resources.append(res)
+        elif tag == q("file"):
+            for res in self.open_resources:  # a <file> belongs to every <resource> around it
+                res.files.append(el.get("href") or "")
+        elif tag == q("dependency"):
+            self.dependencies.append(el.get("identifierref"))
+        elif tag == f"{{{NS_IMSSS}}}objective" or tag == f"{{{NS_IMSSS}}}primaryObjective":
+            self.objective_ids.append(el.get("objectiveID"))
+        elif tag == f"{{{NS_IMSSS}}}mapInfo":
+            self.map_ids.append(el.get("targetObjectiveID"))
+        parent = self.open_items[-1] if self.open_items else None
+        if tag == q("item"):
+            if parent is not None:
+                parent[2] = True  # it has an <item> child: not a leaf
+            entry: list[object] = [ident, el.get("identifierref"), False]
+            self.items.append(entry)
+            self.open_items.append(entry)
+        else:
+            self.open_items.append(None)
+        self.starts.append(self.seq)
+        self.seq += 1
+        self.depth += 1
+
+    def _end(self, el: etree._Element) -> None:
+        self.depth -= 1
+        seq = self.starts.pop()
+        self.open_items.pop()
+        tag = el.tag
+        q = self.q
+        if tag == q("resource"):
+            self.open_resources.pop()
+        elif tag == q("title"):
+            self.texts["title"].append((seq, el.text or ""))
+        elif tag == f"{{{self.adlcp}}}location":
+            self.texts["location"].append((seq, el.text or ""))
+        elif tag == f"{{{NS_IMSMD}}}id":
+            self.texts["id"].append((seq, el.text))  # type: ignore[arg-type]
+        elif tag == f"{{{NS_ADLCP12}}}masteryscore":
+            self.texts["ms"].append((seq, el.text))  # type: ignore[arg-type]
+        if self.meta_depth is not None and self.depth == self.meta_depth + 1:
+            # a child of the first <metadata>: findtext gives the first one's text, "" if it has none
+            if tag == q("schemaversion") and self.schemaversion is None:
+                self.schemaversion = el.text or ""
+            elif tag == q("schema") and self.schema is None:
+                self.schema = el.text or ""
+        if self.meta_depth is not None and self.depth == self.meta_depth:
+            self.meta_depth = None
+
+    def in_order(self, kind: str) -> list[str]:
+        return [text for _, text in sorted(self.texts[kind], key=lambda pair: pair[0])]
+
+    def findings(
+        self, members: Mapping[str, Member], version: Version, edition: Edition, output: str
+    ) -> list[Diagnostic]:
+        """Every rule the XSDs leave open, in the order the rules were always reported."""
+        diags: list[Diagnostic] = []
+
+        def err(message: str, code: str, hint: str = "", severity: str = "error") -> None:
+            diags.append(Diagnostic(output, None, None, message, hint, severity, code))  # type: ignore[arg-type]
+
+        adlcp = self.adlcp
+        for message, code in self.prefix:
+            err(message, code)
+
+        # --- schema / schemaversion
+        if self.root_ns != self.cp:
+            err(f"root element is not in the IMS CP namespace {self.cp}", "scorm.namespace")
+        expected = SCHEMAVERSION[(version, edition)]
+        sv = self.schemaversion
+        if sv != expected:
+            err(
+                f"schemaversion is {sv!r}, expected exactly {expected!r}",
+                "scorm.schemaversion",
+                "Moodle treats any other value as SCORM 1.2",
+            )
+        if self.schema != "ADL SCORM":
+            err("schema must be exactly 'ADL SCORM'", "scorm.schemaversion")
+
+        # --- identifiers
+        for ident in self.duplicates:
+            err(f"identifier {ident!r} is used twice", "scorm.duplicate-id")
+        resources = self.resources
+        default = self.default
+        if default is None or default not in self.org_ids:
+            err(f"organizations/@default {default!r} does not name an organization", "scorm.unresolved-ref")
+        for ident, ref, has_child in self.items:
+            if ref is not None and ref not in resources:
+                err(f"item {ident!r} refers to missing resource {ref!r}", "scorm.unresolved-ref")
+            if ref is None and not has_child:
+                err(f"leaf item {ident!r} has no identifierref", "scorm.empty-item")
+        for dep in self.dependencies:
+            if dep not in resources:
+                err(f"dependency on missing resource {dep!r}", "scorm.unresolved-ref")
+
+        # --- titles
+        for text in self.in_order("title"):
+            if len(text) > 255:
+                err(f"title longer than 255 characters: {text[:40]!r}…", "scorm.title-length")
+            if not text.strip():
+                err("empty title", "scorm.title-length")
+            if MOODLE_LOST_SPACE.search(text):
+                err(
+                    f"Moodle will drop a space between markup characters in title {text[:60]!r}",
+                    "scorm.moodle-title-space",
+                    "Moodle's manifest parser discards whitespace that stands alone between two escaped "
+                    "characters (& < >); reword, e.g. 'Risks and <rewards>' for 'Risks & <rewards>'",
+                    "warning",
+                )
+
+        # --- scormtype casing
+        good, bad = (
+            (f"{{{adlcp}}}scormtype", f"{{{adlcp}}}scormType")
+            if version == "1.2"
+            else (f"{{{adlcp}}}scormType", f"{{{adlcp}}}scormtype")
+        )
+        for res in resources.values():
+            if res.get(bad) is not None:
+                err(
+                    f"resource {res.identifier!r}: use adlcp:{etree.QName(good).localname}", "scorm.scormtype"
+                )
+            if res.get(good) not in {"sco", "asset"}:
+                err(
+                    f"resource {res.identifier!r}: adlcp:{etree.QName(good).localname} is not sco/asset",
+                    "scorm.scormtype",
+                )
+
+        # --- files
+        listed: set[str] = set()
+        for res in resources.values():
+            base = res.get(f"{{{NS_XML}}}base") or ""
+            hrefs = [res.get("href")] if res.get("href") else []
+            hrefs += res.files
+            for href in hrefs:
+                full = base + href  # type: ignore[operator]
+                if not _safe_href(full):
+                    err(f"file reference {full!r} leaves the package or is absolute", "scorm.unsafe-path")
+                    continue
+                path = _path_only(full)
+                if path not in members:
+                    err(f"referenced file {path!r} is not in the package", "scorm.missing-file")
+                listed.add(path)
+            if res.get("href") and _path_only(base + res.get("href", "")) not in {  # type: ignore[operator]
+                _path_only(base + f) for f in res.files
+            }:
+                err(f"resource {res.identifier!r}: its href is not listed as a <file>", "scorm.not-listed")
+        locations = self.in_order("location")
+        for loc in locations:
+            if not _safe_href(loc):
+                err(f"metadata location {loc!r} leaves the package", "scorm.unsafe-path")
+            elif loc not in members:
+                err(f"metadata file {loc!r} is not in the package", "scorm.missing-file")
+        for name in sorted(members):
+            control = "/" not in name and name.endswith((".xsd", ".dtd"))
+            if name != "imsmanifest.xml" and not control and name not in listed:
+                err(f"package file {name!r} is not listed in any resource", "scorm.not-listed")
+
+        # --- objectives and metadata
+        if version == "2004":
+            for oid in self.objective_ids:
+                if oid is not None and not URI_RE.match(oid):
+                    err(f"objectiveID {oid!r} is not a URI", "scorm.objective-id")
+            for target in self.map_ids:
+                if not URI_RE.match(target or ""):
+                    err(f"targetObjectiveID {target!r} is not a URI", "scorm.objective-id")
+            for loc in locations:
+                if loc in members:
+                    diags.extend(check_lom(_bytes(members[loc]), f"{output}:{loc}"))
+        else:
+            for taxon_id in self.in_order("id"):
+                if not CMI_IDENTIFIER_RE.match(taxon_id or ""):
+                    err(f"taxon id {taxon_id!r} is not a CMIIdentifier", "scorm.objective-id")
+            for ms in self.in_order("ms"):
+                try:
+                    ok = 0 <= float(ms or "") <= 100
+                except ValueError:
+                    ok = False
+                if not ok:
+                    err(f"masteryscore {ms!r} is not a number from 0 to 100", "scorm.masteryscore")
+        return diags
+
+
 def check_manifest(
     members: Mapping[str, Member],
     version: Version,
@@ -176,175 +505,33 @@ def check_manifest(
         err("imsmanifest.xml is not at the root of the package", "scorm.no-manifest")
         return diags
     data = _bytes(members["imsmanifest.xml"])
-    try:
-        root = _parse(data)
-    except etree.XMLSyntaxError as exc:
-        err(f"imsmanifest.xml is not well-formed XML: {exc}", "scorm.xml")
-        return diags
-
-    # --- XSD
-    if not _fast_valid(root, version, edition):
+    facts = _streamed(data, version, edition)
+    if facts is None:
+        # libxml2 rejected the manifest while reading it, or its schema set did not compile: read
+        # it whole, as before streaming, so every finding (and the validator that makes it) is
+        # the same whichever way it was read.
         try:
-            schema = load_schema(version, edition)
-        except SchemaUnavailable as exc:
-            err(
-                f"imsmanifest.xml was NOT validated against the SCORM XSDs: {exc}",
-                "scorm.xsd-unavailable",
-                "reinstall coursepack; its vendored control documents are missing or altered",
-            )
-        else:
-            for e in schema.iter_errors(root):
-                err(f"XSD: {e.reason} (at {e.path}{_owner(e.elem)})", "scorm.xsd")
-
-    cp = NS_CP12 if version == "1.2" else NS_CP
-    adlcp = NS_ADLCP12 if version == "1.2" else NS_ADLCP
-    q = lambda tag: f"{{{cp}}}{tag}"  # noqa: E731
-
-    # --- prefixes (Moodle matches literal names)
-    for el in root.iter(etree.Element):
-        ns = etree.QName(el).namespace
-        if ns == cp and el.prefix is not None:
-            err(
-                f"IMS CP element <{el.prefix}:{etree.QName(el).localname}> must be unprefixed", "scorm.prefix"
-            )
-        elif ns in REQUIRED_PREFIX and el.prefix != REQUIRED_PREFIX[ns]:
-            err(
-                f"element {etree.QName(el).localname} in {ns} must use the prefix {REQUIRED_PREFIX[ns]}:",
-                "scorm.prefix",
-            )
-        for attr in el.attrib:
-            ans = etree.QName(attr).namespace
-            if ans in REQUIRED_PREFIX:
-                prefix = next((p for p, u in el.nsmap.items() if u == ans), None)
-                if prefix != REQUIRED_PREFIX[ans]:
-                    err(f"attribute {attr} must use the prefix {REQUIRED_PREFIX[ans]}:", "scorm.prefix")
-
-    # --- schema / schemaversion
-    if etree.QName(root).namespace != cp:
-        err(f"root element is not in the IMS CP namespace {cp}", "scorm.namespace")
-    meta = root.find(q("metadata"))
-    expected = SCHEMAVERSION[(version, edition)]
-    sv = meta.findtext(q("schemaversion")) if meta is not None else None
-    if sv != expected:
-        err(
-            f"schemaversion is {sv!r}, expected exactly {expected!r}",
-            "scorm.schemaversion",
-            "Moodle treats any other value as SCORM 1.2",
-        )
-    if (meta.findtext(q("schema")) if meta is not None else None) != "ADL SCORM":
-        err("schema must be exactly 'ADL SCORM'", "scorm.schemaversion")
-
-    # --- identifiers
-    ids: dict[str, str] = {}
-    for el in root.iter(etree.Element):
-        ident = el.get("identifier")
-        if ident is None:
-            continue
-        if ident in ids:
-            err(f"identifier {ident!r} is used twice", "scorm.duplicate-id")
-        ids[ident] = etree.QName(el).localname
-    resources = {r.get("identifier"): r for r in root.iter(q("resource"))}
-    orgs = root.find(q("organizations"))
-    default = orgs.get("default") if orgs is not None else None
-    org_ids = {o.get("identifier") for o in root.iter(q("organization"))}
-    if default is None or default not in org_ids:
-        err(f"organizations/@default {default!r} does not name an organization", "scorm.unresolved-ref")
-    for item in root.iter(q("item")):
-        ref = item.get("identifierref")
-        if ref is not None and ref not in resources:
-            err(f"item {item.get('identifier')!r} refers to missing resource {ref!r}", "scorm.unresolved-ref")
-        if ref is None and item.find(q("item")) is None:
-            err(f"leaf item {item.get('identifier')!r} has no identifierref", "scorm.empty-item")
-    for dep in root.iter(q("dependency")):
-        if dep.get("identifierref") not in resources:
-            err(f"dependency on missing resource {dep.get('identifierref')!r}", "scorm.unresolved-ref")
-
-    # --- titles
-    for title in root.iter(q("title")):
-        if len(title.text or "") > 255:
-            err(f"title longer than 255 characters: {(title.text or '')[:40]!r}…", "scorm.title-length")
-        if not (title.text or "").strip():
-            err("empty title", "scorm.title-length")
-        if MOODLE_LOST_SPACE.search(title.text or ""):
-            err(
-                f"Moodle will drop a space between markup characters in title {(title.text or '')[:60]!r}",
-                "scorm.moodle-title-space",
-                "Moodle's manifest parser discards whitespace that stands alone between two escaped "
-                "characters (& < >); reword, e.g. 'Risks and <rewards>' for 'Risks & <rewards>'",
-                "warning",
-            )
-
-    # --- scormtype casing
-    good, bad = (
-        (f"{{{adlcp}}}scormtype", f"{{{adlcp}}}scormType")
-        if version == "1.2"
-        else (f"{{{adlcp}}}scormType", f"{{{adlcp}}}scormtype")
-    )
-    for res in resources.values():
-        if res.get(bad) is not None:
-            err(
-                f"resource {res.get('identifier')!r}: use adlcp:{etree.QName(good).localname}",
-                "scorm.scormtype",
-            )
-        if res.get(good) not in {"sco", "asset"}:
-            err(
-                f"resource {res.get('identifier')!r}: adlcp:{etree.QName(good).localname} is not sco/asset",
-                "scorm.scormtype",
-            )
-
-    # --- files
-    listed: set[str] = set()
-    for res in resources.values():
-        base = res.get(f"{{{NS_XML}}}base") or ""
-        hrefs = [res.get("href")] if res.get("href") else []
-        hrefs += [f.get("href") or "" for f in res.iter(q("file"))]
-        for href in hrefs:
-            full = base + href
-            if not _safe_href(full):
-                err(f"file reference {full!r} leaves the package or is absolute", "scorm.unsafe-path")
-                continue
-            path = _path_only(full)
-            if path not in members:
-                err(f"referenced file {path!r} is not in the package", "scorm.missing-file")
-            listed.add(path)
-        if res.get("href") and _path_only(base + res.get("href", "")) not in {
-            _path_only(base + (f.get("href") or "")) for f in res.iter(q("file"))
-        }:
-            err(f"resource {res.get('identifier')!r}: its href is not listed as a <file>", "scorm.not-listed")
-    locations = [loc.text or "" for loc in root.iter(f"{{{adlcp}}}location")]
-    for loc in locations:
-        if not _safe_href(loc):
-            err(f"metadata location {loc!r} leaves the package", "scorm.unsafe-path")
-        elif loc not in members:
-            err(f"metadata file {loc!r} is not in the package", "scorm.missing-file")
-    for name in sorted(members):
-        control = "/" not in name and name.endswith((".xsd", ".dtd"))
-        if name != "imsmanifest.xml" and not control and name not in listed:
-            err(f"package file {name!r} is not listed in any resource", "scorm.not-listed")
-
-    # --- objectives and metadata
-    if version == "2004":
-        for el in root.iter(f"{{{NS_IMSSS}}}objective", f"{{{NS_IMSSS}}}primaryObjective"):
-            oid = el.get("objectiveID")
-            if oid is not None and not URI_RE.match(oid):
-                err(f"objectiveID {oid!r} is not a URI", "scorm.objective-id")
-        for el in root.iter(f"{{{NS_IMSSS}}}mapInfo"):
-            if not URI_RE.match(el.get("targetObjectiveID") or ""):
-                err(f"targetObjectiveID {el.get('targetObjectiveID')!r} is not a URI", "scorm.objective-id")
-        for loc in locations:
-            if loc in members:
-                diags.extend(check_lom(_bytes(members[loc]), f"{output}:{loc}"))
-    else:
-        for taxon_id in root.iter(f"{{{NS_IMSMD}}}id"):
-            if not CMI_IDENTIFIER_RE.match(taxon_id.text or ""):
-                err(f"taxon id {taxon_id.text!r} is not a CMIIdentifier", "scorm.objective-id")
-        for ms in root.iter(f"{{{NS_ADLCP12}}}masteryscore"):
+            root = _parse(data)
+        except etree.XMLSyntaxError as exc:
+            err(f"imsmanifest.xml is not well-formed XML: {exc}", "scorm.xml")
+            return diags
+        if not _fast_valid(root, version, edition):
             try:
-                ok = 0 <= float(ms.text or "") <= 100
-            except ValueError:
-                ok = False
-            if not ok:
-                err(f"masteryscore {ms.text!r} is not a number from 0 to 100", "scorm.masteryscore")
+                schema = load_schema(version, edition)
+            except SchemaUnavailable as exc:
+                err(
+                    f"imsmanifest.xml was NOT validated against the SCORM XSDs: {exc}",
+                    "scorm.xsd-unavailable",
+                    "reinstall coursepack; its vendored control documents are missing or altered",
+                )
+            else:
+                for e in schema.iter_errors(root):
+                    err(f"XSD: {e.reason} (at {e.path}{_owner(e.elem)})", "scorm.xsd")
+        facts = _Facts(version)
+        for event, el in etree.iterwalk(root, events=("start", "end")):
+            facts.feed(event, el)
+        del root
+    diags += facts.findings(members, version, edition, output)
     if sco_data:
         diags.extend(_check_sco_data(members, version, output))
     return diags
