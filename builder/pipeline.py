@@ -31,7 +31,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -504,6 +504,27 @@ def _worker(
         _give_back_memory()
 
 
+def _here(
+    name: str,
+    course: Course,
+    options: BuildOptions,
+    staging: Path | None,
+    cache_dir: Path | None,
+    course_digest: str | None,
+    tally: _Tally,
+) -> TargetResult:
+    """``run_target`` in the main process, beside the workers: its errors come back as a worker's
+    would, so a parallel run reports a failure the same way wherever the target ran."""
+    previous = progress.set_sink(lambda n: tally.add(name, n))
+    try:
+        return run_target(name, course, options, staging, cache_dir, course_digest)
+    except BaseException as exc:
+        raise WorkerError.wrap(exc) from None
+    finally:
+        progress.set_sink(previous)
+        _give_back_memory()
+
+
 def _give_back_memory() -> None:
     """Return a finished target's freed heap to the system (glibc keeps it otherwise).
 
@@ -613,17 +634,39 @@ def run(
             # pages are not copied into each worker by the collector's bookkeeping.
             gc.freeze()
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            # One target at a time runs here, beside ``workers - 1`` forked workers: a worker's
+            # first writes copy the course's pages into it (its refcounts), so each worker holds
+            # a model of its own; the main process, idle while it waited, was one copy too many.
+            pending = by_cost(targets)
+            with (
+                ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool,
+                ThreadPoolExecutor(max_workers=1) as here,
+            ):
                 sent = None if fork else course
-                futures = {
-                    pool.submit(_worker, n, sent, options, staging, cache_dir, digest): n
-                    for n in by_cost(targets)
-                }
-                for fut in as_completed(futures):
-                    results[futures[fut]] = fut.result()
-                    tally.finish(futures[fut])
-                    if on_done:
-                        on_done(futures[fut])
+                running: dict[Future[TargetResult], tuple[str, bool]] = {}
+
+                def start() -> None:
+                    busy = [local for _name, local in running.values()]
+                    while pending and busy.count(False) < workers - 1:
+                        name = pending.pop(0)
+                        fut = pool.submit(_worker, name, sent, options, staging, cache_dir, digest)
+                        running[fut] = (name, False)
+                        busy.append(False)
+                    if pending and True not in busy:
+                        name = pending.pop(0)
+                        job = _here, name, course, options, staging, cache_dir, digest, tally
+                        running[here.submit(*job)] = (name, True)
+
+                start()
+                while running:
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        name, _local = running.pop(fut)
+                        results[name] = fut.result()
+                        tally.finish(name)
+                        if on_done:
+                            on_done(name)
+                    start()
         finally:
             if fork:
                 gc.unfreeze()

@@ -319,3 +319,36 @@ def test_results_keep_the_requested_target_order_whatever_order_workers_ran(samp
     targets = ["competences", "olx", "scorm12"]
     result = run(sample_course, targets, BuildOptions(), jobs=2)
     assert list(result.targets) == targets
+
+
+def test_the_main_process_renders_beside_one_worker_fewer(
+    sample_course, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 9 (memory): each forked worker ends up with its own copy of the course model, so two
+    jobs are the main process and ONE worker, not an idle main process and two workers."""
+    import concurrent.futures
+    import os
+
+    pools: list[int] = []
+
+    class CountingPool(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, max_workers: int, **kwargs):  # type: ignore[no-untyped-def]
+            pools.append(max_workers)
+            super().__init__(max_workers=max_workers, **kwargs)
+
+    here: list[str] = []
+    main_pid = os.getpid()
+
+    def recording_render(name, course, options):  # type: ignore[no-untyped-def]
+        if os.getpid() == main_pid:
+            here.append(name)
+        return real_render(name, course, options)
+
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(pipeline, "render_target", recording_render)
+    targets = ["olx", "scorm12", "competences", "cmi5"]
+    result = run(sample_course, targets, BuildOptions(), jobs=2)
+    assert pools == [1]
+    assert here and set(here) < set(targets)  # some targets here, the others in the worker
+    serial = run(sample_course, targets, BuildOptions(), jobs=1)
+    assert result.diagnostics == serial.diagnostics and result.checks == serial.checks
