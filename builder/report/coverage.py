@@ -30,6 +30,7 @@ from builder.archive import write_file
 from builder.diagnostics import Diagnostic
 from builder.i18n import ui as ui_tables
 from builder.model import WEB_URI, Course, LearningUnit, Outcome
+from builder.templates import render_bytes
 from builder.validate.competences import Totals, check_competences, totals
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -262,7 +263,8 @@ def to_html(cov: Coverage) -> bytes:
         sections[-1][1].append(row)
     columns = [(o.outcome.id, " g0" if i == 0 else "") for u in cov.ulos for i, o in enumerate(u.outcomes)]
     table = strings(cov.course.language)
-    text = template.render(
+    return render_bytes(
+        template,
         cov=cov,
         columns=columns,
         course=cov.course,
@@ -272,7 +274,6 @@ def to_html(cov: Coverage) -> bytes:
         t=ui_tables.helper(table),
         decimal_separator=table["decimal_separator"],
     )
-    return text.encode("utf-8")
 
 
 def to_csv(cov: Coverage) -> bytes:

@@ -38,7 +38,7 @@ from builder.cache import course_context, piece
 from builder.model import Course, Section, Unit
 from builder.targets import BuildOptions, Output
 from builder.targets.scorm_common import SCO_DIR, Flavor, build_package, truncate_title
-from builder.templates import environment
+from builder.templates import environment, render_bytes
 
 NAMESPACE = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
 """The CourseStructure target namespace of cmi5 v1 (quartz)."""
@@ -160,9 +160,8 @@ def course_structure(course: Course) -> bytes:
     return piece(
         "cmi5-structure",
         lambda: (course_context(course), repr(objectives), repr(nodes)),
-        lambda: environment("scorm_templates")
-        .get_template("cmi5.xml.j2")
-        .render(
+        lambda: render_bytes(
+            environment("scorm_templates").get_template("cmi5.xml.j2"),
             namespace=NAMESPACE,
             lang=course.language,
             course_id=course_iri(course),
@@ -170,8 +169,7 @@ def course_structure(course: Course) -> bytes:
             description=course.short_description or course.title,
             objectives=objectives,
             nodes=nodes,
-        )
-        .encode("utf-8"),
+        ),
     )
 
 

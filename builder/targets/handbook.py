@@ -315,7 +315,7 @@ def _data_uri(asset: Asset) -> str:
 
 
 def render_html(course: Course) -> bytes:
-    from builder.templates import environment
+    from builder.templates import environment, render_bytes
 
     images = _Images(course)
 
@@ -339,8 +339,7 @@ def render_html(course: Course) -> bytes:
 
     data = book(course, html)
     env = environment(TEMPLATE_FOLDER)
-    page = env.get_template("handbook.html.j2").render(book=data)
-    return page.encode("utf-8")
+    return render_bytes(env.get_template("handbook.html.j2"), book=data)
 
 
 def render(course: Course, options: BuildOptions) -> list[Output]:

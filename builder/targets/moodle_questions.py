@@ -73,7 +73,7 @@ from builder.cache import piece, text_key
 from builder.model import Asset, Choice, Course, Problem
 from builder.render.links import rewrite_unit_links
 from builder.targets import BuildOptions, Output
-from builder.templates import environment
+from builder.templates import environment, render_bytes
 
 UNIT = 10_000_000
 """Fractions are handled as integers in units of 1e-7, the precision Moodle stores them with."""
@@ -392,7 +392,7 @@ def questions_xml(course: Course) -> bytes:
     return piece(
         "questions",
         lambda: (text_key(repr(cats)),),
-        lambda: template.render(categories=cats).encode("utf-8"),
+        lambda: render_bytes(template, categories=cats),
     )
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -41,7 +41,7 @@ from builder.render.links import rewrite_unit_links
 from builder.resources.scorm_schemas import control_files
 from builder.targets import BuildOptions, Output
 from builder.targets.scorm_runtime import RUNTIME_SCRIPT, runtime_script
-from builder.templates import environment, template_dir
+from builder.templates import environment, render_bytes, template_dir
 
 Version = Literal["1.2", "2004"]
 TITLE_MAX = 255
@@ -474,7 +474,7 @@ def build_package(
     org_items: list[Item] = []
     if options.sco == "course":
         href = f"{SCO_DIR}/course.html"
-        members[href] = page.render(page_context(units, "course", 1)).encode("utf-8")
+        members[href] = render_bytes(page, **page_context(units, "course", 1))
         res_id = ident("RES", "_course")
         resources.append(Resource(res_id, "sco", href, [href], [ident("RES", "_shared")]))
         outcomes = list(dict.fromkeys(o for u in units for o in u.all_outcomes()))
@@ -589,13 +589,14 @@ def build_package(
         repr([objective_ref(course, flavor, o) for o in dict.fromkeys(o for u in units for o in u.all_outcomes())]),  # noqa: E501
         _root_title(course, sections, part),
     )  # fmt: skip
-    members["imsmanifest.xml"] = piece("manifest", manifest_parts, lambda: manifest.render(
+    members["imsmanifest.xml"] = piece("manifest", manifest_parts, lambda: render_bytes(
+        manifest,
         course=course,
         flavor=flavor,
         manifest_id=ident("MANIFEST", "package"),
         org_id=ident("ORG", "default"),
         org_title=truncate_title(_root_title(course, sections, part), tmax),
-        items=org_items,
+        item_steps=item_steps(org_items, 3),
         resources=resources,
         map_info=options.map_info,
         framework=course.competences.framework,
@@ -604,7 +605,7 @@ def build_package(
             for o in dict.fromkeys(o for u in units for o in u.all_outcomes())
         ],
         description=course.short_description,
-    ).encode("utf-8"))
+    ))
 
     n_sco = 1 if options.sco == "course" else len(units)
     summary = f"{n_sco} SCO{'s' if n_sco != 1 else ''}, SCORM {flavor.schemaversion}"
@@ -615,6 +616,16 @@ def build_package(
 
 def _root_title(course: Course, sections: list[Section], part: str) -> str:
     return f"{course.title}: {sections[0].title}" if part else course.title
+
+
+def item_steps(items: list[Item], depth: int) -> Iterator[tuple[bool, Item, int]]:
+    """The organization in document order as (opening?, item, depth) steps: an item opens, its
+    children follow, it closes. The manifest templates write one step at a time, so the tree is
+    never rendered as one string."""
+    for item in items:
+        yield True, item, depth
+        yield from item_steps(item.children, depth + 1)
+        yield False, item, depth
 
 
 def _walk(items: list[Item]) -> Iterable[Item]:
