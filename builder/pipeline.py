@@ -31,7 +31,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -504,6 +504,24 @@ def _worker(
         _give_back_memory()
 
 
+def _in_thread(fn: Callable[..., TargetResult], *args: Any) -> Future[TargetResult]:
+    """``fn(*args)`` in a daemon thread, as a future: Ctrl-C stops the main thread's wait and the
+    process exits without waiting for the target (a thread pool would join it first, minutes at
+    20,000 units; the worker processes get the interrupt themselves)."""
+    fut: Future[TargetResult] = Future()
+
+    def body() -> None:
+        if not fut.set_running_or_notify_cancel():
+            return
+        try:
+            fut.set_result(fn(*args))
+        except BaseException as exc:
+            fut.set_exception(exc)
+
+    threading.Thread(target=body, name=f"coursepack-{args[0]}", daemon=True).start()
+    return fut
+
+
 def _here(
     name: str,
     course: Course,
@@ -638,10 +656,7 @@ def run(
             # first writes copy the course's pages into it (its refcounts), so each worker holds
             # a model of its own; the main process, idle while it waited, was one copy too many.
             pending = by_cost(targets)
-            with (
-                ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool,
-                ThreadPoolExecutor(max_workers=1) as here,
-            ):
+            with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
                 sent = None if fork else course
                 running: dict[Future[TargetResult], tuple[str, bool]] = {}
 
@@ -654,19 +669,25 @@ def run(
                         busy.append(False)
                     if pending and True not in busy:
                         name = pending.pop(0)
-                        job = _here, name, course, options, staging, cache_dir, digest, tally
-                        running[here.submit(*job)] = (name, True)
+                        job = (name, course, options, staging, cache_dir, digest, tally)
+                        running[_in_thread(_here, *job)] = (name, True)
 
                 start()
-                while running:
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        name, _local = running.pop(fut)
-                        results[name] = fut.result()
-                        tally.finish(name)
-                        if on_done:
-                            on_done(name)
-                    start()
+                try:
+                    while running:
+                        done, _ = wait(running, return_when=FIRST_COMPLETED)
+                        for fut in done:
+                            name, _local = running.pop(fut)
+                            results[name] = fut.result()
+                            tally.finish(name)
+                            if on_done:
+                                on_done(name)
+                        start()
+                except Exception:
+                    # A failed target ends the run, but not under the target still rendering
+                    # here (into staging and the cache); the pool waits for its own likewise.
+                    wait([fut for fut, (_name, local) in running.items() if local])
+                    raise
         finally:
             if fork:
                 gc.unfreeze()
