@@ -386,14 +386,26 @@ def extract_to(members: Mapping[str, Member], root: Path, empty_under: tuple[str
 
     Members whose name starts with one of ``empty_under`` are written empty: for tools that only
     ask whether they exist (olxcleaner and ``static/``), copying course media would be wasted I/O.
+    Plain ``os`` calls on strings: a 2,000-unit OLX tree is 12,000 files, and ``Path.write_bytes``
+    cost a third more than the system calls themselves.
     """
-    made: set[Path] = set()
+    made: set[str] = set()
+    base = str(root)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
     for name in sorted(members):
-        target = root / check_member_name(name)
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        target.write_bytes(b"" if name.startswith(empty_under) else _bytes(members[name]))
+        target = f"{base}/{check_member_name(name)}"
+        parent = target.rpartition("/")[0]
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        data = b"" if name.startswith(empty_under) else _bytes(members[name])
+        fd = os.open(target, flags, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
 
 
 RAM_SCRATCH = Path("/dev/shm")
