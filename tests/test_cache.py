@@ -520,7 +520,6 @@ def test_zip_members_are_reused_after_an_edit_was_undone(src: Path, tmp_path: Pa
     assert files(out) == clean(src, tmp_path)
 
 
-
 def test_the_whole_course_key_sees_every_file_and_ignores_an_output_folder_inside(src: Path) -> None:
     """Any byte, name, new folder or symbolic link under the source changes the key; the cache's
     own output folder inside the source (allowed beside outline/ and static/) does not."""
@@ -569,3 +568,33 @@ def test_rendered_pieces_wait_in_a_scratch_file_not_in_memory(tmp_path: Path) ->
         assert cache.piece("page", lambda: ("u7",), lambda: "stale") == page
         assert cache.piece("data", lambda: ("u7",), lambda: []) == [1, "two"]
     assert dict(cache.MADE) == made, "the second build rendered nothing"
+
+
+def test_the_course_key_reuses_the_json_the_cached_load_made_or_read(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cached load dumps the course to JSON (to store it) or validates it from JSON (a hit); the
+    pipeline's course key hashes that JSON instead of serialising the whole model once more, and
+    is the key a fresh dump gives."""
+    import hashlib
+
+    from builder.model import Course
+    from builder.source import load_course
+
+    store = tmp_path / "cache"
+    expected = pipeline.course_key(load_course(src))
+    real = Course.model_dump_json
+    dumps: list[int] = []
+
+    def counting(self, **kwargs):  # type: ignore[no-untyped-def]
+        dumps.append(1)
+        return real(self, **kwargs)
+
+    loaded = load_course(src, cache_dir=store)  # a miss: parsed, dumped once to be stored
+    monkeypatch.setattr(Course, "model_dump_json", counting)
+    assert pipeline.course_key(loaded) == expected
+    hit = load_course(src, cache_dir=store)  # a hit: validated from the stored JSON
+    assert pipeline.course_key(hit) == expected
+    assert dumps == []
+    monkeypatch.undo()
+    assert cache.model_key(hit) == hashlib.sha256(hit.model_dump_json().encode()).hexdigest()
