@@ -445,7 +445,11 @@ def build_package(
     sections: list[Section],
     filename: str,
     part: str,
+    package_files: bool = True,
 ) -> Output:
+    """One package: its SCO pages and shared files, and — with ``package_files`` — what makes it a
+    SCORM package (manifest, LOM metadata, control XSDs). cmi5 asks for the pages alone: it used
+    to render (or fetch from the cache) 2,000 LOM files and a manifest only to delete them."""
     env = environment("scorm_templates")
     tmax = flavor.title_max
     units = _package_units(sections)
@@ -552,7 +556,9 @@ def build_package(
                 for ss in section.subsections
             ]
 
-        if part:  # one section per package: the section is the root cluster
+        if not package_files:
+            pass  # no manifest: no organization items
+        elif part:  # one section per package: the section is the root cluster
             section = sections[0]
             org_items.append(
                 Item(
@@ -575,6 +581,8 @@ def build_package(
                 )
             )
 
+    if not package_files:
+        return Output(filename=filename, format="zip", members=members, summary="")
     if flavor.version == "2004":
         lom = env.get_template("lom2004.xml.j2")
         for item in _walk(org_items):
