@@ -356,7 +356,7 @@ def _run_check(
     recording = cache.RecordingMembers(output.members)
     found = list(check.run(replace(output, members=recording), course, options))  # type: ignore[arg-type]
     reads = {n: _member_sha(output.members[n]) for n in sorted(recording.read)}
-    store.put(key, {"reads": reads, "diagnostics": [asdict(d) for d in found]})
+    store.put(key, {"reads": reads, "diagnostics": [d.to_json() for d in found]})
     return found
 
 
@@ -392,7 +392,7 @@ def run_target(
         store.put(
             key,
             {
-                "diagnostics": [asdict(d) for d in result.diagnostics],
+                "diagnostics": [d.to_json() for d in result.diagnostics],
                 "checks": result.checks,
                 "files": files,
                 "check_entries": used,
