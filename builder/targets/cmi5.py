@@ -187,6 +187,7 @@ def au_members(course: Course, options: BuildOptions) -> MutableMapping[str, Mem
             course.sections,
             "unused",
             "",
+            package_files=False,
         )
     ]
     members = package.members

@@ -209,6 +209,35 @@ def test_mp4_video_without_youtube_id_plays_open_edx_default_clip(members: dict[
     assert "olx.video-default-youtube" not in codes(check_olx(members))
 
 
+def test_static_link_scan_finds_what_the_case_insensitive_pattern_finds() -> None:
+    """``STATIC_LINK_SCAN`` (the fast spelling) must match exactly where ``STATIC_LINK`` does: every
+    letter's class is the set of characters IGNORECASE lets match it, and on tricky pages the
+    links found are the same."""
+    import re
+    import sys
+
+    from builder.validate.olx import STATIC_LINK, STATIC_LINK_SCAN
+
+    pattern = STATIC_LINK_SCAN.pattern
+    letters = "srcheftai"
+    any_letter = re.compile(f"[{letters}]", re.IGNORECASE).fullmatch
+    candidates = [chr(c) for c in range(sys.maxunicode + 1) if any_letter(chr(c))]
+    for letter in letters:
+        folds = {c for c in candidates if re.fullmatch(letter, c, re.IGNORECASE)}
+        classes = set(re.findall(r"\[([^\]^]+)\]", pattern))
+        assert any(set(cls) == folds for cls in classes), (letter, folds)
+    pages = [
+        "<img src=\"/static/a.png\"><a HREF = '/Static/b c.pdf?x=1'>",
+        '<img ſrc="/ſtatıc/a.png"> <a hRef="/STATİC/d.png#f">',
+        'src="/static/a src=\'/static/b" href=/static/nope xsrc="/static/e.png"',
+        'src=\'/static/\' href="/static/\\"q" srcset="/static/x.png"',
+        "<p>no links here, only /static/ text and src= and href</p>",
+        "s" * 50 + 'rc="/static/z.png" h' + "h" * 20 + 'ref="/static/y.png"',
+    ]
+    for page in pages:
+        assert STATIC_LINK_SCAN.findall(page) == STATIC_LINK.findall(page), page
+
+
 # --------------------------------------------------------------------------- bounded parse cache
 
 
