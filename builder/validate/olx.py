@@ -28,6 +28,7 @@ from builder.archive import Member, extracted
 from builder.diagnostics import Diagnostic
 from builder.model import CompetenceMap
 from builder.targets.olx import POINTER_TAGS
+from builder.validate import olx_shards
 
 ALLOWED_XBLOCKS: list[str] = [
     "library_content", "word_cloud", "poll", "survey", "annotatable", "done", "pdf",
@@ -61,11 +62,18 @@ def _diag(file: str, message: str, code: str, hint: str = "", severity: str = "e
     )
 
 
-def check_olx(members: Mapping[str, Member], competences: CompetenceMap | None = None) -> list[Diagnostic]:
+def check_olx(
+    members: Mapping[str, Member],
+    competences: CompetenceMap | None = None,
+    memo: olx_shards.ShardMemo | None = None,
+    sharded: bool = True,
+) -> list[Diagnostic]:
     """All findings about an OLX tree given as archive members (name → bytes or source Path).
 
     ``competences``, when given, lets the ``tags.csv`` check require that every value is a value of
     the course's taxonomy and that the column is its export_id; without it only the shape is checked.
+    ``memo`` keeps olxcleaner's per-chapter results between builds; ``sharded=False`` runs it over
+    the whole tree (the reference the chapter runs are tested against).
     """
     roots = sorted(str(PurePosixPath(n).parent) for n in members if PurePosixPath(n).name == "course.xml")
     if len(roots) != 1:
@@ -81,7 +89,7 @@ def check_olx(members: Mapping[str, Member], competences: CompetenceMap | None =
     root = roots[0]
     prefix = "" if root == "." else f"{root}/"
     tree = Tree(_Under(members, prefix), prefix)
-    found = run_olxcleaner(members, root, tree)
+    found = run_olxcleaner(members, root, tree, memo, sharded)
     found += tree.check_course_pointer()
     found += tree.check_pointers()
     found += tree.check_static_links()
@@ -94,30 +102,50 @@ def check_olx(members: Mapping[str, Member], competences: CompetenceMap | None =
 # --------------------------------------------------------------------------- olxcleaner
 
 
-def run_olxcleaner(members: Mapping[str, Member], root: str, tree: Tree) -> list[Diagnostic]:
-    # olxcleaner only checks that static files exist: they are laid out empty.
-    with extracted(members, "coursepack-olx-", empty_under=(f"{tree.prefix}static/",)) as tmp:
-        course_dir = tmp / root
-        try:
-            allowed = sorted(set(ALLOWED_XBLOCKS) | tree.pass_through_tags())
-            _course, errorstore, _urls = olxcleaner.validate(str(course_dir), 8, allowed_xblocks=allowed)
-        except Exception as exc:  # olxcleaner crashes on some inputs (e.g. a policy key without "/")
-            return [
-                _diag(
-                    f"{tree.prefix}policies",
-                    f"olxcleaner crashed: {type(exc).__name__}: {exc}",
-                    "olxcleaner.crash",
-                    "Studio skips its validation when it crashes; fix the input it chokes on",
-                )
-            ]
+def run_olxcleaner(
+    members: Mapping[str, Member],
+    root: str,
+    tree: Tree,
+    memo: olx_shards.ShardMemo | None = None,
+    sharded: bool = True,
+) -> list[Diagnostic]:
+    """olxcleaner's findings, chapter by chapter when the course allows (``olx_shards``: equal
+    findings, each chapter's reused from ``memo`` while unchanged), else over the whole tree."""
+    allowed = sorted(set(ALLOWED_XBLOCKS) | tree.pass_through_tags())
+    found = olx_shards.run(tree.files, allowed, memo) if sharded else None
+    if found is None:
+        whole = whole_olxcleaner(members, root, tree, allowed)
+        if isinstance(whole, Diagnostic):
+            return [whole]
+        found = whole
     out: list[Diagnostic] = []
-    for err in errorstore.errors:
+    for err in found:
         if err.level not in _LEVELS or tree.is_false_positive(err):
             continue
         # olxcleaner names files relative to the course folder (or just "policy.json").
         file = f"{tree.prefix}{err.filename or 'course.xml'}"
         out.append(_diag(file, err.description, f"olxcleaner.{err.name}", severity=_LEVELS[err.level]))
     return out
+
+
+def whole_olxcleaner(
+    members: Mapping[str, Member], root: str, tree: Tree, allowed: list[str]
+) -> list[olx_shards.Finding] | Diagnostic:
+    """olxcleaner over the whole tree laid out in a temporary folder: the reference the shards
+    must equal, and the fallback. A crash becomes one Diagnostic."""
+    # olxcleaner only checks that static files exist: they are laid out empty.
+    with extracted(members, "coursepack-olx-", empty_under=(f"{tree.prefix}static/",)) as tmp:
+        course_dir = tmp / root
+        try:
+            _course, errorstore, _urls = olxcleaner.validate(str(course_dir), 8, allowed_xblocks=allowed)
+        except Exception as exc:  # olxcleaner crashes on some inputs (e.g. a policy key without "/")
+            return _diag(
+                f"{tree.prefix}policies",
+                f"olxcleaner crashed: {type(exc).__name__}: {exc}",
+                "olxcleaner.crash",
+                "Studio skips its validation when it crashes; fix the input it chokes on",
+            )
+    return [olx_shards.Finding(e.name, e.level, e.filename, e.description) for e in errorstore.errors]
 
 
 # --------------------------------------------------------------------------- the tree
