@@ -569,3 +569,31 @@ def test_rendered_pieces_wait_in_a_scratch_file_not_in_memory(tmp_path: Path) ->
         assert cache.piece("page", lambda: ("u7",), lambda: "stale") == page
         assert cache.piece("data", lambda: ("u7",), lambda: []) == [1, "two"]
     assert dict(cache.MADE) == made, "the second build rendered nothing"
+
+
+def test_an_edit_re_runs_olxcleaner_over_one_chapter_only(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """olxcleaner's per-chapter results (``olx_shards``) are cache entries of the OLX check: kept
+    through a no-op rebuild (a target hit), reused for every chapter an edit did not touch."""
+    from builder.validate import olx_shards
+
+    shards: list[bytes] = []
+    real = olx_shards.run_shard
+
+    def counting(folder, plan, shard, allowed):  # type: ignore[no-untyped-def]
+        shards.append(shard.course_file)
+        return real(folder, plan, shard, allowed)
+
+    monkeypatch.setattr(olx_shards, "run_shard", counting)
+    out = tmp_path / "dist"
+    build(src, out, "-t", "olx")
+    chapters = len(shards)
+    assert chapters >= 2
+    build(src, out, "-t", "olx")  # a no-op: the target is a hit, and its check's entries are kept
+    shards.clear()
+    edit_unit(src)
+    build(src, out, "-t", "olx")
+    assert len(shards) == 1
+    assert files(out) == clean(src, tmp_path, "-t", "olx")
+    assert len(shards) == 1 + chapters  # the clean build (no cache) ran every chapter
