@@ -373,9 +373,16 @@ def _run_check(
     )
     used.append(key)
     entry = store.get(key)
+    shas: dict[str, str] = {}  # each member hashed once, though asked for before and after the run
+
+    def sha_of(name: str) -> str:
+        if name not in shas:
+            shas[name] = _member_sha(output.members[name])
+        return shas[name]
+
     if entry is not None:
         reads: dict[str, str] = entry["reads"]
-        if all(n in output.members and _member_sha(output.members[n]) == sha for n, sha in reads.items()):
+        if all(n in output.members and sha_of(n) == sha for n, sha in reads.items()):
             for own in entry.get("memo", []):
                 store.keep(own)
             used += entry.get("memo", [])
@@ -384,7 +391,7 @@ def _run_check(
     seen = replace(output, members=recording)
     memo = CheckMemo(store) if check.memo else None
     found = list(check.run(seen, course, options, memo) if memo else check.run(seen, course, options))
-    reads = {n: _member_sha(output.members[n]) for n in sorted(recording.read)}
+    reads = {n: sha_of(n) for n in sorted(recording.read)}
     own = memo.keys if memo else []
     used += own
     store.put(key, {"reads": reads, "diagnostics": [asdict(d) for d in found], "memo": own})

@@ -45,6 +45,17 @@ NEWER_SHOWANSWER = {"after_all_attempts", "after_all_attempts_or_correct", "atte
 
 CONTAINERS = {"course", "chapter", "sequential", "vertical"}
 STATIC_LINK = re.compile(r"""(?:src|href)\s*=\s*["']/static/([^"'?#]+)""", re.IGNORECASE)
+_FOLDS_TO_STATIC = (b"\xc5\xbf", b"\xc4\xb0", b"\xc4\xb1")
+"""UTF-8 of the characters besides ASCII letters that ``STATIC_LINK`` (IGNORECASE) matches to a
+letter of "static": ſ (U+017F) for s, İ and ı (U+0130, U+0131) for i."""
+
+
+def _may_link_static(data: bytes) -> bool:
+    """False only when ``STATIC_LINK`` cannot match the decoded text: a byte search is ~30× faster
+    than the regex, and most files hold no /static/ link."""
+    return b"/static/" in data.lower() or any(c in data for c in _FOLDS_TO_STATIC)
+
+
 _SETTING_OVERRIDE = re.compile(
     r"The policy file entry for <(?P<tag>[\w-]+) url_name='(?P<url>[^']*)'> "
     r"is overriding the setting for '(?P<setting>[^']+)'"
@@ -75,7 +86,12 @@ def check_olx(
     ``memo`` keeps olxcleaner's per-chapter results between builds; ``sharded=False`` runs it over
     the whole tree (the reference the chapter runs are tested against).
     """
-    roots = sorted(str(PurePosixPath(n).parent) for n in members if PurePosixPath(n).name == "course.xml")
+    # The substring test first: pathlib over every name costs ~0.3 s per 16,000 names.
+    roots = sorted(
+        str(PurePosixPath(n).parent)
+        for n in members
+        if "course.xml" in n and PurePosixPath(n).name == "course.xml"
+    )
     if len(roots) != 1:
         where = ", ".join(f"{r}/course.xml" for r in roots) or "nowhere"
         return [
@@ -351,7 +367,10 @@ class Tree:
             top = path.split("/")[0]
             if top == "static" or not path.endswith((".html", ".xml")):
                 continue
-            for name in STATIC_LINK.findall(self.text(path)):
+            data = _bytes(self.files[path])
+            if not _may_link_static(data):
+                continue
+            for name in STATIC_LINK.findall(data.decode("utf-8", errors="replace")):
                 if f"static/{unquote(name)}" not in self.files:
                     out.append(
                         _diag(

@@ -223,6 +223,8 @@ class Folder:
     def resolve(self, rel: str) -> str | None:
         """The member a path below the course folder names (as the OS would resolve it), "" when
         it names nothing, None when it climbs out of the folder (host-dependent: run whole)."""
+        if rel in self.names and "//" not in rel and "/." not in f"/{rel}":
+            return rel  # the common case: a plain path to a member (its folders exist, then)
         parts = rel.split("/")
         current: list[str] = []
         for i, part in enumerate(parts):
@@ -391,7 +393,9 @@ def run_shard(folder: Folder, the_plan: Plan, shard: Shard, allowed: list[str]) 
             course, errorstore, _urls = olxcleaner.validate(f"{ROOT}/course.xml", 8, allowed_xblocks=allowed)
         except Exception:  # a crash, or a path outside the folder: the whole run tells
             course = None
-    read = {"reads": dict(sorted(recorder.reads.items())), "asked": dict(sorted(recorder.asked.items()))}
+    # A plain path that was read needs no existence answer of its own: its read covers it.
+    asked = {rel: seen for rel, seen in recorder.asked.items() if not (seen and rel in recorder.reads)}
+    read = {"reads": dict(sorted(recorder.reads.items())), "asked": dict(sorted(asked.items()))}
     # The verdict follows from what was read and asked, like findings: cached the same way.
     if recorder.outside or recorder.courseware_links or course is None:
         return {"whole": True, **read}

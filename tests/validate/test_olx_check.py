@@ -207,3 +207,19 @@ def test_mp4_video_without_youtube_id_plays_open_edx_default_clip(members: dict[
     ]
     edit(members, "video/v-intro.xml", "<video ", '<video youtube_id_1_0="" ')
     assert "olx.video-default-youtube" not in codes(check_olx(members))
+
+
+@pytest.mark.parametrize("spelling", ["/STATIC/", "/ſtatic/", "/statİc/"])
+def test_static_links_are_found_however_the_pattern_matches_them(
+    members: dict[str, Member], spelling: str
+) -> None:
+    """The byte pre-filter before the link pattern lets through every text the (case-insensitive,
+    Unicode) pattern matches: ſ and İ match s and i."""
+    path = next(
+        n
+        for n, data in members.items()
+        if n.startswith("course/html/") and n.endswith(".html") and b"/static/" not in bytes(data).lower()
+    )
+    members[path] = bytes(members[path]) + f'<img src="{spelling}nope.png"/>'.encode()
+    diags = [d for d in check_olx(members) if d.code == "olx.static-missing"]
+    assert [d.message for d in diags] == ["/static/nope.png is linked but static/nope.png is not in the tree"]
