@@ -223,3 +223,13 @@ def test_static_links_are_found_however_the_pattern_matches_them(
     members[path] = bytes(members[path]) + f'<img src="{spelling}nope.png"/>'.encode()
     diags = [d for d in check_olx(members) if d.code == "olx.static-missing"]
     assert [d.message for d in diags] == ["/static/nope.png is linked but static/nope.png is not in the tree"]
+
+
+def test_the_rules_keep_no_parsed_file_but_course_xml(members: dict[str, Member]) -> None:
+    """One pass parses each file once and lets it go: memory does not grow with the course."""
+    from builder.validate.olx import Tree, _Under
+
+    tree = Tree(_Under(members, "course/"), "course/")
+    tree.scan()
+    tree.check_tags(None)
+    assert set(tree._xml) == {"course.xml"}
