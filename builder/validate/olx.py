@@ -187,7 +187,8 @@ def whole_olxcleaner(
     with extracted(members, "coursepack-olx-", empty_under=(f"{tree.prefix}static/",)) as tmp:
         course_dir = tmp / root
         try:
-            _course, errorstore, _urls = olxcleaner.validate(str(course_dir), 8, allowed_xblocks=allowed)
+            with olx_shards.LOCK:
+                _course, errorstore, _urls = olxcleaner.validate(str(course_dir), 8, allowed_xblocks=allowed)
         except Exception as exc:  # olxcleaner crashes on some inputs (e.g. a policy key without "/")
             return _diag(
                 f"{tree.prefix}policies",

@@ -43,8 +43,8 @@ The audit (olxcleaner 0.3.0, ``AUDITED``; another version runs whole, as before)
   shard only (or is the course's); otherwise the whole course is run.
 * Not sharded (the whole tree runs, as before — ``plan`` returns None or a shard says
   ``whole``): fewer than two chapters; a course.xml that is not the exact pointer; a
-  ``course/<run>.xml`` that does not parse safely or holds anything but ``<chapter>`` children
-  and comments (a wiki, text, an entity); a policy entry for a url_name in two shards;
+  ``course/<run>.xml`` that does not parse safely, has a DTD, or holds anything but
+  ``<chapter>`` children and comments (a wiki, text, an entity); a policy entry for a url_name in two shards;
   ``/course/courseware/…`` links (they walk the course's chapter list); a path that climbs out of
   the course folder; olxcleaner crashing in a shard (the whole run reports the crash as before).
 
@@ -61,6 +61,7 @@ import importlib.metadata
 import io
 import json
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -162,8 +163,9 @@ def plan(files: Mapping[str, Member], per_shard: int = 1) -> Plan | None:
         course = xmlsafe.parse(_bytes(files[path]))
     except (KeyError, etree.XMLSyntaxError):
         return None
-    if course.tag != "course" or (course.text or "").strip():
-        return None
+    docinfo = course.getroottree().docinfo
+    if course.tag != "course" or (course.text or "").strip() or docinfo.doctype or docinfo.internalDTD:
+        return None  # (a DTD could define entities or defaults the copy would lose)
     chapters = []
     for child in course:
         if (child.tail or "").strip():
@@ -380,6 +382,10 @@ def _patched(recorder: _Recorder) -> Iterator[None]:
 
 _MISSING = object()
 
+LOCK = threading.Lock()
+"""Held while olxcleaner runs: a shard's run swaps names in olxcleaner's modules, which a run in
+another thread (a test, a server running checks beside its main thread) must not see."""
+
 
 # --------------------------------------------------------------------------- one shard
 
@@ -388,7 +394,7 @@ def run_shard(folder: Folder, the_plan: Plan, shard: Shard, allowed: list[str]) 
     """olxcleaner over the course context and one shard: its findings and cross-shard facts,
     JSON-able, with what it read. ``{"whole": True, …}`` when the whole course must be run."""
     recorder = _Recorder(folder, {f"course/{the_plan.run}.xml": shard.course_file})
-    with _patched(recorder):
+    with LOCK, _patched(recorder):
         try:
             course, errorstore, _urls = olxcleaner.validate(f"{ROOT}/course.xml", 8, allowed_xblocks=allowed)
         except Exception:  # a crash, or a path outside the folder: the whole run tells

@@ -325,6 +325,12 @@ CORPUS: list[tuple[str, Mutation, set[str], bool]] = [
         False,
     ),
     (
+        "a DTD in the course file",
+        lambda o: o.put(f"course/{o.run}.xml", b"<!DOCTYPE course>\n" + o.get(f"course/{o.run}.xml")),
+        set(),
+        False,
+    ),
+    (
         "malformed course file",
         lambda o: o.edit(f"course/{o.run}.xml", "</course>", "<chapter></course>"),
         {"InvalidXML"},
