@@ -13,6 +13,7 @@ stops reading ``tags.csv`` at the first bad row and still reports success).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -101,6 +102,13 @@ def _bytes(member: Member) -> bytes:
     return member.read_bytes() if isinstance(member, Path) else member
 
 
+def _parse(data: bytes) -> etree._Element | None:
+    try:
+        return xmlsafe.parse(data)
+    except etree.XMLSyntaxError:
+        return None
+
+
 def _diag(file: str, message: str, code: str, hint: str = "", severity: str = "error") -> Diagnostic:
     return Diagnostic(
         file=file, line=None, column=None, message=message, hint=hint, severity=severity, code=code
@@ -162,7 +170,7 @@ def run_olxcleaner(
     """olxcleaner's findings, chapter by chapter when the course allows (``olx_shards``: equal
     findings, each chapter's reused from ``memo`` while unchanged), else over the whole tree."""
     allowed = sorted(set(ALLOWED_XBLOCKS) | tree.pass_through_tags())
-    found = olx_shards.run(tree.files, allowed, memo) if sharded else None
+    found = olx_shards.run(tree.files, allowed, memo, shas=tree.shas) if sharded else None
     if found is None:
         whole = whole_olxcleaner(members, root, tree, allowed)
         if isinstance(whole, Diagnostic):
@@ -242,16 +250,15 @@ class Tree:
         self.prefix = prefix
         self._xml: dict[str, etree._Element | None] = {}
         self._scan: Scan | None = None
+        self.shas: dict[str, str] = {}
+        """sha256 of the files the scan read (``olx_shards`` tests its records against them)."""
 
     def xml(self, path: str, keep: bool = True) -> etree._Element | None:
         """Parsed root of ``path``, or None when missing or malformed (olxcleaner reports that);
         kept for the next call unless ``keep`` is False (the scan's one read of each file)."""
         if path in self._xml:
             return self._xml[path]
-        try:
-            element = xmlsafe.parse(_bytes(self.files[path])) if path in self.files else None
-        except etree.XMLSyntaxError:
-            element = None
+        element = _parse(_bytes(self.files[path])) if path in self.files else None
         if keep:
             self._xml[path] = element
         return element
@@ -326,15 +333,22 @@ class Tree:
         for path in sorted(self.files):
             top = path.split("/")[0]
             is_xml = path.endswith(".xml")
-            if top != "static" and path.endswith((".html", ".xml")):
-                found.static += self._static_links(path)
+            links = top != "static" and path.endswith((".html", ".xml"))
             pointers = path == course_file or top in CONTAINERS - {"course"}
             html = path.startswith("html/") and is_xml
             vertical = path.startswith("vertical/") and is_xml
             video = path.startswith("video/")
-            if not (pointers or html or vertical or video or path in tagged):
+            parse = pointers or html or vertical or video or path in tagged
+            if not (links or parse):
                 continue
-            element = self.xml(path, keep=False)
+            # One read per file (a build's members are on disk), hashed for olx_shards' reuse test.
+            data = _bytes(self.files[path])
+            self.shas[path] = hashlib.sha256(data).hexdigest()
+            if links:
+                found.static += self._static_links(path, data)
+            if not parse:
+                continue
+            element = self._xml[path] if path in self._xml else _parse(data)
             if element is None:
                 continue
             if pointers:
@@ -429,8 +443,7 @@ class Tree:
     def inline_blocks(self) -> set[tuple[str, str]]:
         return self.scan().inline
 
-    def _static_links(self, path: str) -> list[Diagnostic]:
-        data = _bytes(self.files[path])
+    def _static_links(self, path: str, data: bytes) -> list[Diagnostic]:
         if not _may_link_static(data):
             return []
         out: list[Diagnostic] = []

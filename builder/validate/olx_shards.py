@@ -212,7 +212,7 @@ def _installed() -> str:
 class Folder:
     """The course folder's member names, with the shas of members asked for (once per check)."""
 
-    def __init__(self, files: Mapping[str, Member]):
+    def __init__(self, files: Mapping[str, Member], shas: Mapping[str, str] | None = None):
         self.files = files
         self.names = set(files)
         self.dirs = {n.rsplit("/", 1)[0] for n in self.names if "/" in n}
@@ -220,7 +220,7 @@ class Folder:
             while "/" in d:
                 d = d.rsplit("/", 1)[0]
                 self.dirs.add(d)
-        self._shas: dict[str, str] = {}
+        self._shas: dict[str, str] = dict(shas or {})
 
     def resolve(self, rel: str) -> str | None:
         """The member a path below the course folder names (as the OS would resolve it), "" when
@@ -505,15 +505,20 @@ def _finding(err: Any) -> Finding:
 
 
 def run(
-    files: Mapping[str, Member], allowed: list[str], memo: ShardMemo | None = None, per_shard: int = 1
+    files: Mapping[str, Member],
+    allowed: list[str],
+    memo: ShardMemo | None = None,
+    per_shard: int = 1,
+    shas: Mapping[str, str] | None = None,
 ) -> list[Finding] | None:
     """olxcleaner's findings over the course folder ``files`` (names relative to it), shard by
     shard, reusing each shard's results from ``memo`` while what it read is unchanged; None when
-    the course must be checked whole (``run_olxcleaner`` then does, as before)."""
+    the course must be checked whole (``run_olxcleaner`` then does, as before). ``shas``: those
+    of members already hashed (the OLX rules' scan reads every file once and hashes it)."""
     the_plan = plan(files, per_shard)
     if the_plan is None:
         return None
-    folder = Folder(files)
+    folder = Folder(files, shas)
     bodies = []
     for shard in the_plan.shards:
         key = _shard_key(allowed, shard) if memo is not None else ""
