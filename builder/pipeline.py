@@ -75,6 +75,9 @@ class CheckMemo:
     def __init__(self, store: BuildCache):
         self.store = store
         self.keys: list[str] = []
+        self.shas: dict[str, str] = {}
+        """sha256 of members the check hashed anyway (by member name): the check's entry records
+        what it read by these, and need not read and hash those members a second time."""
 
     def get(self, key: str) -> Any | None:
         if key not in self.keys:
@@ -391,6 +394,8 @@ def _run_check(
     seen = replace(output, members=recording)
     memo = CheckMemo(store) if check.memo else None
     found = list(check.run(seen, course, options, memo) if memo else check.run(seen, course, options))
+    if memo is not None:
+        shas.update({n: sha for n, sha in memo.shas.items() if n not in shas})
     reads = {n: sha_of(n) for n in sorted(recording.read)}
     own = memo.keys if memo else []
     used += own
