@@ -30,7 +30,7 @@ import os
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -75,9 +75,15 @@ class CheckMemo:
     def __init__(self, store: BuildCache):
         self.store = store
         self.keys: list[str] = []
-        self.shas: dict[str, str] = {}
-        """sha256 of members the check hashed anyway (by member name): the check's entry records
-        what it read by these, and need not read and hash those members a second time."""
+        self.hashed: list[tuple[str, Mapping[str, str]]] = []
+        """sha256 of members the check hashed anyway, as (prefix, hashes by name under it): the
+        check's entry records what it read by these, without reading and hashing them again."""
+
+    def sha(self, name: str) -> str | None:
+        for prefix, shas in self.hashed:
+            if name.startswith(prefix) and (sha := shas.get(name[len(prefix) :])) is not None:
+                return sha
+        return None
 
     def get(self, key: str) -> Any | None:
         if key not in self.keys:
@@ -395,8 +401,9 @@ def _run_check(
     memo = CheckMemo(store) if check.memo else None
     found = list(check.run(seen, course, options, memo) if memo else check.run(seen, course, options))
     if memo is not None:
-        shas.update({n: sha for n, sha in memo.shas.items() if n not in shas})
-    reads = {n: sha_of(n) for n in sorted(recording.read)}
+        reads = {n: shas.get(n) or memo.sha(n) or sha_of(n) for n in sorted(recording.read)}
+    else:
+        reads = {n: sha_of(n) for n in sorted(recording.read)}
     own = memo.keys if memo else []
     used += own
     store.put(key, {"reads": reads, "diagnostics": [asdict(d) for d in found], "memo": own})

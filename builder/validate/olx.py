@@ -148,9 +148,9 @@ def check_olx(
     prefix = "" if root == "." else f"{root}/"
     tree = Tree(_Under(members, prefix), prefix)
     found = run_olxcleaner(members, root, tree, memo, sharded)
-    known = getattr(memo, "shas", None)
-    if known is not None:  # the pipeline's CheckMemo: it records the check's reads by these hashes
-        known.update({f"{prefix}{path}": sha for path, sha in tree.shas.items()})
+    hashed = getattr(memo, "hashed", None)
+    if hashed is not None:  # the pipeline's CheckMemo: it records the check's reads by these hashes
+        hashed.append((prefix, tree.shas))
     found += tree.check_course_pointer()
     found += tree.check_pointers()
     found += tree.check_static_links()

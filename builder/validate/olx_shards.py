@@ -212,7 +212,7 @@ def _installed() -> str:
 class Folder:
     """The course folder's member names, with the shas of members asked for (once per check)."""
 
-    def __init__(self, files: Mapping[str, Member], shas: Mapping[str, str] | None = None):
+    def __init__(self, files: Mapping[str, Member], shas: dict[str, str] | None = None):
         self.files = files
         self.names = set(files)
         self.dirs = {n.rsplit("/", 1)[0] for n in self.names if "/" in n}
@@ -220,7 +220,7 @@ class Folder:
             while "/" in d:
                 d = d.rsplit("/", 1)[0]
                 self.dirs.add(d)
-        self._shas: dict[str, str] = dict(shas or {})
+        self._shas: dict[str, str] = shas if shas is not None else {}  # shared, not copied
 
     def resolve(self, rel: str) -> str | None:
         """The member a path below the course folder names (as the OS would resolve it), "" when
@@ -509,7 +509,7 @@ def run(
     allowed: list[str],
     memo: ShardMemo | None = None,
     per_shard: int = 1,
-    shas: Mapping[str, str] | None = None,
+    shas: dict[str, str] | None = None,
 ) -> list[Finding] | None:
     """olxcleaner's findings over the course folder ``files`` (names relative to it), shard by
     shard, reusing each shard's results from ``memo`` while what it read is unchanged; None when
