@@ -180,9 +180,13 @@ def _write_reports(course: Course, staging: Path, cache_dir: Path | None) -> lis
 
     # First by the whole course (free: the targets' keys computed it), then by what the report shows.
     whole = cache.digest("coverage report of", cache.code_fingerprint(), course_key(course))
-    paths = restore(whole)
-    if paths is not None:
-        return paths
+    via = store.get(whole)
+    if isinstance(via, str):
+        # It names the coverage entry rather than copying it, so that restoring marks that entry as
+        # used too: a no-op rebuild must not let it be pruned before the next prose edit needs it.
+        paths = restore(via)
+        if paths is not None:
+            return paths
     cov = coverage(course)
     key = cache.digest(
         "coverage report",
@@ -193,9 +197,8 @@ def _write_reports(course: Course, staging: Path, cache_dir: Path | None) -> lis
     paths = restore(key)
     if paths is None:
         paths = write_reports(course, staging, cov=cov)
-    entry = [[p.name, store.store_file(p)] for p in paths]
-    store.put(key, entry)
-    store.put(whole, entry)
+    store.put(key, [[p.name, store.store_file(p)] for p in paths])
+    store.put(whole, key)
     return paths
 
 

@@ -12,6 +12,7 @@ the peak of the summed PSS of the build's whole process tree, sampled every 20 m
 ``/proc/<pid>/smaps_rollup`` (RSS would count shared pages once per worker).
 
 Usage: .venv/bin/python scripts/benchmark.py [--sizes 200,2000] [--big] [--repeat 1] [--markdown FILE]
+                                            [--targets all|olx,scorm12,…]
        .venv/bin/python scripts/benchmark.py --serve 20
 
 ``--serve N`` measures ``coursepack serve`` instead (issue 8: a page updates within 300 ms of a save):
@@ -215,12 +216,15 @@ def med(runs: list[dict[str, float]], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
-def bench(units: int, repeat: int, work: Path, python: str, cwd: Path) -> dict[str, object]:
+def bench(
+    units: int, repeat: int, work: Path, python: str, cwd: Path, targets: str = "all"
+) -> dict[str, object]:
     src = work / f"src{units}"
     shutil.rmtree(src, ignore_errors=True)
     generate(src, units)
     dist = work / f"dist{units}"
-    cmd = [python, "-m", "builder.cli", "--quiet", "build", str(src), "--target", "all", "--out", str(dist)]
+    cmd = [python, "-m", "builder.cli", "--quiet", "build", str(src), "--out", str(dist)]
+    cmd += [a for t in targets.split(",") for a in ("--target", t.strip())]
     cold, noop, edit = [], [], []
     for _ in range(repeat):
         shutil.rmtree(dist, ignore_errors=True)
@@ -390,6 +394,12 @@ def main() -> None:
     ap.add_argument("--markdown", type=Path, help="also write the table to this file")
     ap.add_argument("--code", type=Path, default=ROOT, help="run the coursepack checkout found here")
     ap.add_argument("--serve", type=int, metavar="N", help="time serve's edit -> reload (N edits)")
+    ap.add_argument(
+        "--targets",
+        default="all",
+        help="comma-separated targets to build (default all: every target and the report); e.g. "
+        "olx,scorm12,scorm2004,cmi5,moodle-questions,competences to leave the handbook out",
+    )
     args = ap.parse_args()
     if args.serve:
         bench_serve(args.serve)
@@ -399,9 +409,12 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     results = []
     for units in sizes:
-        results.append(bench(units, args.repeat, work, sys.executable, args.code.resolve()))
+        results.append(bench(units, args.repeat, work, sys.executable, args.code.resolve(), args.targets))
         print(f"{units} units done", file=sys.stderr)
-    text = f"Machine: {machine()}; CPU = user+sys of all processes; median of {args.repeat}.\n\n" + table(
+    text = (
+        f"Machine: {machine()}; targets: {args.targets}; CPU = user+sys of all processes; "
+        f"median of {args.repeat}.\n\n"
+    ) + table(
         results
     )
     print(text)

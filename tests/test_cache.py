@@ -91,6 +91,7 @@ def test_one_unit_edit_reuses_manifest_checks_and_matches_a_clean_build(
 ) -> None:
     out = tmp_path / "dist"
     build(src, out)
+    _age(out / cache.CACHE_DIR)
     build(src, out)  # a no-op in between must not let the check entries be pruned
     calls: list[str] = []
     real = pipeline._ScormCheck.__call__
@@ -180,6 +181,15 @@ def test_no_cache_neither_reads_nor_writes_it(src: Path, tmp_path: Path, renders
     assert {p: p.stat().st_mtime_ns for p in (out / cache.CACHE_DIR).rglob("*")} == snapshot
 
 
+def _age(folder: Path) -> None:
+    """Date every cache file a minute back: entries count as unused when older than the build's
+    start less a margin for coarse clocks, which builds a second apart would fall inside."""
+    old = time.time() - 60
+    for p in folder.rglob("*"):
+        if p.is_file():
+            os.utime(p, (old, old))
+
+
 def test_cache_is_pruned_to_what_the_last_build_used(
     src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -187,11 +197,7 @@ def test_cache_is_pruned_to_what_the_last_build_used(
     build(src, out)
     blobs = out / cache.CACHE_DIR / "blobs"
     assert len(list(blobs.glob("*/*"))) >= 6
-    # Entries count as unused when older than the build's start (less a margin for coarse clocks).
-    old = time.time() - 60
-    for p in (out / cache.CACHE_DIR).rglob("*"):
-        if p.is_file():
-            os.utime(p, (old, old))
+    _age(out / cache.CACHE_DIR)
     build(src, out, "-t", "olx")
     kept = {p.name for p in blobs.glob("*/*")}
     olx = next(p for p in out.iterdir() if p.name.endswith(".olx.tar.gz"))
@@ -520,7 +526,6 @@ def test_zip_members_are_reused_after_an_edit_was_undone(src: Path, tmp_path: Pa
     assert files(out) == clean(src, tmp_path)
 
 
-
 def test_the_whole_course_key_sees_every_file_and_ignores_an_output_folder_inside(src: Path) -> None:
     """Any byte, name, new folder or symbolic link under the source changes the key; the cache's
     own output folder inside the source (allowed beside outline/ and static/) does not."""
@@ -571,6 +576,32 @@ def test_rendered_pieces_wait_in_a_scratch_file_not_in_memory(tmp_path: Path) ->
     assert dict(cache.MADE) == made, "the second build rendered nothing"
 
 
+def test_a_prose_edit_after_a_no_op_rebuild_reuses_the_coverage_report(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report is keyed by the coverage it shows, which a prose edit leaves as it was; the no-op
+    rebuild in between (a hit on the whole-course key) once let that entry be pruned."""
+    from builder.report import coverage
+
+    out = tmp_path / "dist"
+    build(src, out)
+    _age(out / cache.CACHE_DIR)  # so that the no-op rebuild's prune removes what it did not use
+    build(src, out)
+    rendered: list[str] = []
+    real = coverage.write_reports
+
+    def counting(course, out_dir, **kw):  # type: ignore[no-untyped-def]
+        rendered.append(course.stem)
+        return real(course, out_dir, **kw)
+
+    monkeypatch.setattr(coverage, "write_reports", counting)
+    edit_unit(src)
+    build(src, out)
+    assert rendered == []
+    assert files(out) == clean(src, tmp_path)
+    assert rendered  # the clean build did render it: the counter sees report renders
+
+
 def test_an_edit_re_runs_olxcleaner_over_one_chapter_only(
     src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -590,6 +621,7 @@ def test_an_edit_re_runs_olxcleaner_over_one_chapter_only(
     build(src, out, "-t", "olx")
     chapters = len(shards)
     assert chapters >= 2
+    _age(out / cache.CACHE_DIR)  # so that the no-op rebuild's prune removes what it did not use
     build(src, out, "-t", "olx")  # a no-op: the target is a hit, and its check's entries are kept
     shards.clear()
     edit_unit(src)

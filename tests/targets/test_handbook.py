@@ -138,8 +138,52 @@ def test_pdf_page_count_bookmarks_and_page_labels(sample_course: Course, reader:
         for sub in group
         if not isinstance(sub, list)
     )
-    # page numbers in the footer: the last page's text ends with its number
-    assert reader.pages[5].extract_text().strip().endswith("5")
+    # The cover has no number, the contents are numbered i, ii…, the body from 1; every numbered
+    # page's footer prints the number its PDF page label gives (what a reader's page box shows).
+    labels = reader.page_labels
+    assert labels[0] == "" and labels[1] == "i" and "1" in labels
+    body = labels.index("1")
+    assert all(re.fullmatch(r"[ivx]+", label) for label in labels[1:body])
+    assert labels[body:] == [str(n) for n in range(1, len(labels) - body + 1)]
+    for i in (1, body, body + 4, len(labels) - 1):
+        assert reader.pages[i].extract_text().strip().endswith(labels[i]), i
+
+
+def test_pdf_contents_give_each_chapters_page(sample_course: Course, reader: pypdf.PdfReader) -> None:
+    """The contents are laid out by the template, not by Typst's outline(): each entry's number must
+    be the label of the page its bookmark (the heading itself) opens on."""
+    labels = reader.page_labels
+    body = labels.index("1")
+    contents = "\n".join(reader.pages[i].extract_text() for i in range(1, body))
+    lines = [squash(line) for line in contents.splitlines()]
+    checked = 0
+
+    def walk(items: list) -> None:  # type: ignore[type-arg]
+        nonlocal checked
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+                continue
+            title = squash(item["/Title"])
+            page = labels[reader.get_destination_page_number(item)]
+            numbers = {m[1] for line in lines if (m := re.fullmatch(re.escape(title) + r"\.+(\d+)", line))}
+            if numbers:  # level 3 and deeper are bookmarked but not in the contents
+                assert numbers == {page}, (title, numbers, page)
+                checked += 1
+
+    walk(reader.outline)
+    sections = len(sample_course.sections) + sum(len(s.subsections) for s in sample_course.sections)
+    assert checked >= sections + 5
+    # Each line is a link to its heading: the links land on the pages the lines name.
+    named = reader.named_destinations
+    landed = sorted(
+        labels[reader.get_destination_page_number(named[link["/Dest"]])]
+        for i in range(1, body)
+        for link in (a.get_object() for a in reader.pages[i].get("/Annots", []))
+        if link["/Subtype"] == "/Link"
+    )
+    listed = sorted(m[1] for line in lines if (m := re.fullmatch(r".+?\.+(\d+)", line)))
+    assert landed == listed and len(listed) >= checked
 
 
 def test_pdf_running_heads_name_the_chapter(reader: pypdf.PdfReader, sample_course: Course) -> None:
