@@ -1,13 +1,16 @@
 """Check an OLX tarball's members the way Studio will meet them, before anyone uploads it.
 
 Two layers. First olxcleaner, the validator Studio itself can run before an import (waffle flag
-``contentstore.course_import_olx_validation``), used as a library on the extracted tree with every
-step (1–8). Its findings become Diagnostics; only its known false positives are dropped, each filter
+``contentstore.course_import_olx_validation``), used as a library with every step (1–8): chapter
+by chapter where the course allows, with findings equal to one run over the whole tree
+(``builder.validate.olx_shards``, which says why and how, and when the whole tree is run
+instead). Its findings become Diagnostics; only its known false positives are dropped, each filter
 saying why (``../shared/reference/olx.md`` §3). Second, checks olxcleaner lacks but a silent
 Studio import depends on: one ``course.xml``, pointers that are exactly ``<tag url_name="…"/>`` and
 resolve, ``/static/`` links that resolve, ``learning_outcomes`` on every vertical, and a
 ``tags.csv`` whose values belong to the taxonomy and whose IDs are url_names in the tree (Studio
-stops reading ``tags.csv`` at the first bad row and still reports success).
+stops reading ``tags.csv`` at the first bad row and still reports success). These run in one pass
+(``Tree.scan``) that reads and parses each file once and keeps none of them.
 """
 
 from __future__ import annotations
