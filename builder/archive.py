@@ -151,20 +151,91 @@ def _reader(member: Member) -> Iterator[IO[bytes]]:
         yield io.BytesIO(member)
 
 
+_BLOCK = 512
+_RECORD = 20 * _BLOCK
+"""tarfile's block and record sizes: members are padded to blocks, the archive to a record."""
+
+_USTAR_MAX = 8**11
+"""Sizes and times from here on need a pax record (tarfile writes them that way too)."""
+
+
+def _ustar_header(name: bytes, size: int, mtime: int) -> bytes:
+    """The header block ``tarfile`` writes (PAX_FORMAT) for a plain file whose name is ASCII and
+    fits the 100-byte field, owned by uid/gid 0 with empty owner names and ``FILE_MODE``: no pax
+    record then, just a ustar block. Built here because ``TarInfo.tobuf`` costs ~40 µs a member
+    (half of a one-unit edit's OLX archive at 2,000 units); anything else goes to ``tobuf``."""
+    size_field = b"%011o\0" % size
+    head = b"".join(
+        (
+            name.ljust(100, b"\0"),
+            _USTAR_MODE_IDS,
+            size_field,
+            b"%011o\0" % mtime,
+        )
+    )
+    chksum = _USTAR_TAIL_SUM + sum(head)
+    return head + b"%06o\0" % chksum + _USTAR_TAIL
+
+
+_USTAR_MODE_IDS = b"%07o\0" % FILE_MODE + b"%07o\0" % 0 + b"%07o\0" % 0
+_USTAR_TAIL = (
+    b" " + tarfile.REGTYPE + b"\0" * 100 + tarfile.POSIX_MAGIC + b"\0" * (32 + 32) + b"\0" * (8 + 8 + 155)
+)
+_USTAR_TAIL = _USTAR_TAIL.ljust(_BLOCK - 148 - 7, b"\0")
+_USTAR_TAIL_SUM = 8 * ord(" ") + sum(_USTAR_TAIL) - ord(" ")
+"""The checksum counts its own 8-byte field as spaces: 7 of them plus the tail's leading space
+(which is the field's last byte, after the 6 digits and a NUL)."""
+
+
+def tar_header(name: str, size: int, mtime: int) -> bytes:
+    """The header block(s) ``tarfile`` (PAX_FORMAT) writes for a regular file member."""
+    if size < _USTAR_MAX and 0 <= mtime < _USTAR_MAX and len(name) <= 100 and name.isascii():
+        return _ustar_header(name.encode("ascii"), size, mtime)
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = size, mtime, FILE_MODE
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info.tobuf(tarfile.PAX_FORMAT, tarfile.ENCODING, "surrogateescape")
+
+
+_GZ_CHUNK = 1 << 20
+
+
 def write_tar_gz(members: MemberSource, dest: Path, epoch: int) -> None:
+    """What ``tarfile`` (PAX_FORMAT) writes into a gzip stream, byte for byte, with the headers
+    made by ``tar_header`` and small members joined before they are compressed (one gzip write
+    per megabyte rather than three per member; deflate's output does not depend on the chunks)."""
     with atomic_path(dest) as tmp, open(tmp, "wb") as raw:
         # mtime=0 and no filename: the gzip header then depends on nothing but the data.
         with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
-            with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
-                for name, member in entries(members):
-                    info = tarfile.TarInfo(name)
-                    info.size = _size(member)
-                    info.mtime = epoch
-                    info.mode = FILE_MODE
-                    info.uid = info.gid = 0
-                    info.uname = info.gname = ""
-                    with _reader(member) as f:
-                        tar.addfile(info, f)
+            buf = bytearray()
+            for name, member in entries(members):
+                size = _size(member)
+                buf += tar_header(name, size, epoch)
+                if isinstance(member, Path):
+                    with open(member, "rb") as f:
+                        left = size
+                        while left:
+                            chunk = f.read(min(left, _GZ_CHUNK))
+                            if not chunk:
+                                raise OSError(f"{member} shrank while it was archived")
+                            buf += chunk
+                            left -= len(chunk)
+                            if len(buf) >= _GZ_CHUNK:
+                                gz.write(buf)
+                                buf.clear()
+                else:
+                    buf += member
+                pad = -size % _BLOCK
+                if pad:
+                    buf += bytes(pad)
+                if len(buf) >= _GZ_CHUNK:
+                    gz.write(buf)
+                    buf.clear()
+            buf += bytes(2 * _BLOCK)
+            gz.write(buf)
+            if gz.size % _RECORD:  # gz.size: the uncompressed bytes written, the tar's length
+                gz.write(bytes(-gz.size % _RECORD))
 
 
 class _TooBigForRaw(Exception):
@@ -315,14 +386,26 @@ def extract_to(members: Mapping[str, Member], root: Path, empty_under: tuple[str
 
     Members whose name starts with one of ``empty_under`` are written empty: for tools that only
     ask whether they exist (olxcleaner and ``static/``), copying course media would be wasted I/O.
+    Plain ``os`` calls on strings: a 2,000-unit OLX tree is 12,000 files, and ``Path.write_bytes``
+    cost a third more than the system calls themselves.
     """
-    made: set[Path] = set()
+    made: set[str] = set()
+    base = str(root)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
     for name in sorted(members):
-        target = root / check_member_name(name)
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        target.write_bytes(b"" if name.startswith(empty_under) else _bytes(members[name]))
+        target = f"{base}/{check_member_name(name)}"
+        parent = target.rpartition("/")[0]
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        data = b"" if name.startswith(empty_under) else _bytes(members[name])
+        fd = os.open(target, flags, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
 
 
 RAM_SCRATCH = Path("/dev/shm")

@@ -558,7 +558,8 @@ def report(ctx: Ctx, src: Path | None, out: Path, langs: tuple[str, ...], strict
 Examples:
   coursepack serve                          # ./course_src, or . inside a course folder
   coursepack serve course_src --open        # and open it in the web browser
-  coursepack serve --port 8001 --scorm 1.2"""
+  coursepack serve --port 8001 --scorm 1.2
+  coursepack serve --lang it                # through translations/it.po, reloaded on save"""
 )
 @src_argument
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="TCP port.")
@@ -570,9 +571,16 @@ Examples:
     "--scorm", "version", type=click.Choice(["2004", "1.2"]), default="2004", show_default=True,
     help="The LMS the panel imitates first (switchable in the page).",
 )  # fmt: skip
+@click.option(
+    "--lang", metavar="LANG", default=None,
+    help="Preview the course in this language: its catalog in SRC/translations/ (strings without a "
+    "current translation show in the source language, as in a build).  [default: the source language]",
+)  # fmt: skip
 @_verbosity
 @click.pass_obj
-def serve(ctx: Ctx, src: Path | None, port: int, host: str, open_browser: bool, version: str) -> None:
+def serve(
+    ctx: Ctx, src: Path | None, port: int, host: str, open_browser: bool, version: str, lang: str | None
+) -> None:
     """Preview the course in a browser, reloading on every save (an LMS panel shows what it records).
 
     SRC defaults to ./course_src, or to the current folder when it holds course.yaml.
@@ -592,9 +600,11 @@ def serve(ctx: Ctx, src: Path | None, port: int, host: str, open_browser: bool, 
 
     if not (src / "course.yaml").is_file():
         raise click.UsageError(f"{src} holds no course.yaml; pass the folder of the course source")
+    from builder.i18n.apply import NoCatalog
+
     try:
-        run(src, host=host, port=port, open_browser=open_browser, version=version, log=ctx.say)
-    except PortInUse as exc:
+        run(src, host=host, port=port, open_browser=open_browser, version=version, log=ctx.say, lang=lang)
+    except (PortInUse, NoCatalog) as exc:
         raise click.UsageError(str(exc)) from None
 
 

@@ -323,7 +323,8 @@ def course_key(course: Course) -> str:
     """The course's part of every target key: the whole model and the bytes of its static files.
 
     Computed once per course, in the main process (serialising the model costs ~0.1 s at 2,000
-    units); the build's coverage report asks for it again.
+    units, and a cached load has done it already: ``cache.remember_model_key``); the build's
+    coverage report asks for it again.
     """
     global _COURSE_KEY
     from builder import cache
@@ -331,7 +332,8 @@ def course_key(course: Course) -> str:
     if _COURSE_KEY is not None and _COURSE_KEY[0] is course:
         return _COURSE_KEY[1]
     assets = {a.flat_name: cache.file_sha256(a.source) for a in [course.image, *course.assets]}
-    key = cache.digest(hashlib.sha256(course.model_dump_json().encode()).hexdigest(), assets)
+    # The sha256 of the model's JSON; the loader already knows it when it cached the course.
+    key = cache.digest(cache.model_key(course), assets)
     _COURSE_KEY = (course, key)
     return key
 
@@ -406,7 +408,7 @@ def _run_check(
         reads = {n: sha_of(n) for n in sorted(recording.read)}
     own = memo.keys if memo else []
     used += own
-    store.put(key, {"reads": reads, "diagnostics": [asdict(d) for d in found], "memo": own})
+    store.put(key, {"reads": reads, "diagnostics": [d.to_json() for d in found], "memo": own})
     return found
 
 
@@ -442,7 +444,7 @@ def run_target(
         store.put(
             key,
             {
-                "diagnostics": [asdict(d) for d in result.diagnostics],
+                "diagnostics": [d.to_json() for d in result.diagnostics],
                 "checks": result.checks,
                 "files": files,
                 "check_entries": used,

@@ -576,6 +576,75 @@ def test_rendered_pieces_wait_in_a_scratch_file_not_in_memory(tmp_path: Path) ->
     assert dict(cache.MADE) == made, "the second build rendered nothing"
 
 
+def test_the_course_key_reuses_the_json_the_cached_load_made_or_read(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cached load dumps the course to JSON (to store it) or validates it from JSON (a hit); the
+    pipeline's course key hashes that JSON instead of serialising the whole model once more, and
+    is the key a fresh dump gives."""
+    import hashlib
+
+    from builder.model import Course
+    from builder.source import load_course
+
+    store = tmp_path / "cache"
+    expected = pipeline.course_key(load_course(src))
+    real = Course.model_dump_json
+    dumps: list[int] = []
+
+    def counting(self, **kwargs):  # type: ignore[no-untyped-def]
+        dumps.append(1)
+        return real(self, **kwargs)
+
+    loaded = load_course(src, cache_dir=store)  # a miss: parsed, dumped once to be stored
+    monkeypatch.setattr(Course, "model_dump_json", counting)
+    assert pipeline.course_key(loaded) == expected
+    hit = load_course(src, cache_dir=store)  # a hit: validated from the stored JSON
+    assert pipeline.course_key(hit) == expected
+    assert dumps == []
+    monkeypatch.undo()
+    assert cache.model_key(hit) == hashlib.sha256(hit.model_dump_json().encode()).hexdigest()
+
+
+def test_findings_stored_by_the_cache_are_asdict_of_each_finding() -> None:
+    """``Diagnostic.to_json`` replaced ``dataclasses.asdict`` in the cache entries: the same dict
+    (field order included), and ``from_json`` gives the finding back."""
+    from dataclasses import asdict
+
+    from builder.diagnostics import Diagnostic
+
+    found = [
+        Diagnostic("outline/01/u.md", 3, 7, "bad — «x»", "fix it", "warning", "some.code"),
+        Diagnostic("course/tags.csv", None, None, "m"),
+        Diagnostic("x", 0, 0, "", "", "note", ""),
+    ]
+    for d in found:
+        assert d.to_json() == asdict(d) and list(d.to_json()) == list(asdict(d))
+        assert Diagnostic.from_json(d.to_json()) == d
+
+
+def test_course_context_is_computed_once_per_course(src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every piece of every unit asks for the course context: it is the model key of the course
+    without its course-wide fields, asked of ``model_key`` once per course, not once per piece."""
+    from builder.source import load_course
+
+    course = load_course(src)
+    expected = cache.model_key(course, exclude=set(cache.COURSE_WIDE))
+    other = load_course(src)
+    real = cache.model_key
+    asked: list[object] = []
+
+    def counting(model, **dump):  # type: ignore[no-untyped-def]
+        asked.append(model)
+        return real(model, **dump)
+
+    monkeypatch.setattr(cache, "model_key", counting)
+    cache._CONTEXT.clear()
+    assert [cache.course_context(course) for _ in range(50)] == [expected] * 50
+    assert cache.course_context(other) == expected
+    assert asked == [course, other]
+
+
 def test_a_prose_edit_after_a_no_op_rebuild_reuses_the_coverage_report(
     src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -164,6 +164,16 @@ def coverage(course: Course, positions: Mapping[str, tuple[str, int]] | None = N
     rows: list[Row] = []
     taught_by: dict[str, list[str]] = {o: [] for o in known}
     assessed_by: dict[str, list[tuple[str, str]]] = {o: [] for o in known}
+    # Cells are frozen values, and most are one of a few (untaught and unassessed…): one object
+    # per distinct value rather than units × outcomes of them (50,000 at 2,000 units).
+    made: dict[tuple[bool, tuple[str, ...]], Cell] = {}
+
+    def cell(taught: bool, problem_ids: tuple[str, ...]) -> Cell:
+        found = made.get((taught, problem_ids))
+        if found is None:
+            found = made[(taught, problem_ids)] = Cell(taught, problem_ids)
+        return found
+
     for section in course.sections:
         for sub in section.subsections:
             for unit in sub.units:
@@ -176,8 +186,9 @@ def coverage(course: Course, positions: Mapping[str, tuple[str, int]] | None = N
                 for oid in dict.fromkeys(unit.outcomes):
                     if oid in taught_by:
                         taught_by[oid].append(unit.id)
+                taught = set(unit.outcomes)
                 cells = {
-                    oid: Cell(oid in unit.outcomes, tuple(dict.fromkeys(problems.get(oid, []))))
+                    oid: cell(oid in taught, tuple(dict.fromkeys(problems[oid])) if oid in problems else ())
                     for oid in known
                 }
                 rows.append(

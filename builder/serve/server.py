@@ -30,12 +30,12 @@ def allowed_hosts(host: str) -> tuple[str, ...]:
 
 def make_server(
     src: Path, host: str = "127.0.0.1", port: int = 8000, version: str = "2004",
-    log: Callable[[str], None] | None = None,
+    log: Callable[[str], None] | None = None, lang: str | None = None,
 ):  # fmt: skip
     """A configured ``uvicorn.Server`` and its ``PreviewSite`` (course already loaded once)."""
     import uvicorn
 
-    site = PreviewSite(src)
+    site = PreviewSite(src, lang)
     site.refresh()
     app = create_app(site, version=version, hosts=allowed_hosts(host), log=log)
     config = uvicorn.Config(
@@ -66,16 +66,17 @@ def check_port(host: str, port: int) -> None:
 
 def serve(
     src: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
-    version: str = "2004", log: Callable[[str], None] = print,
+    version: str = "2004", log: Callable[[str], None] = print, lang: str | None = None,
 ) -> None:  # fmt: skip
     """Serve until interrupted (``coursepack serve``)."""
     check_port(host, port)
-    server, site = make_server(src, host, port, version, log)
+    server, site = make_server(src, host, port, version, log, lang)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     url = f"http://{shown}:{port}/"
     if site.errors:
         log(f"{len(site.errors)} error(s) in {src}; the preview shows them until they are fixed")
-    log(f"Previewing {src} at {url} (SCORM {version}); Ctrl+C stops")
+    shown_lang = f", in {lang}" if lang else ""
+    log(f"Previewing {src} at {url} (SCORM {version}{shown_lang}); Ctrl+C stops")
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     server.run()
@@ -90,10 +91,12 @@ def free_port(host: str = "127.0.0.1") -> int:
 class Preview:
     """The server in a background thread: ``with Preview(src) as p: p.url``. Always stopped on exit."""
 
-    def __init__(self, src: Path, version: str = "2004", port: int | None = None) -> None:
+    def __init__(
+        self, src: Path, version: str = "2004", port: int | None = None, lang: str | None = None
+    ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server, self.site = make_server(src, "127.0.0.1", self.port, version)
+        self.server, self.site = make_server(src, "127.0.0.1", self.port, version, lang=lang)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> Preview:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from builder.diagnostics import Diagnostic, SourceErrors
+from builder.i18n.apply import NoCatalog
 from builder.model import Asset, Course, Unit
 from builder.report.coverage import coverage, to_html
 from builder.serve.units import CachedUnitReader
@@ -81,8 +82,10 @@ class _Fingerprints:
 class PreviewSite:
     """One course source folder, reloaded on demand; thread-safe (the watcher reloads off the loop)."""
 
-    def __init__(self, src: Path) -> None:
+    def __init__(self, src: Path, lang: str | None = None) -> None:
         self.src = src
+        self.lang = lang
+        """Preview the course in this language (``SRC/translations/<lang>.po``); None: the source's."""
         self.course: Course | None = None
         self.errors: tuple[Diagnostic, ...] = ()
         self.generation = 0
@@ -100,10 +103,13 @@ class PreviewSite:
         started = time.perf_counter()
         with self._lock:
             try:
-                course = load_course(self.src, self._reader)
+                course = self._translated(load_course(self.src, self._reader))
             except (SourceErrors, OSError, ValueError) as exc:
                 # A file deleted or half-written mid-read must not end the watcher: report it as
-                # a finding like the loader's, and try again on the next change.
+                # a finding like the loader's, and try again on the next change. A catalog missing
+                # from the start, though, is the command's mistake (`serve --lang xx`): raised.
+                if isinstance(exc, NoCatalog) and self.generation == 0:
+                    raise
                 self.generation += 1
                 self.errors = tuple(exc.diagnostics) if isinstance(exc, SourceErrors) else (_failure(exc),)
                 self.last_refresh = time.perf_counter() - started
@@ -121,6 +127,17 @@ class PreviewSite:
             self.generation += 1
             self.last_refresh = time.perf_counter() - started
             return Change(self.generation, changed, outline, (), self.last_refresh)
+
+    def _translated(self, course: Course) -> Course:
+        """The course in the previewed language, as ``build --lang`` makes it: the catalog is read on
+        every reload, so saving the ``.po`` file updates the pages like saving a unit does. Strings
+        without a current translation fall back to the source language, as in a build."""
+        if self.lang is None or self.lang == course.language:
+            return course
+        from builder.i18n.apply import translate
+
+        translated, _fallbacks = translate(course, self.src, self.lang)
+        return translated
 
     @property
     def reread(self) -> list[Path]:

@@ -26,7 +26,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +163,7 @@ class _Parsed:
     def to_json(self) -> dict[str, Any]:
         return {
             "unit": self.unit.model_dump(mode="json") if self.unit else None,
-            "diagnostics": [asdict(d) for d in self.diags],
+            "diagnostics": [d.to_json() for d in self.diags],
             # pairs, not an object: the cache sorts object keys, and the order of
             # positions decides the course model (and its cache key)
             "positions": [[k, v[0], v[1]] for k, v in self.positions.items()],

@@ -160,18 +160,20 @@ def course_structure(course: Course) -> bytes:
     return piece(
         "cmi5-structure",
         lambda: (course_context(course), repr(objectives), repr(nodes)),
-        lambda: environment("scorm_templates")
-        .get_template("cmi5.xml.j2")
-        .render(
-            namespace=NAMESPACE,
-            lang=course.language,
-            course_id=course_iri(course),
-            title=course.title,
-            description=course.short_description or course.title,
-            objectives=objectives,
-            nodes=nodes,
-        )
-        .encode("utf-8"),
+        lambda: (
+            environment("scorm_templates")
+            .get_template("cmi5.xml.j2")
+            .render(
+                namespace=NAMESPACE,
+                lang=course.language,
+                course_id=course_iri(course),
+                title=course.title,
+                description=course.short_description or course.title,
+                objectives=objectives,
+                nodes=nodes,
+            )
+            .encode("utf-8")
+        ),
     )
 
 
@@ -189,6 +191,7 @@ def au_members(course: Course, options: BuildOptions) -> MutableMapping[str, Mem
             course.sections,
             "unused",
             "",
+            package_files=False,
         )
     ]
     members = package.members

@@ -299,3 +299,32 @@ def test_report_links_only_http_uris_even_from_an_unchecked_model(course: Course
     assert "http://data.europa.eu/esco/skill/abc" in hrefs
     assert not [h for h in hrefs if h and not h.startswith(("http://", "https://", "#"))]
     assert uri in doc.text_content()  # still shown, as text
+
+
+def test_cells_are_the_units_facts_and_equal_cells_are_made_once(
+    course: Course, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every cell says whether its unit teaches the outcome and which of its problems assess it
+    (each once, in order); a course of 2,000 units has 50,000 cells of a handful of values, so
+    each distinct value is made once."""
+    from builder.report import coverage as module
+
+    made: list[tuple[bool, tuple[str, ...]]] = []
+    real = module.Cell
+
+    class Counting(real):  # type: ignore[misc, valid-type]
+        def __init__(self, taught: bool, problems: tuple[str, ...]) -> None:
+            made.append((taught, problems))
+            super().__init__(taught, problems)
+
+    monkeypatch.setattr(module, "Cell", Counting)
+    cov = coverage(course)
+    known = list(course.competences.outcome_index())
+    units = {u.id: u for u in course.units()}
+    for row in cov.rows:
+        unit = units[row.id]
+        for oid in known:
+            ids = tuple(dict.fromkeys(p.id for p in unit.problems for o in p.assesses if o == oid))
+            cell = row.cells[oid]
+            assert (cell.taught, cell.problems) == (oid in unit.outcomes, ids)
+    assert len(made) == len(set(made)) < len(cov.rows) * len(known)

@@ -25,6 +25,7 @@ def test_help_shows_options_and_defaults() -> None:
         "--open",
         "--scorm",
         "[2004|1.2]",
+        "--lang",
     ):
         assert text in out, text
 
@@ -83,3 +84,11 @@ def test_a_busy_port_is_a_usage_error_naming_the_fix(course_copy: Path) -> None:
         result = CliRunner().invoke(cli.main, ["serve", str(course_copy), "--port", str(port)])
     assert result.exit_code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.output and "--port" in result.output
+
+
+def test_a_language_without_a_catalog_is_a_usage_error_naming_the_fix(course_copy: Path) -> None:
+    args = ["serve", str(course_copy), "--port", str(free_port()), "--lang", "fr"]
+    result = CliRunner().invoke(cli.main, args)
+    assert result.exit_code == 2
+    assert "no catalog for language 'fr'" in result.output
+    assert "coursepack translate update --lang fr" in result.output

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from builder.serve.site import PreviewSite
 from builder.source.loader import load_course
 from builder.targets import BuildOptions, scorm12, scorm2004
@@ -133,3 +135,45 @@ def test_unit_links_survive_cached_reloads(course_copy: Path) -> None:
     assert [d.message for d in change.errors if d.code == "missing-unit"] == [
         "link `01-missing.md` does not lead to a unit of this course"
     ]
+
+
+def test_a_translated_preview_shows_the_translated_package_page(course_copy: Path) -> None:
+    """`serve --lang it` shows what `build --lang it` packs: the Italian page, byte for byte."""
+    from builder.i18n.apply import translate
+
+    site = PreviewSite(course_copy, "it")
+    site.refresh()
+    italian, _ = translate(load_course(course_copy), course_copy, "it")
+    (out,) = scorm2004.render(italian, BuildOptions())
+    page = site.unit_page("2004", UNIT_ID)
+    assert page is not None and page.encode("utf-8") == out.members[f"sco/{UNIT_ID}.html"]
+    assert "(e che cosa non è) una strategia digitale" in page
+    assert "What a digital strategy is" not in page
+    assert 'lang="it"' in page
+
+
+def test_saving_the_catalog_reloads_the_translated_page(course_copy: Path) -> None:
+    site = PreviewSite(course_copy, "it")
+    site.refresh()
+    edit(
+        course_copy / "translations/it.po",
+        'msgstr "Che cos\'è (e che cosa non è) una strategia digitale"',
+        'msgstr "Che cosa è una strategia digitale"',
+    )
+    change = site.refresh()
+    assert not change.errors and UNIT_ID in change.units and change.outline  # the title is in the outline
+    assert "Che cosa è una strategia digitale" in (site.unit_page("2004", UNIT_ID) or "")
+
+
+def test_a_missing_catalog_is_raised_at_start_and_shown_once_previewing(course_copy: Path) -> None:
+    from builder.i18n.apply import NoCatalog
+
+    with pytest.raises(NoCatalog, match="translate update --lang fr"):
+        PreviewSite(course_copy, "fr").refresh()
+    site = PreviewSite(course_copy, "it")
+    site.refresh()
+    good = site.course
+    (course_copy / "translations/it.po").unlink()
+    change = site.refresh()
+    assert change.errors and "no catalog for language 'it'" in change.errors[0].message
+    assert site.course is good  # the last good (Italian) course stays on screen

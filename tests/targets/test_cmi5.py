@@ -221,3 +221,23 @@ def test_no_external_entities_are_expanded(course: Course) -> None:
 )
 def test_iri_rule(value: str, ok: bool) -> None:
     assert is_absolute_iri(value) is ok
+
+
+def test_au_pages_are_the_scorm_pages_without_rendering_the_scorm_package_files(
+    course: Course, tmp_path: Path
+) -> None:
+    """cmi5 takes the SCORM 2004 unit pages and shared files; it no longer renders the package's
+    LOM files and manifest only to drop them. Its members are still exactly the full SCORM page
+    builder's members under sco/, shared/ and static/ (plus its own runtime)."""
+    from builder import cache
+    from builder.targets.scorm_common import Flavor, build_package
+
+    full = build_package(course, BuildOptions(), Flavor("2004", "4th"), course.sections, "x", "")
+    expected = {n: data(m) for n, m in full.members.items() if n.startswith(cmi5.KEEP_PREFIXES)}
+    expected.update({n: data(m) for n, m in cmi5.runtime_members().items()})
+    cache.MADE.clear()
+    with cache.pieces(cache.BuildCache(tmp_path / "cache"), "cmi5 test"):
+        got = cmi5.au_members(course, BuildOptions())
+    assert {n: data(m) for n, m in got.items()} == expected
+    assert cache.MADE["sco-page"] == len(course.units())
+    assert cache.MADE["lom"] == cache.MADE["manifest"] == 0

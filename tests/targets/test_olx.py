@@ -537,3 +537,18 @@ def test_olx_tags_exist_in_the_shipped_taxonomy_file(course: Course) -> None:
     for p in course.problems():
         for value in parse_tags_v1(problem(members, p.id).get("tags-v1"))["test-map"]:
             assert value in shipped
+
+
+def test_tagger_values_are_the_taxonomy_values_and_unknown_ids_still_raise(course: Course) -> None:
+    """``Tagger`` keeps each outcome's tag value instead of asking ``taxonomy.outcome_values``
+    (which rebuilds the outcome index) for every row of tags.csv: same values, same order, each
+    once, and an unknown id still raises the KeyError that names it."""
+    from builder.targets.olx import Tagger
+
+    tagger = Tagger(course)
+    ids = [o.id for o in course.competences.outcomes()]
+    for chosen in (ids, ids[::-1], ids[:1] * 3, [ids[-1], ids[0], ids[-1]], []):
+        expected = taxonomy.outcome_values(course.competences, list(dict.fromkeys(chosen)))
+        assert tagger.values(chosen) == expected
+    with pytest.raises(KeyError, match="NOPE"):
+        tagger.values([ids[0], "NOPE"])

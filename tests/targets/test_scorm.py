@@ -596,3 +596,26 @@ def test_page_titles_name_the_course_once(course: Course, version: str) -> None:
     (parts,) = render(course, version)
     for unit in course.units():
         assert title(parts.members[f"sco/{unit.id}.html"]) == f"{unit.title} · {course.title}"
+
+
+def test_static_refs_finds_exactly_what_the_plain_pattern_finds() -> None:
+    """``static_refs`` (anchored on ``/static/``, for speed) must give ``_STATIC_REF.findall``'s
+    list for any text: links inside another link's name (findall never overlaps), quotes and
+    ``?``/``#`` cutting names, Unicode whitespace, and many random strings of those pieces."""
+    import random
+
+    from builder.targets.scorm_common import _STATIC_REF, static_refs
+
+    cases = [
+        "<img src=\"/static/a.png\"> <a href='/static/b c.pdf?x#y'>",
+        "? src=\"/static/\nhref=\"/static/ href=''/static/src= href='",
+        'src="/static/a href="/static/b" x src="/static/c"',
+        '\u2003src="/static/u.png"',
+        'xsrc="/static/no.png" ahref="/static/no.png"',
+    ]
+    pieces = ["/static/", ' src="', " href='", "\tsrc='", "x", '"', "'", "?", "#", " ", "a.png", "src=",
+              '\nhref="', "/static", "href=", "\u2003", "h", "s"]  # fmt: skip
+    rng = random.Random(9)
+    cases += ["".join(rng.choice(pieces) for _ in range(rng.randrange(14))) for _ in range(30000)]
+    for text in cases:
+        assert static_refs(text) == _STATIC_REF.findall(text), text
