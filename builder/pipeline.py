@@ -30,7 +30,7 @@ import os
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -57,10 +57,43 @@ class CourseCheck:
 class OutputCheck:
     name: str
     target: str
-    run: Callable[[Output, Course, BuildOptions], Iterable[Diagnostic]]
+    run: Callable[..., Iterable[Diagnostic]]
+    """``run(output, course, options)``, or ``run(output, course, options, memo)`` with ``memo``."""
     cached: bool = False
     """Whether its findings may be reused (``builder.cache``): True only when they follow from the
     members it reads, the output's name and member list, the options and the competence map alone."""
+    memo: bool = False
+    """Whether ``run`` takes a fourth argument: a ``CheckMemo`` (None without a cache) in which it
+    keeps partial results of its own between builds — the OLX check keeps olxcleaner's findings
+    per chapter, so an edit re-runs olxcleaner over one chapter, not the course."""
+
+
+class CheckMemo:
+    """A check's own entries in the build cache, remembered by key: the check's entry lists them,
+    so that whenever the check's findings are reused its entries are kept from pruning too."""
+
+    def __init__(self, store: BuildCache):
+        self.store = store
+        self.keys: list[str] = []
+        self.hashed: list[tuple[str, Mapping[str, str]]] = []
+        """sha256 of members the check hashed anyway, as (prefix, hashes by name under it): the
+        check's entry records what it read by these, without reading and hashing them again."""
+
+    def sha(self, name: str) -> str | None:
+        for prefix, shas in self.hashed:
+            if name.startswith(prefix) and (sha := shas.get(name[len(prefix) :])) is not None:
+                return sha
+        return None
+
+    def get(self, key: str) -> Any | None:
+        if key not in self.keys:
+            self.keys.append(key)
+        return self.store.get(key)
+
+    def put(self, key: str, body: Any) -> None:
+        if key not in self.keys:
+            self.keys.append(key)
+        self.store.put(key, body)
 
 
 def _competences(course: Course, options: BuildOptions, built: tuple[str, ...]) -> list[Diagnostic]:
@@ -97,10 +130,10 @@ def _advice(course: Course, options: BuildOptions, built: tuple[str, ...]) -> li
     return check_advice(course, options, built)
 
 
-def _olx(output: Output, course: Course, options: BuildOptions) -> list[Diagnostic]:
+def _olx(output: Output, course: Course, options: BuildOptions, memo: CheckMemo | None) -> list[Diagnostic]:
     from builder.validate.olx import check_olx
 
-    return check_olx(output.members, course.competences)
+    return check_olx(output.members, course.competences, memo)
 
 
 def _cmi5(output: Output, course: Course, options: BuildOptions) -> list[Diagnostic]:
@@ -156,7 +189,7 @@ COURSE_CHECKS: list[CourseCheck] = [
     CourseCheck("handbook material (session plans)", _handbook, frozenset({"handbook"})),
 ]
 OUTPUT_CHECKS: list[OutputCheck] = [
-    OutputCheck("olxcleaner + OLX import rules", "olx", _olx, cached=True),
+    OutputCheck("olxcleaner + OLX import rules", "olx", _olx, cached=True, memo=True),
     OutputCheck(
         "SCORM 1.2 manifest (IMS/ADL XSDs + LMS rules)", "scorm12", _ScormCheck("scorm12"), cached=True
     ),
@@ -336,7 +369,9 @@ def _run_check(
     from builder import cache
 
     if store is None or not check.cached:
-        return list(check.run(output, course, options))
+        return list(
+            check.run(output, course, options, None) if check.memo else check.run(output, course, options)
+        )
     key = cache.digest(
         "check",
         cache.code_fingerprint(),
@@ -349,14 +384,31 @@ def _run_check(
     )
     used.append(key)
     entry = store.get(key)
+    shas: dict[str, str] = {}  # each member hashed once, though asked for before and after the run
+
+    def sha_of(name: str) -> str:
+        if name not in shas:
+            shas[name] = _member_sha(output.members[name])
+        return shas[name]
+
     if entry is not None:
         reads: dict[str, str] = entry["reads"]
-        if all(n in output.members and _member_sha(output.members[n]) == sha for n, sha in reads.items()):
+        if all(n in output.members and sha_of(n) == sha for n, sha in reads.items()):
+            for own in entry.get("memo", []):
+                store.keep(own)
+            used += entry.get("memo", [])
             return [Diagnostic.from_json(d) for d in entry["diagnostics"]]
     recording = cache.RecordingMembers(output.members)
-    found = list(check.run(replace(output, members=recording), course, options))  # type: ignore[arg-type]
-    reads = {n: _member_sha(output.members[n]) for n in sorted(recording.read)}
-    store.put(key, {"reads": reads, "diagnostics": [d.to_json() for d in found]})
+    seen = replace(output, members=recording)
+    memo = CheckMemo(store) if check.memo else None
+    found = list(check.run(seen, course, options, memo) if memo else check.run(seen, course, options))
+    if memo is not None:
+        reads = {n: shas.get(n) or memo.sha(n) or sha_of(n) for n in sorted(recording.read)}
+    else:
+        reads = {n: sha_of(n) for n in sorted(recording.read)}
+    own = memo.keys if memo else []
+    used += own
+    store.put(key, {"reads": reads, "diagnostics": [d.to_json() for d in found], "memo": own})
     return found
 
 

@@ -669,3 +669,32 @@ def test_a_prose_edit_after_a_no_op_rebuild_reuses_the_coverage_report(
     assert rendered == []
     assert files(out) == clean(src, tmp_path)
     assert rendered  # the clean build did render it: the counter sees report renders
+
+
+def test_an_edit_re_runs_olxcleaner_over_one_chapter_only(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """olxcleaner's per-chapter results (``olx_shards``) are cache entries of the OLX check: kept
+    through a no-op rebuild (a target hit), reused for every chapter an edit did not touch."""
+    from builder.validate import olx_shards
+
+    shards: list[bytes] = []
+    real = olx_shards.run_shard
+
+    def counting(folder, plan, shard, allowed):  # type: ignore[no-untyped-def]
+        shards.append(shard.course_file)
+        return real(folder, plan, shard, allowed)
+
+    monkeypatch.setattr(olx_shards, "run_shard", counting)
+    out = tmp_path / "dist"
+    build(src, out, "-t", "olx")
+    chapters = len(shards)
+    assert chapters >= 2
+    _age(out / cache.CACHE_DIR)  # so that the no-op rebuild's prune removes what it did not use
+    build(src, out, "-t", "olx")  # a no-op: the target is a hit, and its check's entries are kept
+    shards.clear()
+    edit_unit(src)
+    build(src, out, "-t", "olx")
+    assert len(shards) == 1
+    assert files(out) == clean(src, tmp_path, "-t", "olx")
+    assert len(shards) == 1 + chapters  # the clean build (no cache) ran every chapter

@@ -209,6 +209,50 @@ def test_mp4_video_without_youtube_id_plays_open_edx_default_clip(members: dict[
     assert "olx.video-default-youtube" not in codes(check_olx(members))
 
 
+@pytest.mark.parametrize("spelling", ["/STATIC/", "/ſtatic/", "/statİc/"])
+def test_static_links_are_found_however_the_pattern_matches_them(
+    members: dict[str, Member], spelling: str
+) -> None:
+    """The byte pre-filter before the link pattern lets through every text the (case-insensitive,
+    Unicode) pattern matches: ſ and İ match s and i."""
+    path = next(
+        n
+        for n, data in members.items()
+        if n.startswith("course/html/") and n.endswith(".html") and b"/static/" not in bytes(data).lower()
+    )
+    members[path] = bytes(members[path]) + f'<img src="{spelling}nope.png"/>'.encode()
+    diags = [d for d in check_olx(members) if d.code == "olx.static-missing"]
+    assert [d.message for d in diags] == ["/static/nope.png is linked but static/nope.png is not in the tree"]
+
+
+def test_the_rules_keep_no_parsed_file_but_course_xml(members: dict[str, Member]) -> None:
+    """One pass parses each file once and lets it go: memory does not grow with the course."""
+    from builder.validate.olx import Tree, _Under
+
+    tree = Tree(_Under(members, "course/"), "course/")
+    tree.scan()
+    tree.check_tags(None)
+    assert set(tree._xml) == {"course.xml"}
+
+
+def test_static_link_scan_equals_the_pattern_on_fuzzed_texts() -> None:
+    """``STATIC_LINK_SCAN`` equals ``STATIC_LINK`` on texts built from the characters that matter
+    (case folds, Unicode spaces, quotes, overlapping candidates)."""
+    import random
+
+    from builder.validate.olx import STATIC_LINK, STATIC_LINK_SCAN
+
+    rng = random.Random(7)
+    pieces = [
+        "s", "r", "c", "h", "e", "f", "=", " ", "\t", "\n", '"', "'", "/", "S", "ſ", "t", "a", "i", "İ",
+        "x", "?", "#", "\u00a0", ">", "static", "/static/", "src", "HREF",
+        'src="/static/', "href = '/STATIC/",
+    ]  # fmt: skip
+    for _ in range(30000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+        assert STATIC_LINK_SCAN.findall(text) == STATIC_LINK.findall(text), text
+
+
 def test_static_link_scan_finds_what_the_case_insensitive_pattern_finds() -> None:
     """``STATIC_LINK_SCAN`` (the fast spelling) must match exactly where ``STATIC_LINK`` does: every
     letter's class is the set of characters IGNORECASE lets match it, and on tricky pages the
@@ -236,37 +280,3 @@ def test_static_link_scan_finds_what_the_case_insensitive_pattern_finds() -> Non
     ]
     for page in pages:
         assert STATIC_LINK_SCAN.findall(page) == STATIC_LINK.findall(page), page
-
-
-# --------------------------------------------------------------------------- bounded parse cache
-
-
-def test_findings_do_not_depend_on_how_many_parses_are_kept(
-    members: dict[str, Member], course: Course, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Tree keeps only its most recently parsed files (memory at 20,000 units); re-parsing an
-    evicted file must find exactly what the kept parse found, whatever the cache size."""
-    from builder.validate import olx
-
-    edit(members, "vertical/u-practice.xml", 'learning_outcomes="TM.U1.S1"', "")
-    edit(members, "problem/p-text.xml", 'tags-v1="test-map:TM.U2.R1', 'tags-v1="test-map:TM.U1.S1')
-    edit(members, "tags.csv", '"problem","p-single"', '"problem","p-gone"')
-    edit(members, f"policies/{RUN}/policy.json", '"language": "en"', '"language": "fr"')
-    full = check_olx(members, course.competences)
-    assert {"olx.learning-outcomes-missing", "olx.tags-mismatch", "olx.tags-id",
-            "olxcleaner.SettingOverride"} <= codes(full)  # fmt: skip
-    for size in (1, 2, 3):
-        monkeypatch.setattr(olx.Tree, "CACHED_FILES", size)
-        assert check_olx(members, course.competences) == full, size
-
-
-def test_the_parse_cache_is_bounded(members: dict[str, Member], monkeypatch: pytest.MonkeyPatch) -> None:
-    from builder.validate import olx
-    from builder.validate.olx import Tree, _Under
-
-    monkeypatch.setattr(olx.Tree, "CACHED_FILES", 3)
-    tree = Tree(_Under(members, "course/"), "course/")
-    tree.check_pointers()
-    tree.check_tags(None)
-    assert len(tree._xml) == 3
-    assert len([p for p in tree.files if p.endswith(".xml")]) > 3
