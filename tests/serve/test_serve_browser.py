@@ -149,8 +149,11 @@ def test_scorm12_panel_reset_overview_and_report(page, preview: Preview) -> None
 
     # A link from one unit page to another (sco/<id>.html) becomes a preview navigation, so the
     # unit gets its own learner record and the LMS API (not the standalone fallback).
+    loads = page.evaluate("window.cpPreview.loads")
     page.frame(name="pv-frame").evaluate("location.href = 'u-welcome.html'")
-    page.wait_for_function("window.cpPreview.current.id === 'u-welcome'")
+    # Wait for the load to be counted too: read later while still pending, the count would rise
+    # under the overview click below before the overview is in the frame (a race seen in CI).
+    page.wait_for_function(f"window.cpPreview.current.id === 'u-welcome' && window.cpPreview.loads > {loads}")
     page.wait_for_function("document.querySelector('[data-field=\"Sessions\"]').textContent === '1'")
     assert page.frame(name="pv-frame").locator("#cp-standalone").is_hidden()
     assert page.locator('#pv-sidebar a[aria-current="page"]').get_attribute("data-unit") == "u-welcome"
