@@ -25,7 +25,7 @@ from builder.render import richtext
 from builder.source import load_course
 from builder.targets import BuildOptions
 from builder.targets.handbook import render, render_html, render_pdf
-from tests.targets.test_handbook import _leaks, squash
+from tests.targets.test_handbook import _leaks, squash, trainer_phrases
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "course_src"
@@ -225,16 +225,7 @@ def test_handbook_ids_and_structure_identical_across_languages(
 def test_italian_trainer_text_never_reaches_an_italian_learner_artefact(
     sample_course: Course, italian: Course, italian_html: str, tmp_path: Path
 ) -> None:
-    phrases = []
-    for unit in italian.units():
-        for note in unit.trainer_notes:
-            sentences = re.split(r"(?<=[.!?])\s", _plain(note.html))
-            phrases.append(max(sentences, key=len)[:70])
-    for s in italian.sections:
-        for ss in s.subsections:
-            assert ss.session_plan is not None
-            phrases.append(_plain(ss.session_plan.preparation_html)[:70])
-            phrases.append(_plain(ss.session_plan.activities[0].trainer_html)[:70])
+    phrases = trainer_phrases(italian, _plain, activities=True)
     assert len(phrases) >= 50
     assert all(p in italian_html for p in phrases)  # Italian, and in the Italian handbook…
     english = {_plain(n.html)[:40] for u in sample_course.units() for n in u.trainer_notes}

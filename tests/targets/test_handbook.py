@@ -12,6 +12,7 @@ import re
 import tarfile
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
@@ -383,18 +384,30 @@ def test_trainer_notes_never_reach_a_learner_artefact(tmp_path: Path) -> None:
     assert sentinel in render_html(course).decode()  # while the handbook has it
 
 
+def trainer_phrases(
+    course: Course, plain: Callable[[str], str] = _plain, activities: bool = False
+) -> list[str]:
+    """Text that must never ship to learners: the longest sentence of each trainer note and the
+    start of each session plan's preparation (and, with ``activities``, of its first activity's
+    trainer column). Every subsection of the course must have a session plan."""
+    phrases = []
+    for unit in course.units():
+        for note in unit.trainer_notes:
+            sentences = re.split(r"(?<=[.!?])\s", plain(note.html))
+            phrases.append(max(sentences, key=len)[:70])
+    for s in course.sections:
+        for ss in s.subsections:
+            assert ss.session_plan is not None
+            phrases.append(plain(ss.session_plan.preparation_html)[:70])
+            if activities:
+                phrases.append(plain(ss.session_plan.activities[0].trainer_html)[:70])
+    return phrases
+
+
 def test_sample_trainer_notes_and_session_plans_never_reach_a_learner_artefact(
     sample_course: Course, tmp_path: Path
 ) -> None:
-    phrases = []
-    for unit in sample_course.units():
-        for note in unit.trainer_notes:
-            sentence = re.split(r"(?<=[.!?])\s", _plain(note.html))
-            phrases.append(max(sentence, key=len)[:70])
-    for s in sample_course.sections:
-        for ss in s.subsections:
-            assert ss.session_plan is not None
-            phrases.append(_plain(ss.session_plan.preparation_html)[:70])
+    phrases = trainer_phrases(sample_course)
     assert len(phrases) >= 30
     assert _leaks(sample_course, tmp_path / "dist", phrases) == []
 
