@@ -216,6 +216,17 @@ def _translations(ctx: Ctx, course: Course, src: Path, langs: tuple[str, ...], s
     return out, diags
 
 
+def _stop_on_translation_errors(diags: list[Diagnostic], src: Path, verb: str) -> None:
+    """Print the translation findings and exit when one is an error (a gap under --strict), before
+    anything is ``verb`` ("published" by build, "written" by report)."""
+    errors = sum(d.severity == "error" for d in diags)
+    if errors:
+        _print_diagnostics(diags)
+        message = f"{errors} error(s) in the translations of {src}; nothing was {verb}."
+        click.secho(message, fg="red", err=True)
+        sys.exit(EXIT_ERRORS)
+
+
 translation_strict_option = click.option(
     "--strict", is_flag=True, help="A string without a current translation is an error."
 )
@@ -316,11 +327,7 @@ def build(
     with_report = set(names) == set(TARGETS)
     options = _options(scorm_edition, sco, split, map_info)
     courses, i18n_diags = _translations(ctx, source_course, src, langs, strict)
-    if any(d.severity == "error" for d in i18n_diags):
-        _print_diagnostics(i18n_diags)
-        n = sum(d.severity == "error" for d in i18n_diags)
-        click.secho(f"{n} error(s) in the translations of {src}; nothing was published.", fg="red", err=True)
-        sys.exit(EXIT_ERRORS)
+    _stop_on_translation_errors(i18n_diags, src, "published")
     if i18n_diags and not ctx.quiet and fmt == "text":
         _print_diagnostics(i18n_diags)
     if i18n_diags and fmt != "text":
@@ -540,11 +547,7 @@ def report(ctx: Ctx, src: Path | None, out: Path, langs: tuple[str, ...], strict
         raise click.UsageError(str(exc)) from None
     source_course = _load(ctx, src)
     courses, i18n_diags = _translations(ctx, source_course, src, langs, strict)
-    if any(d.severity == "error" for d in i18n_diags):
-        _print_diagnostics(i18n_diags)
-        n = sum(d.severity == "error" for d in i18n_diags)
-        click.secho(f"{n} error(s) in the translations of {src}; nothing was written.", fg="red", err=True)
-        sys.exit(EXIT_ERRORS)
+    _stop_on_translation_errors(i18n_diags, src, "written")
     if i18n_diags and not ctx.quiet:
         _print_diagnostics(i18n_diags)
     for course in courses:
