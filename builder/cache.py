@@ -572,7 +572,7 @@ def course_context(course: Any) -> str:
 # --------------------------------------------------------------------------- the whole course
 
 
-def source_key(root: Path, cache_dir: Path) -> str | None:
+def source_key(root: Path, cache_dir: Path, shas: dict[str, str] | None = None) -> str | None:
     """The whole course's cache key: every file under the source folder (name, kind, bytes), the
     folder's own path (messages name it), the source epoch and coursepack's code.
 
@@ -580,6 +580,9 @@ def source_key(root: Path, cache_dir: Path) -> str | None:
     a no-op rebuild). It is a superset of what the loader reads; ``.git`` is left out (the epoch
     stands for it) and so is an output folder inside the source (it changes with every build).
     None when the folder cannot be walked or has no epoch: the ordinary load reports why.
+
+    ``shas``, when given, receives the sha256 of every regular file walked, by its path (the
+    folder's path joined with the names): the loader's unit keys need them too.
     """
     from builder.archive import source_epoch
 
@@ -602,7 +605,10 @@ def source_key(root: Path, cache_dir: Path) -> str | None:
                 h.update(f"D\0{name}/\0".encode())
                 walk(e.path, f"{name}/")
             else:
-                h.update(f"F\0{name}\0{file_sha256(e.path)}\0".encode())  # type: ignore[arg-type]
+                sha = file_sha256(e.path)  # type: ignore[arg-type]
+                if shas is not None:
+                    shas[e.path] = sha
+                h.update(f"F\0{name}\0{sha}\0".encode())
 
     try:
         epoch = source_epoch(root)
@@ -624,23 +630,23 @@ def cached_course(cache_dir: Path, key: str) -> Any | None:
     raw = store.get_raw(key)
     if raw is None:
         return None
-    units, _, model = raw.partition(b"\n")
+    used, _, model = raw.partition(b"\n")
     try:
         course = Course.model_validate_json(model)
-        unit_keys = json.loads(units)
+        used_keys = json.loads(used)
     except ValueError:
         return None
-    for unit_key in unit_keys:
-        store.keep(unit_key)  # the next edit parses one unit, not all of them
+    for used_key in used_keys:
+        store.keep_raw(used_key)  # the unit pack: the next edit parses one unit, not all of them
     remember_model_key(course, model)
     return course
 
 
-def store_course(cache_dir: Path, key: str, unit_keys: list[str], course: Any) -> None:
-    """Keep a loaded course under ``key`` with the unit entries it was read from."""
+def store_course(cache_dir: Path, key: str, used: list[str], course: Any) -> None:
+    """Keep a loaded course under ``key`` with the raw entries it was read from (``used``)."""
     model = course.model_dump_json().encode()
     remember_model_key(course, model)
-    BuildCache(cache_dir).put_raw(key, json.dumps(unit_keys).encode() + b"\n" + model)
+    BuildCache(cache_dir).put_raw(key, json.dumps(used).encode() + b"\n" + model)
 
 
 def remember_model_key(model: Any, text: bytes) -> None:

@@ -264,10 +264,10 @@ def test_prune_keeps_the_unit_entries_a_slow_load_used(
         return course
 
     monkeypatch.setattr(builder.source, "load_course", slow_load)
-    before = {p.name for p in (out / cache.CACHE_DIR).glob("entries/*/*.json")}
+    before = {p.name for p in (out / cache.CACHE_DIR).glob("entries/*/*")}
     build(src, out)
-    after = {p.name for p in (out / cache.CACHE_DIR).glob("entries/*/*.json")}
-    assert after == before
+    after = {p.name for p in (out / cache.CACHE_DIR).glob("entries/*/*")}
+    assert after == before  # the unit pack among them
 
 
 def test_a_cached_unit_parse_gives_back_its_links_and_findings(src: Path, tmp_path: Path) -> None:
@@ -376,11 +376,35 @@ def _outcomes(src: Path) -> None:
     unit.write_text(text.replace(line, other, 1), encoding="utf-8")
 
 
+def _section_yaml(src: Path) -> None:
+    section = sorted((src / "outline").glob("*/section.yaml"))[0]
+    text = section.read_text(encoding="utf-8")
+    section.write_text(text.replace("title:", "title: Renamed —", 1), encoding="utf-8")
+
+
+def _competences(src: Path) -> None:
+    path = src / "competences.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.strip().startswith("title:"))
+    path.write_text(text.replace(line, line + " (revised)", 1), encoding="utf-8")
+
+
+def _rename_unit(src: Path) -> None:
+    unit = _units(src)[-1]
+    unit.rename(unit.with_name("99-renamed.md"))
+
+
+def _delete_unit(src: Path) -> None:
+    _units(src)[-1].unlink()
+
+
 @pytest.mark.parametrize(
     "change",
-    [edit_unit, _retitle, _reorder, _static, _course_title, _outcomes],
-    ids=["prose", "title", "reorder", "static", "course-title", "outcomes"],
-)
+    [edit_unit, _retitle, _reorder, _static, _course_title, _outcomes, _section_yaml, _competences,
+     _rename_unit, _delete_unit],
+    ids=["prose", "title", "reorder", "static", "course-title", "outcomes", "section-yaml",
+         "competences", "rename-unit", "delete-unit"],
+)  # fmt: skip
 def test_a_cached_rebuild_after_a_change_gives_the_clean_bytes(src: Path, tmp_path: Path, change) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "dist"
     build(src, out)
@@ -456,9 +480,11 @@ def _clear_template_caches() -> None:
     scorm_common._sco_template.cache_clear()
 
 
-def test_an_unchanged_source_loads_as_one_model_that_equals_a_fresh_load(src: Path, tmp_path: Path) -> None:
+def test_an_unchanged_source_loads_as_one_model_that_equals_a_fresh_load(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The whole-course entry: a no-op rebuild reads one model instead of every unit's entry, gives
-    back exactly what parsing gives, keeps the unit entries for the next edit, and misses on any
+    back exactly what parsing gives, keeps the unit pack for the next edit, and misses on any
     change of a file's bytes."""
     from builder.source import load_course, loader
 
@@ -472,25 +498,23 @@ def test_an_unchanged_source_loads_as_one_model_that_equals_a_fresh_load(src: Pa
         parsed.extend(files)
         return real(root, assets, bad_names, files)
 
-    pytest.MonkeyPatch().setattr(loader, "_load_units", counting)
-    try:
-        again = load_course(src, cache_dir=store)
-        assert again == first == fresh
-        assert again.model_dump_json() == fresh.model_dump_json()
-        entries = list(store.glob("entries/*/*.bin"))
-        assert len(entries) == 1
-        assert parsed == []
-        # Any file's bytes changed: the whole-course entry misses; an edited unit is parsed alone.
-        edit_unit(src)
-        expected = load_course(src)
-        parsed.clear()
-        assert load_course(src, cache_dir=store) == expected
-        assert len(parsed) == 1
-        image = next((src / "static").rglob("*.png"))
-        image.write_bytes(image.read_bytes() + b"\0")
-        assert load_course(src, cache_dir=store) == load_course(src)
-    finally:
-        pytest.MonkeyPatch().undo()
+    monkeypatch.setattr(loader, "_load_units", counting)
+    again = load_course(src, cache_dir=store)
+    assert again == first == fresh
+    assert again.model_dump_json() == fresh.model_dump_json()
+    # The whole course and the unit pack: no entry per unit file.
+    assert len(list(store.glob("entries/*/*.bin"))) == 2
+    assert list(store.glob("entries/*/*.json")) == []
+    assert parsed == []
+    # Any file's bytes changed: the whole-course entry misses; an edited unit is parsed alone.
+    edit_unit(src)
+    expected = load_course(src)
+    parsed.clear()
+    assert load_course(src, cache_dir=store) == expected
+    assert len(parsed) == 1
+    image = next((src / "static").rglob("*.png"))
+    image.write_bytes(image.read_bytes() + b"\0")
+    assert load_course(src, cache_dir=store) == load_course(src)
 
 
 def test_a_translated_build_gives_the_clean_bytes_after_an_edit(src: Path, tmp_path: Path) -> None:

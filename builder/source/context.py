@@ -8,9 +8,13 @@ set of functions taking a ``ReadContext``; none stops at the first problem, all 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from builder.diagnostics import Diagnostic, Severity
 from builder.model import Asset, Unit
+
+if TYPE_CHECKING:
+    from builder.source.unit_pack import UnitPack
 
 
 class ReadContext:
@@ -33,11 +37,15 @@ class ReadContext:
         """Every unit that parsed, even under a broken section, so its references are checked too."""
         self.cache_dir: Path | None = None
         """The build cache folder (``builder.cache``) for parsed units, or None."""
-        self.cache_pending: list[tuple[str, object]] = []
-        """Cache entries to write once the whole course has loaded without errors."""
-        self.unit_keys: list[str] = []
-        """The cache keys of every unit file read (``loader._cached_units``): a whole-course entry
-        lists them, so that loading from it keeps them from being pruned."""
+        self.file_shas: dict[str, str] = {}
+        """The sha256 of every regular file ``cache.source_key`` walked, by path: the unit entries'
+        keys reuse them instead of reading every unit file twice."""
+        self.unit_pack: UnitPack | None = None
+        """The unit entries of the last load (``loader._cached_units``), written once the whole
+        course has loaded without errors."""
+        self.cache_keep: list[str] = []
+        """The raw cache entries this load used: a whole-course entry lists them, so that loading
+        from it keeps them from being pruned (the next edit reads them)."""
 
     def error(
         self,

@@ -23,12 +23,12 @@ through ``ctx.error``, called from ``load`` below before the cross-checks.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from builder import cache
 from builder.archive import source_epoch
@@ -65,14 +65,17 @@ def load_course(
     """
     ctx = ReadContext(Path(root))
     ctx.cache_dir = cache_dir
-    key = cache.source_key(ctx.root, cache_dir) if cache_dir is not None and read_units is None else None
+    key = None
+    if cache_dir is not None and read_units is None:
+        # The walk hashes every file; the unit entries' keys reuse those hashes (``_cached_units``).
+        key = cache.source_key(ctx.root, cache_dir, ctx.file_shas)
     if key is not None and cache_dir is not None:
         hit = cache.cached_course(cache_dir, key)
         if hit is not None:
             return hit
     course = load(ctx, read_units)
     if key is not None and cache_dir is not None:
-        cache.store_course(cache_dir, key, ctx.unit_keys, course)
+        cache.store_course(cache_dir, key, ctx.cache_keep, course)
     return course
 
 
@@ -119,12 +122,9 @@ def load(ctx: ReadContext, read_units: UnitsReader | None = None) -> Course:
         # warnings too: an author fixing errors sees every finding in one round
         unexplained = Diagnostic("course.yaml", None, None, "course could not be loaded", code="not-loaded")
         raise SourceErrors(ctx.diags or [unexplained])
-    if ctx.cache_dir is not None and ctx.cache_pending:
-        from builder.cache import BuildCache
-
-        store = BuildCache(ctx.cache_dir)
-        for key, body in ctx.cache_pending:
-            store.put(key, body)
+    if ctx.unit_pack is not None:
+        ctx.unit_pack.save()
+        ctx.cache_keep.append(ctx.unit_pack.key)
     return Course(
         org=meta.org,
         number=meta.number,
@@ -160,23 +160,34 @@ class _Parsed:
     positions: dict[str, tuple[str, int]]
     links: list[tuple[str, int, str, str]]
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "unit": self.unit.model_dump(mode="json") if self.unit else None,
+    def to_record(self) -> tuple[bytes, bytes]:
+        """The unit's model JSON (empty for None) and the rest as JSON: the model is decoded by
+        pydantic straight from its bytes, and those bytes are its ``model_key`` (``from_record``)."""
+        unit = self.unit.model_dump_json().encode() if self.unit else b""
+        if self.unit:
+            cache.remember_model_key(self.unit, unit)
+        rest = {
             "diagnostics": [d.to_json() for d in self.diags],
-            # pairs, not an object: the cache sorts object keys, and the order of
-            # positions decides the course model (and its cache key)
+            # pairs, not an object: the order of positions decides the course model
             "positions": [[k, v[0], v[1]] for k, v in self.positions.items()],
             "links": [list(link) for link in self.links],
         }
+        return unit, json.dumps(rest, separators=(",", ":")).encode()
 
     @classmethod
-    def from_json(cls, body: dict[str, Any]) -> _Parsed:
+    def from_record(cls, unit_json: bytes | memoryview, rest_json: bytes | memoryview) -> _Parsed:
+        text = bytes(unit_json)
+        unit = Unit.model_validate_json(text) if text else None
+        if unit is not None:
+            # The targets key each unit's pieces by the hash of its JSON: these bytes are that JSON
+            # (the model follows from them alone), so no target serialises the unit again.
+            cache.remember_model_key(unit, text)
+        rest = json.loads(bytes(rest_json))
         return cls(
-            Unit.model_validate(body["unit"]) if body["unit"] is not None else None,
-            [Diagnostic.from_json(d) for d in body["diagnostics"]],
-            {k: (file, line) for k, file, line in body["positions"]},
-            [(file, line, rel, written) for file, line, rel, written in body["links"]],
+            unit,
+            [Diagnostic.from_json(d) for d in rest["diagnostics"]],
+            {k: (file, line) for k, file, line in rest["positions"]},
+            [(file, line, rel, written) for file, line, rel, written in rest["links"]],
         )
 
 
@@ -206,8 +217,8 @@ def load_units(ctx: ReadContext, files: list[Path]) -> dict[Path, Unit | None]:
     for chunk, per_file in zip(chunks, results, strict=True):
         for f, parsed in zip(chunk, per_file, strict=True):
             done[f] = parsed
-            if f in keys:
-                ctx.cache_pending.append((keys[f], parsed.to_json()))
+            if f in keys and ctx.unit_pack is not None:
+                ctx.unit_pack.put(keys[f], *parsed.to_record())
     for f in files:  # in outline order, as a serial read would: a later duplicate id wins
         parsed = done[f]
         ctx.diags += parsed.diags
@@ -223,32 +234,37 @@ def _cached_units(ctx: ReadContext, files: list[Path], done: dict[Path, _Parsed]
 
     A unit's parse depends on its bytes, its path (messages, link resolution), the asset index and
     the refused static names (links into ``static/``), and on coursepack's code (``code_fingerprint``).
+    The bytes' hash is the one ``source_key`` took while walking the source, when it did; the
+    entries are read from the last load's pack (``unit_pack``), one file for all units.
     """
     from builder import cache
+    from builder.source.unit_pack import UnitPack
 
-    store = cache.BuildCache(ctx.cache_dir) if ctx.cache_dir is not None and ctx.cache_dir.is_dir() else None
+    assert ctx.cache_dir is not None
+    pack = ctx.unit_pack = UnitPack(ctx.cache_dir, ctx.root)
     assets = cache.digest(
         {k: a.model_dump(mode="json") for k, a in sorted(ctx.assets.items())}, sorted(ctx.bad_names)
     )
+    fingerprint = cache.code_fingerprint()
     keys: dict[Path, str] = {}
     for f in files:
-        if f.is_symlink():
-            continue  # refused with a finding by the reader; never cached
-        try:
-            data = f.read_bytes()
-        except OSError:
-            continue
-        key = cache.digest(
-            "unit", cache.code_fingerprint(), ctx.rel(f), hashlib.sha256(data).hexdigest(), assets
-        )
-        ctx.unit_keys.append(key)
-        body = store.get(key) if store is not None else None
-        if body is None:
+        sha = ctx.file_shas.get(str(f))  # a regular file when the walk hashed it, not a link
+        if sha is None:
+            if f.is_symlink():
+                continue  # refused with a finding by the reader; never cached
+            try:
+                sha = hashlib.sha256(f.read_bytes()).hexdigest()
+            except OSError:
+                continue
+        key = cache.digest("unit", fingerprint, ctx.rel(f), sha, assets)
+        record = pack.get(key)
+        if record is None:
             keys[f] = key
             continue
         try:
-            done[f] = _Parsed.from_json(body)
+            done[f] = _Parsed.from_record(*record)
         except (ValueError, TypeError, KeyError):
+            pack.drop(key)
             keys[f] = key
     return keys
 

@@ -1,0 +1,185 @@
+"""The unit pack (``builder.source.unit_pack``): every parsed unit of the last load in one cache
+entry, so that an edit rebuild reads one file instead of one per unit — and a cached load always
+equals a fresh one, whatever changed, and whatever happened to the pack."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from builder import cache
+from builder.diagnostics import SourceErrors
+from builder.source import load_course, loader
+from builder.source.unit_pack import UnitPack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def src(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    folder = tmp_path / "src"
+    shutil.copytree(ROOT / "course_src", folder)
+    return folder
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The unit files parsed (not taken from the cache) by loads in this test."""
+    seen: list[Path] = []
+    real = loader._load_units
+
+    def counting(root, assets, bad_names, files):  # type: ignore[no-untyped-def]
+        seen.extend(files)
+        return real(root, assets, bad_names, files)
+
+    monkeypatch.setattr(loader, "_load_units", counting)
+    return seen
+
+
+def _units(src: Path) -> list[Path]:
+    return sorted((src / "outline").rglob("*.md"))
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _prose(src: Path) -> None:
+    _edit(_units(src)[0], "\n---\n", "\n---\n\nAn edited sentence.\n\n")
+
+
+def _section_yaml(src: Path) -> None:
+    section = sorted((src / "outline").glob("*/section.yaml"))[0]
+    _edit(section, "title:", "title: Renamed —")
+
+
+def _competences(src: Path) -> None:
+    path = src / "competences.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.strip().startswith("title:"))
+    _edit(path, line, line + " (revised)")
+
+
+def _static(src: Path) -> None:
+    image = next((src / "static").rglob("*.png"))
+    image.write_bytes(image.read_bytes() + b"\0")
+
+
+def _rename(src: Path) -> None:
+    unit = _units(src)[-1]
+    unit.rename(unit.with_name("99-renamed.md"))
+
+
+def _delete(src: Path) -> None:
+    _units(src)[-1].unlink()
+
+
+CHANGES = [_prose, _section_yaml, _competences, _static, _rename, _delete]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=[c.__name__.strip("_") for c in CHANGES])
+def test_a_cached_load_after_a_change_equals_a_fresh_load(src: Path, tmp_path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    store = tmp_path / "cache"
+    load_course(src, cache_dir=store)
+    change(src)
+    fresh = load_course(src)
+    cached = load_course(src, cache_dir=store)
+    assert cached.model_dump_json() == fresh.model_dump_json()
+    assert cached.reader_warnings == fresh.reader_warnings
+    # and again from what the changed load stored
+    assert load_course(src, cache_dir=store).model_dump_json() == fresh.model_dump_json()
+
+
+def test_an_edit_reads_one_pack_and_parses_only_the_edited_unit(
+    src: Path, tmp_path: Path, parsed: list[Path]
+) -> None:
+    """No cache entry per unit file: the pack holds one record per unit of the last load."""
+    store = tmp_path / "cache"
+    load_course(src, cache_dir=store)
+    assert list(store.glob("entries/*/*.json")) == []
+    pack = UnitPack(store, src)
+    assert len(pack.old) == len(_units(src))
+    parsed.clear()
+    _prose(src)
+    load_course(src, cache_dir=store)
+    assert parsed == [_units(src)[0]]
+    assert len(UnitPack(store, src).old) == len(_units(src))
+
+
+def test_a_deleted_unit_leaves_the_pack(src: Path, tmp_path: Path) -> None:
+    store = tmp_path / "cache"
+    load_course(src, cache_dir=store)
+    n = len(_units(src))
+    _delete(src)
+    load_course(src, cache_dir=store)
+    assert len(UnitPack(store, src).old) == n - 1
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["truncated", "garbage", "bad-record"],
+)
+def test_a_damaged_pack_is_a_miss_not_a_crash(
+    src: Path, tmp_path: Path, parsed: list[Path], damage: str
+) -> None:
+    store = tmp_path / "cache"
+    load_course(src, cache_dir=store)
+    _prose(src)  # the whole-course entry misses: the units come from the pack
+    pack = UnitPack(store, src)
+    path = next(p for p in store.glob("entries/*/*.bin") if p.name.startswith(pack.key))
+    data = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])  # no longer verifies
+    elif damage == "garbage":
+        cache.BuildCache(store).put_raw(pack.key, b"\xff" * 37)  # verifies, but is no pack
+    else:
+        # a well-formed pack whose records are not what the loader wrote
+        for key in pack.old:
+            pack.old[key] = (memoryview(b'{"id": 1}'), memoryview(b"[not json"))
+        pack.new = dict(pack.old)
+        pack.changed = True
+        pack.save()
+    fresh = load_course(src)
+    parsed.clear()
+    assert load_course(src, cache_dir=store).model_dump_json() == fresh.model_dump_json()
+    assert len(parsed) == len(_units(src))
+    # and the pack was written again, whole
+    parsed.clear()
+    _edit(_units(src)[1], "\n---\n", "\n---\n\nAnother sentence.\n\n")
+    load_course(src, cache_dir=store)
+    assert parsed == [_units(src)[1]]
+
+
+def test_a_load_with_errors_reports_the_same_findings_and_writes_no_pack(src: Path, tmp_path: Path) -> None:
+    store = tmp_path / "cache"
+    load_course(src, cache_dir=store)
+    before = sorted(p.name for p in store.glob("entries/*/*"))
+    _edit(_units(src)[0], "title:", "title: [unclosed")
+    with pytest.raises(SourceErrors) as fresh:
+        load_course(src)
+    with pytest.raises(SourceErrors) as cached:
+        load_course(src, cache_dir=store)
+    assert cached.value.diagnostics == fresh.value.diagnostics
+    assert sorted(p.name for p in store.glob("entries/*/*")) == before
+
+
+def test_units_from_the_pack_are_keyed_by_the_json_of_a_fresh_dump(src: Path, tmp_path: Path) -> None:
+    """The pack's unit JSON becomes each unit's ``model_key`` (the targets need not serialise every
+    unit again); it must be the key a fresh dump gives, or pieces would miss after every edit."""
+    store = tmp_path / "cache"
+    load_course(src, cache_dir=store)
+    _prose(src)
+    cache._MODELS.clear()
+    course = load_course(src, cache_dir=store)
+    remembered = 0
+    for unit in course.units():
+        hit = cache._MODELS.get((id(unit), cache._NO_DUMP_OPTIONS))
+        if hit is not None and hit[0] is unit:
+            remembered += 1
+            assert hit[1] == cache.text_key(unit.model_dump_json())
+    assert remembered >= len(course.units()) - 2  # units with links to others are copied
