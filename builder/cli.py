@@ -334,6 +334,38 @@ def build(
         _report_findings(fmt, i18n_diags, src)
     for course in courses:
         _build_one(ctx, src, course, out, names, options, jobs, show, fmt, with_report, not no_cache, started)
+    global _LEAVE_FAST
+    _LEAVE_FAST = True
+
+
+_LEAVE_FAST = False
+"""Set once a build has published: ``entry`` may then end the process without tearing it down."""
+
+
+def entry() -> None:
+    """The ``coursepack`` command: ``main``, then, after a build that published, leave at once.
+
+    An interpreter's orderly exit frees every object one by one; after a build that is the course
+    model and the cache's memo of its units — ~0.15 s CPU at 2,000 units, a fifth of a no-op
+    rebuild. By then the outputs are published, the cache is pruned, every worker pool has been
+    joined and every file closed, so only the standard streams are flushed before ``os._exit``.
+    Any other ending (errors, a usage error, a failure, ``serve``) exits the ordinary way.
+    """
+    try:
+        main()
+    except SystemExit as exc:
+        if not _LEAVE_FAST:
+            raise
+        code = exc.code
+    else:  # pragma: no cover - click's standalone mode always ends with SystemExit
+        code = 0
+    import contextlib
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say there
+            stream.flush()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
 
 
 def _build_one(ctx, src, course, out, names, options, jobs, show, fmt, with_report, cache, started) -> None:  # type: ignore[no-untyped-def]
@@ -872,4 +904,4 @@ def docs(topic: str | None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -183,3 +183,22 @@ def test_units_from_the_pack_are_keyed_by_the_json_of_a_fresh_dump(src: Path, tm
             remembered += 1
             assert hit[1] == cache.text_key(unit.model_dump_json())
     assert remembered >= len(course.units()) - 2  # units with links to others are copied
+
+
+def test_an_unchanged_source_loads_without_importing_the_readers(src: Path, tmp_path: Path) -> None:
+    """A no-op rebuild takes the whole course from the cache: the readers (YAML, Markdown, every
+    block) are imported only when something must be read (~0.08 s of a no-op rebuild)."""
+    import subprocess
+    import sys
+
+    store = tmp_path / "cache"
+    load_course(src, cache_dir=store)
+    code = (
+        "import sys; from pathlib import Path; from builder.source import load_course; "
+        f"load_course(Path({str(src)!r}), cache_dir=Path({str(store)!r})); "
+        "print(sorted(m for m in sys.modules if m.startswith('builder.source.')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = done.stdout.strip()
+    assert "builder.source.units" not in loaded and "builder.source.outline" not in loaded, loaded
+    assert "builder.source.loader" in loaded
