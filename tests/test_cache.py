@@ -502,8 +502,8 @@ def test_an_unchanged_source_loads_as_one_model_that_equals_a_fresh_load(
     again = load_course(src, cache_dir=store)
     assert again == first == fresh
     assert again.model_dump_json() == fresh.model_dump_json()
-    # The whole course and the unit pack: no entry per unit file.
-    assert len(list(store.glob("entries/*/*.bin"))) == 2
+    # The whole course and the unit pack (its base and delta): no entry per unit file.
+    assert len(list(store.glob("entries/*/*.bin"))) == 3
     assert list(store.glob("entries/*/*.json")) == []
     assert parsed == []
     # Any file's bytes changed: the whole-course entry misses; an edited unit is parsed alone.

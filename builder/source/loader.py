@@ -22,10 +22,12 @@ through ``ctx.error``, called from ``load`` below before the cross-checks.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +59,27 @@ def load_course(
     index are unchanged since an earlier successful load is not parsed again. Entries are written
     only once the whole course loaded without errors, so a failed load leaves nothing behind.
     """
-    ctx = ReadContext(Path(root))
+    with _collector_paused():
+        return _load_course(Path(root), read_units, cache_dir)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Build the model without the cycle collector running: a 2,000-unit course is millions of new
+    objects, each batch of which started a collection that walked all the others (validating the
+    cached model took 0.15 s CPU with it, 0.07 s without). Loading makes no cyclic garbage worth
+    collecting meanwhile; the collector runs again as soon as the model is built."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _load_course(root: Path, read_units: UnitsReader | None, cache_dir: Path | None) -> Course:
+    ctx = ReadContext(root)
     ctx.cache_dir = cache_dir
     key = None
     if cache_dir is not None and read_units is None:
@@ -127,7 +149,7 @@ def load(ctx: ReadContext, read_units: UnitsReader | None = None) -> Course:
         raise SourceErrors(ctx.diags or [unexplained])
     if ctx.unit_pack is not None:
         ctx.unit_pack.save()
-        ctx.cache_keep.append(ctx.unit_pack.key)
+        ctx.cache_keep += ctx.unit_pack.keys()
     return Course(
         org=meta.org,
         number=meta.number,
@@ -207,16 +229,24 @@ def load_units(ctx: ReadContext, files: list[Path]) -> dict[Path, Unit | None]:
     else:
         size = -(-len(todo) // workers)
         chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-        with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
-            results = list(
-                pool.map(
-                    _load_units,
-                    [ctx.root] * len(chunks),
-                    [ctx.assets] * len(chunks),
-                    [ctx.bad_names] * len(chunks),
-                    chunks,
+        # Forked workers inherit a paused collector (``_collector_paused``); Markdown parses of
+        # hundreds of units each are left the collector they would have had.
+        paused = not gc.isenabled()
+        gc.enable()
+        try:
+            with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
+                results = list(
+                    pool.map(
+                        _load_units,
+                        [ctx.root] * len(chunks),
+                        [ctx.assets] * len(chunks),
+                        [ctx.bad_names] * len(chunks),
+                        chunks,
+                    )
                 )
-            )
+        finally:
+            if paused:
+                gc.disable()
     for chunk, per_file in zip(chunks, results, strict=True):
         for f, parsed in zip(chunk, per_file, strict=True):
             done[f] = parsed

@@ -11,7 +11,7 @@ import pytest
 
 from builder import cache
 from builder.diagnostics import SourceErrors
-from builder.source import load_course, loader
+from builder.source import load_course, loader, unit_pack
 from builder.source.unit_pack import UnitPack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,16 +108,35 @@ def test_an_edit_reads_one_pack_and_parses_only_the_edited_unit(
     _prose(src)
     load_course(src, cache_dir=store)
     assert parsed == [_units(src)[0]]
-    assert len(UnitPack(store, src).old) == len(_units(src))
+    assert len(UnitPack(store, src).old) == len(_units(src)) + 1  # the edit's record, in the delta
 
 
-def test_a_deleted_unit_leaves_the_pack(src: Path, tmp_path: Path) -> None:
+def test_an_edit_writes_only_its_records_until_the_delta_outgrows_the_base(src: Path, tmp_path: Path) -> None:
+    """One edited unit adds one record to the delta; the base is not written again. Once the
+    delta holds more than an eighth of the base, a new base holds exactly the records in use (a
+    deleted unit's record is gone) and the delta is empty."""
     store = tmp_path / "cache"
     load_course(src, cache_dir=store)
-    n = len(_units(src))
-    _delete(src)
+    pack = UnitPack(store, src)
+    base = next(store.glob(f"entries/*/{pack.key}.bin"))
+    written = base.read_bytes()
+    _prose(src)
     load_course(src, cache_dir=store)
-    assert len(UnitPack(store, src).old) == n - 1
+    assert base.read_bytes() == written
+    pack = UnitPack(store, src)
+    assert len(pack.old) == len(pack.in_base) + 1
+    _delete(src)
+    for i, unit in enumerate(_units(src)):
+        _edit(unit, "\n---\n", f"\n---\n\nEdit {i}.\n\n")
+        expected = load_course(src)
+        assert load_course(src, cache_dir=store).model_dump_json() == expected.model_dump_json()
+        if base.read_bytes() != written:
+            break
+    else:
+        pytest.fail("the base was never written again")
+    assert 2 < i < len(_units(src)) - 1
+    pack = UnitPack(store, src)
+    assert len(pack.old) == len(pack.in_base) == len(_units(src))
 
 
 @pytest.mark.parametrize(
@@ -132,6 +151,7 @@ def test_a_damaged_pack_is_a_miss_not_a_crash(
     _prose(src)  # the whole-course entry misses: the units come from the pack
     pack = UnitPack(store, src)
     path = next(p for p in store.glob("entries/*/*.bin") if p.name.startswith(pack.key))
+    assert len(pack.old) == len(_units(src))
     data = path.read_bytes()
     if damage == "truncated":
         path.write_bytes(data[: len(data) // 2])  # no longer verifies
@@ -139,11 +159,9 @@ def test_a_damaged_pack_is_a_miss_not_a_crash(
         cache.BuildCache(store).put_raw(pack.key, b"\xff" * 37)  # verifies, but is no pack
     else:
         # a well-formed pack whose records are not what the loader wrote
-        for key in pack.old:
-            pack.old[key] = (memoryview(b'{"id": 1}'), memoryview(b"[not json"))
-        pack.new = dict(pack.old)
-        pack.changed = True
-        pack.save()
+        records = {key: (b'{"id": 1}', b"[not json") for key in pack.old}
+        cache.BuildCache(store).put_raw_stream(pack.key, unit_pack._write(records))
+        assert len(UnitPack(store, src).old) == len(records)
     fresh = load_course(src)
     parsed.clear()
     assert load_course(src, cache_dir=store).model_dump_json() == fresh.model_dump_json()
