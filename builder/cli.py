@@ -332,8 +332,20 @@ def build(
         _print_diagnostics(i18n_diags)
     if i18n_diags and fmt != "text":
         _report_findings(fmt, i18n_diags, src)
-    for course in courses:
-        _build_one(ctx, src, course, out, names, options, jobs, show, fmt, with_report, not no_cache, started)
+    import gc
+
+    # The courses live until the build ends: out of the collector's sight, its full collections
+    # stop walking them (at 2,000 units a one-unit edit spent ~0.3 s CPU of its ~3 s in them).
+    thaw = gc.get_freeze_count() == 0
+    if thaw:
+        gc.freeze()
+    try:
+        for course in courses:
+            cache = not no_cache
+            _build_one(ctx, src, course, out, names, options, jobs, show, fmt, with_report, cache, started)
+    finally:
+        if thaw:
+            gc.unfreeze()  # a caller in the same process (tests) keeps its collector as it was
     global _LEAVE_FAST
     _LEAVE_FAST = True
 

@@ -169,3 +169,29 @@ def test_a_build_with_errors_exits_the_ordinary_way(
     with pytest.raises(SystemExit) as exc:
         cli.entry()
     assert exc.value.code == 1
+
+
+def test_the_course_is_out_of_the_collectors_sight_while_the_targets_run(
+    runner: CliRunner, course_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Frozen after loading (``gc.freeze``), the model is not walked by every full collection the
+    targets cause; the build thaws it again when it ends, for callers that live on."""
+    import gc
+
+    from builder import pipeline
+
+    frozen: list[int] = []
+    real = pipeline.run
+
+    def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+        frozen.append(gc.get_freeze_count())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "run", run)
+    monkeypatch.setattr("builder.build.run", run)
+    before = gc.get_freeze_count()
+    args = ["-q", "build", str(course_dir), "-t", "olx", "-o", str(tmp_path / "d"), "-j", "1"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert frozen and frozen[0] > before
+    assert gc.get_freeze_count() == before
