@@ -722,3 +722,17 @@ def test_an_edit_re_runs_olxcleaner_over_one_chapter_only(
     assert len(shards) == 1
     assert files(out) == clean(src, tmp_path, "-t", "olx")
     assert len(shards) == 1 + chapters  # the clean build (no cache) ran every chapter
+
+
+def test_a_raw_entry_reads_back_whole_and_anything_else_is_a_miss(tmp_path: Path) -> None:
+    store = cache.BuildCache(tmp_path / "c")
+    key, data = "b" * 64, b"line one\nline two\n\x00\xff" * 1000
+    store.put_raw(key, data)
+    assert store.get_raw(key) == data
+    path = store.root / "entries" / "bb" / f"{key}.bin"
+    whole = path.read_bytes()
+    for damaged in (whole[:-1], whole[:64], whole.replace(b"line two", b"line 2", 1), b"", b"\n\n"):
+        path.write_bytes(damaged)
+        assert store.get_raw(key) is None
+    path.write_bytes(whole.replace(key.encode(), b"c" * 64, 1))  # another key's entry
+    assert store.get_raw(key) is None

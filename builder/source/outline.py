@@ -7,6 +7,7 @@ parallel by the caller: ``plan_outline`` reads the shape and the folder metadata
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -33,36 +34,41 @@ SectionPlan = tuple[Path, SectionFile | None, list[SubPlan]]
 def ordered(ctx: ReadContext, folder: Path, want_dirs: bool) -> list[Path]:
     """The entries of ``folder`` in their numeric order, refusing anything that has no place."""
     items: list[tuple[int, str, Path]] = []
-    for child in sorted(folder.iterdir()):
-        if IGNORED_FILES.match(child.name):
+    # os.scandir: each entry knows its kind without a stat (2,000 unit files per load).
+    with os.scandir(folder) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    for entry in entries:
+        name = entry.name
+        if IGNORED_FILES.match(name):
             continue
-        if child.name in ("section.yaml", "subsection.yaml", SESSION_FILE):
+        if name in ("section.yaml", "subsection.yaml", SESSION_FILE):
             continue
-        rel = ctx.rel(child)
-        if child.is_symlink():
-            refuse_symlink(ctx, rel)
+        child = folder / name
+        if entry.is_symlink():
+            refuse_symlink(ctx, ctx.rel(child))
             continue
-        if not is_utf8_name(child.name):
-            ctx.error(rel, None, "file name is not valid UTF-8", "rename it", code="encoding")
+        if not is_utf8_name(name):
+            ctx.error(ctx.rel(child), None, "file name is not valid UTF-8", "rename it", code="encoding")
             continue
-        m = ORDER_PREFIX.match(child.name)
-        is_wanted = child.is_dir() if want_dirs else (child.is_file() and child.suffix == ".md")
-        if not is_wanted and want_dirs and child.is_file() and child.suffix == ".md":
-            _misplaced_unit(ctx, rel, folder)
+        m = ORDER_PREFIX.match(name)
+        is_md_file = entry.is_file() and name.endswith(".md") and child.suffix == ".md"
+        is_wanted = entry.is_dir() if want_dirs else is_md_file
+        if not is_wanted and want_dirs and is_md_file:
+            _misplaced_unit(ctx, ctx.rel(child), folder)
             continue
         if not is_wanted:
             expected = "a folder" if want_dirs else "a unit file ending in .md"
             ctx.error(
-                rel,
+                ctx.rel(child),
                 None,
-                f"unexpected {'folder' if child.is_dir() else 'file'} here, expected {expected}",
+                f"unexpected {'folder' if entry.is_dir() else 'file'} here, expected {expected}",
                 "move or remove it",
                 code="unexpected-entry",
             )
             continue
         if not m:
             ctx.error(
-                rel,
+                ctx.rel(child),
                 None,
                 "name has no numeric order prefix",
                 f"rename it like `01-{child.name}` to place it in the outline",
