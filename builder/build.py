@@ -161,9 +161,10 @@ def _write_reports(course: Course, staging: Path, cache_dir: Path | None) -> lis
     from dataclasses import replace
 
     from builder import cache
-    from builder.report.coverage import coverage, write_reports
 
     if cache_dir is None:
+        from builder.report.coverage import write_reports
+
         return write_reports(course, staging)
     store = BuildCache(cache_dir)
 
@@ -187,6 +188,8 @@ def _write_reports(course: Course, staging: Path, cache_dir: Path | None) -> lis
         paths = restore(via)
         if paths is not None:
             return paths
+    from builder.report.coverage import coverage, write_reports  # not needed by a no-op rebuild
+
     cov = coverage(course)
     key = cache.digest(
         "coverage report",

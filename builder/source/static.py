@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from builder.diagnostics import Diagnostic
 from builder.model import Asset, Course
-from builder.render import markdown
 from builder.source.context import ReadContext, printable_name
 from builder.source.files import (
     IGNORED_FILES,
@@ -27,6 +27,9 @@ from builder.source.files import (
     similar_file,
     static_folder,
 )
+
+if TYPE_CHECKING:  # Markdown is imported where links are resolved: a cached build's check_static needs none
+    from builder.render import markdown
 
 FLAT_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -105,10 +108,12 @@ def asset(ctx: ReadContext, raw: str, file: str, line: int | None, what: str) ->
 def link_resolver(ctx: ReadContext, md_file: Path) -> markdown.LinkResolver:
     """Resolve Markdown links relative to the file, or root-anchored as ``/static/…``; links to
     other unit files are resolved once every unit is read (``builder.source.unitlinks``)."""
+    from builder.render.markdown import is_external
+
     file = ctx.rel(md_file)
 
     def resolve(url: str, line: int) -> str | None:
-        if not url or markdown.is_external(url):
+        if not url or is_external(url):
             return None
         target, sep, frag = url.partition("#")
         target = unquote(target)  # markdown-it percent-encodes spaces and accents

@@ -229,15 +229,23 @@ def test_a_no_op_build_imports_neither_the_readers_nor_the_translations(src: Pat
     import sys
 
     out = tmp_path / "dist"
-    argv = ["-q", "build", str(src), "-o", str(out), "-t", "olx", "-j", "1"]
+    argv = ["-q", "build", str(src), "-o", str(out), "-j", "1"]  # every target, and the report
     subprocess.run([sys.executable, "-m", "builder.cli", *argv], check=True)
     code = (
         "import sys; from builder.cli import main\n"
         f"try: main({argv!r})\n"
         "except SystemExit as e: assert not e.code, e.code\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('builder.source.', 'builder.i18n', 'yaml'))))"
+        "print(sorted(m for m in sys.modules if m.startswith(('builder.', 'yaml', 'markdown_it'))))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = done.stdout.strip()
-    for module in ("builder.source.units", "builder.source.outline", "builder.i18n.apply", "yaml"):
+    for module in (
+        "builder.source.units",
+        "builder.source.outline",
+        "builder.source.session_plans",
+        "builder.i18n.apply",
+        "builder.report.coverage",
+        "yaml",
+        "markdown_it",
+    ):
         assert f"'{module}'" not in loaded, loaded
