@@ -68,7 +68,8 @@ def _collector_paused() -> Iterator[None]:
     """Build the model without the cycle collector running: a 2,000-unit course is millions of new
     objects, each batch of which started a collection that walked all the others (validating the
     cached model took 0.15 s CPU with it, 0.07 s without). Loading makes no cyclic garbage worth
-    collecting meanwhile; the collector runs again as soon as the model is built."""
+    collecting meanwhile; the collector runs again as soon as the model is built — unless the
+    caller had paused it already (``coursepack build`` freezes the model before it resumes)."""
     was_on = gc.isenabled()
     gc.disable()
     try:
