@@ -190,3 +190,33 @@ def test_a_retitled_unit_reaches_the_cached_manifests_and_lom(src: Path, tmp_pat
     build(src, out, *targets)
     assert cache.MADE["manifest"] == 2 and cache.MADE["lom"] == 1
     assert files(out) == clean(src, tmp_path, *targets)
+
+
+# --------------------------------------------------------------------------- the serial run
+
+
+def test_a_serial_run_keeps_the_course_out_of_the_collectors_reach(
+    src: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-j 1``: the loaded course is frozen (``gc.freeze``) while the targets run, so the full
+    collections their allocations set off do not walk the model again and again; after the run
+    the collector sees everything again."""
+    import gc
+
+    from builder import pipeline
+    from builder.source import load_course
+    from builder.targets import BuildOptions
+
+    frozen: list[int] = []
+    real = pipeline.run_target
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        frozen.append(gc.get_freeze_count())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "run_target", counting)
+    before = gc.get_freeze_count()
+    course = load_course(src)
+    pipeline.run(course, ["competences", "moodle-questions"], BuildOptions(), jobs=1)
+    assert len(frozen) == 2 and all(n > 1000 for n in frozen)
+    assert gc.get_freeze_count() == before == 0
