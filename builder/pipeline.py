@@ -519,7 +519,7 @@ def _check_and_write(
         for check in checks:
             found = _run_check(check, output, course, options, store, used)
             if found:
-                where = where or SourceMap(course)
+                where = where or SourceMap.of(course)
                 diags += [where.locate(d, output) for d in found]
     result = TargetResult(name, diags, checks=[c.name for c in checks])
     if staging is not None and not any(d.severity == "error" for d in diags):

@@ -220,3 +220,31 @@ def test_a_serial_run_keeps_the_course_out_of_the_collectors_reach(
     pipeline.run(course, ["competences", "moodle-questions"], BuildOptions(), jobs=1)
     assert len(frozen) == 2 and all(n > 1000 for n in frozen)
     assert gc.get_freeze_count() == before == 0
+
+
+def test_a_prose_edit_keys_the_cmi5_structure_without_building_it(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cmi5.xml is keyed by the outline's facts: a prose edit builds none of its nodes (a repr of
+    2,000 of them was its key), and a retitled unit still reaches it (``test_cache``'s change tests
+    cover titles and outcomes for every target)."""
+    from builder.targets import cmi5
+
+    out = tmp_path / "dist"
+    build(src, out, "-t", "cmi5")
+    blocks = _counting(monkeypatch, cmi5, "_section_block")
+    edit_unit(src)
+    build(src, out, "-t", "cmi5")
+    assert blocks == []
+    assert files(out) == clean(src, tmp_path, "-t", "cmi5")
+    assert blocks
+
+
+def test_the_source_map_is_made_once_per_course(src: Path) -> None:
+    from builder.source import load_course
+    from builder.source_map import SourceMap
+
+    course, other = load_course(src), load_course(src)
+    first = SourceMap.of(course)
+    assert SourceMap.of(course) is first
+    assert SourceMap.of(other) is not first and SourceMap.of(other).where == first.where
