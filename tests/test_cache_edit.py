@@ -248,3 +248,30 @@ def test_the_source_map_is_made_once_per_course(src: Path) -> None:
     first = SourceMap.of(course)
     assert SourceMap.of(course) is first
     assert SourceMap.of(other) is not first and SourceMap.of(other).where == first.where
+
+
+def test_an_edit_reads_and_hashes_no_unchanged_page_to_write_the_package(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages and LOM files made by a piece carry its origin: the zip writer copies the member
+    stored under the same origin without reading or hashing it; only what no piece made (the
+    shared files, the manifest) and the edited page go through the content hash."""
+    out = tmp_path / "dist"
+    targets = ["-t", "scorm2004"]
+    build(src, out, *targets)
+    hashed: list[str] = []
+    real = cache.ZipReuse.deflated
+
+    def counting(self, name, content, origin=None):  # type: ignore[no-untyped-def]
+        hashed.append(name)
+        return real(self, name, content, origin)
+
+    monkeypatch.setattr(cache.ZipReuse, "deflated", counting)
+    cache.MADE.clear()
+    edit_unit(src)
+    build(src, out, *targets)
+    units = len(_units(src))
+    assert cache.MADE["zip-reused"] > 2 * units - 2
+    assert "imsmanifest.xml" in hashed
+    assert sum(n.startswith(("sco/", "metadata/ITEM")) for n in hashed) == 1  # the edited page
+    assert files(out) == clean(src, tmp_path, *targets)

@@ -33,7 +33,7 @@ from markupsafe import Markup
 
 from builder import progress
 from builder.archive import Members
-from builder.cache import course_context, model_key, piece, text_key
+from builder.cache import course_context, model_key, piece, piece_and_origin, text_key
 from builder.diagnostics import Diagnostic
 from builder.i18n import ui as ui_tables
 from builder.i18n.ui import primary_subtag
@@ -576,7 +576,7 @@ def build_package(
         reach = text_key(" ".join(sorted(in_package)))
         for n, unit in enumerate(units, start=1):
             href = f"{SCO_DIR}/{unit.id}.html"
-            members[href] = piece(
+            page, origin = piece_and_origin(
                 "sco-page",
                 lambda unit=unit, n=n: (
                     course_context(course), model_key(unit), flavor.version, flavor.edition,
@@ -586,6 +586,7 @@ def build_package(
                     page_context([unit], "unit", n)
                 ).encode("utf-8"),
             )  # fmt: skip
+            members.set(href, page, origin)  # the zip reuses it by origin, unread
             progress.unit_done()
             resources.append(Resource(ident("RES", unit.id), "sco", href, [href], [ident("RES", "_shared")]))
 
@@ -645,7 +646,7 @@ def build_package(
             if item.resource:
                 name = f"metadata/{item.identifier}.xml"
                 item.metadata_file = name
-                members[name] = piece(
+                lom_file, origin = piece_and_origin(
                     "lom",
                     lambda item=item: (
                         course_context(course), flavor.version, item.title, item.identifier,
@@ -656,6 +657,7 @@ def build_package(
                         objectives=item.objectives, language=course.language,
                     ).encode("utf-8"),
                 )  # fmt: skip
+                members.set(name, lom_file, origin)
                 shared_files.append(name)
         package_lom = "metadata/package.xml"
         all_outcomes = package_outcomes(units)
