@@ -386,7 +386,7 @@ def categories(course: Course) -> list[dict[str, object]]:
             )
 
         def make() -> str:
-            return "".join(template.render(q=question(course, p, names[p.id], embed)) for p in problems)
+            return template.render(questions=[question(course, p, names[p.id], embed) for p in problems])
 
         return Markup(piece("questions-subsection", parts, make))
 
