@@ -37,7 +37,7 @@ from builder.archive import Member
 from builder.cache import course_context, piece
 from builder.model import Course, Section, Unit
 from builder.targets import BuildOptions, Output
-from builder.targets.scorm_common import SCO_DIR, Flavor, build_package, truncate_title, unit_outcomes
+from builder.targets.scorm_common import SCO_DIR, Flavor, build_package, truncate_title
 from builder.templates import environment, render_bytes
 
 NAMESPACE = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
@@ -179,7 +179,7 @@ def structure_facts(course: Course) -> list[object]:
         [
             s.id, s.title,
             [
-                [ss.id, ss.title, [[u.id, u.title, bool(u.problems), unit_outcomes(u)] for u in ss.units]]
+                [ss.id, ss.title, [[u.id, u.title, bool(u.problems), u.all_outcomes()] for u in ss.units]]
                 for ss in s.subsections
             ],
         ]

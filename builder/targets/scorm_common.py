@@ -323,25 +323,9 @@ ui_helper = ui_tables.helper
 # --------------------------------------------------------------------------- per-SCO data
 
 
-_OUTCOMES: dict[int, tuple[Unit, tuple[str, ...]]] = {}
-
-
-def unit_outcomes(unit: Unit) -> tuple[str, ...]:
-    """``unit.all_outcomes()``, remembered per unit for this process (models are not changed once
-    loaded): every package asks it of every unit several times (items, manifest, LOM, pages)."""
-    hit = _OUTCOMES.get(id(unit))
-    if hit is not None and hit[0] is unit:
-        return hit[1]
-    if len(_OUTCOMES) > 200_000:  # a long-lived process building many courses
-        _OUTCOMES.clear()
-    value = tuple(unit.all_outcomes())
-    _OUTCOMES[id(unit)] = (unit, value)
-    return value
-
-
-def package_outcomes(units: Iterable[Unit]) -> list[str]:
-    """The outcomes the units teach or assess, each once, in unit order."""
-    return list(dict.fromkeys(o for u in units for o in unit_outcomes(u)))
+def package_outcomes(units: Iterable[Unit], of: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """The outcomes the units teach or assess, each once, in unit order (``of``: by unit id)."""
+    return list(dict.fromkeys(o for u in units for o in of[u.id]))
 
 
 _OBJECTIVES: list[tuple[Course, dict[str, Outcome], dict[tuple[str, str], ObjectiveRef]]] = []
@@ -399,7 +383,7 @@ def sco_data(course: Course, flavor: Flavor, units: list[Unit], mode: str, total
         for p in unit.problems:
             indices.append(len(problems))
             problems.append(_problem_data(course, flavor, p))
-        for o in unit_outcomes(unit):
+        for o in unit.all_outcomes():
             outcomes.setdefault(o, None)
         unit_rows.append(
             {"id": unit.id, "n": first + offset, "problems": indices, "taught": list(unit.outcomes)}
@@ -533,6 +517,8 @@ def build_package(
                         shared_files.append(name)
 
     total = len(units)
+    # Each unit's outcomes, asked for by its item, its LOM, the manifest and the package's outcomes.
+    unit_outs = {u.id: tuple(u.all_outcomes()) for u in units}
     resources: list[Resource] = []
     ident = _identifiers(course, part)
     ui = ui_strings(course.language)
@@ -558,7 +544,7 @@ def build_package(
         members[href] = render_bytes(_sco_template(), **page_context(units, "course", 1))
         res_id = ident("RES", "_course")
         resources.append(Resource(res_id, "sco", href, [href], [ident("RES", "_shared")]))
-        outcomes = package_outcomes(units)
+        outcomes = package_outcomes(units, unit_outs)
         has_score = any(u.problems for u in units)
         org_items.append(
             Item(
@@ -596,7 +582,7 @@ def build_package(
                 title=truncate_title(unit.title, tmax),
                 resource=ident("RES", unit.id),
                 mastery=course.grading.pass_cutoff if unit.problems else None,
-                objectives=[objective_ref(course, flavor, o) for o in unit_outcomes(unit)],
+                objectives=[objective_ref(course, flavor, o) for o in unit_outs[unit.id]],
                 primary_objective=f"urn:coursepack:{course.slug}:{unit.id}",
             )
 
@@ -660,7 +646,7 @@ def build_package(
                 members.set(name, lom_file, origin)
                 shared_files.append(name)
         package_lom = "metadata/package.xml"
-        all_outcomes = package_outcomes(units)
+        all_outcomes = package_outcomes(units, unit_outs)
         members[package_lom] = lom().render(
             course=course, title=truncate_title(_root_title(course, sections, part), tmax),
             identifier=ident("MANIFEST", "package"), language=course.language,
@@ -675,7 +661,7 @@ def build_package(
     # every field ``_items_key``/``_resources_key`` list: unchanged by an edit of a unit's text.
     manifest_parts = lambda: (  # noqa: E731
         course_context(course), repr(flavor), options.map_info, part, _items_key(org_items),
-        _resources_key(resources), package_outcomes(units), _root_title(course, sections, part),
+        _resources_key(resources), package_outcomes(units, unit_outs), _root_title(course, sections, part),
     )  # fmt: skip
     members["imsmanifest.xml"] = piece(
         "manifest",
@@ -693,7 +679,7 @@ def build_package(
             framework=course.competences.framework,
             package_outcomes=[
                 objective_ref(course, flavor, o)
-                for o in package_outcomes(units)
+                for o in package_outcomes(units, unit_outs)
             ],
             description=course.short_description,
         ),
