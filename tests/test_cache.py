@@ -698,3 +698,42 @@ def test_an_edit_re_runs_olxcleaner_over_one_chapter_only(
     assert len(shards) == 1
     assert files(out) == clean(src, tmp_path, "-t", "olx")
     assert len(shards) == 1 + chapters  # the clean build (no cache) ran every chapter
+
+
+def test_an_edit_after_an_edit_is_checked_against_every_member(src: Path, tmp_path: Path) -> None:
+    """The OLX rules' scan takes the shas of unchanged members from the target (``known_sha``)
+    instead of reading them, and those members still count as read by the check: after an edit in
+    one chapter, an edit in another chapter is not hidden behind the first edit's reused findings."""
+    out = tmp_path / "dist"
+    build(src, out, "-t", "olx")
+    edit_unit(src)  # chapter 1
+    build(src, out, "-t", "olx")
+    unit = next(
+        u for u in _units(src)
+        if "03-ict" in str(u) and "```problem" not in u.read_text(encoding="utf-8")
+    )  # fmt: skip
+    text = unit.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("outcomes:"))
+    unit.write_text(text.replace(line + "\n", "", 1), encoding="utf-8")
+    args = ["build", str(src), "-j", "1", "-t", "olx", "-v", "--out"]
+    cached = CliRunner().invoke(main, [*args, str(out)])
+    fresh = CliRunner().invoke(main, [*args, str(tmp_path / "clean"), "--no-cache"])
+    assert cached.exit_code == fresh.exit_code == 0, cached.output
+    assert "vertical carries no learning_outcomes" in fresh.output
+    assert cached.output == fresh.output.replace(str(tmp_path / "clean"), str(out))
+    assert files(out) == files(tmp_path / "clean")
+
+
+def test_a_sha_the_members_know_counts_as_a_read() -> None:
+    """A check that takes a member's sha from the target instead of its bytes still depends on
+    them: the check's entry must list it, or a later change to it would reuse stale findings."""
+
+    class Known(dict):  # type: ignore[type-arg]
+        def known_sha(self, name: str) -> str | None:
+            return "ab" * 32 if name == "known" else None
+
+    recording = cache.RecordingMembers(Known(known=b"x", other=b"y"))
+    assert recording.known_sha("known") == "ab" * 32
+    assert recording.known_sha("other") is None
+    assert recording.read == {"known"}
+    assert cache.RecordingMembers({"plain": b"z"}).known_sha("plain") is None

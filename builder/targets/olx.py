@@ -21,6 +21,7 @@ fail.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
@@ -390,6 +391,7 @@ class _JumpLinked(Members):
     def __init__(self, unit_ids: set[str]):
         super().__init__()
         self.unit_ids = unit_ids
+        self._shas: dict[str, bytes] = {}
 
     def _jump(self, unit_id: str, fragment: str) -> str | None:
         return f"/jump_to_id/{unit_id}{fragment}" if unit_id in self.unit_ids else None
@@ -398,6 +400,21 @@ class _JumpLinked(Members):
         if isinstance(member, bytes) and b'href="/unit/' in member:
             member = rewrite_unit_links(member.decode("utf-8"), self._jump).encode("utf-8")
         super().__setitem__(name, member)
+        # Hashed while in hand: the OLX check keys its per-file facts by sha, and reading 12,000
+        # spilled members back only to hash them cost more than the check of an edit itself.
+        if isinstance(member, bytes):
+            self._shas[name] = hashlib.sha256(member).digest()
+        else:
+            self._shas.pop(name, None)
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(name)
+        self._shas.pop(name, None)
+
+    def known_sha(self, name: str) -> str | None:
+        """sha256 (hex) of a member set as bytes, without reading it back; None for source files."""
+        sha = self._shas.get(name)
+        return sha.hex() if sha is not None else None
 
 
 def _container(
