@@ -502,6 +502,12 @@ def zip_reuse(dest: Path) -> ZipReuse | None:
 _PIECES: Pieces | None = None
 
 
+def memo_pack() -> Pieces | None:
+    """The pack of the target being built when the build memoises, else None: archive writers
+    reuse from its ``store`` and list their indexes in its ``kept`` (``archive.TarGzReuse``)."""
+    return _PIECES
+
+
 @contextlib.contextmanager
 def pieces(store: BuildCache | None, namespace: str) -> Iterator[Pieces | None]:
     """While the block runs, ``piece`` memoises into ``namespace`` (a target and its options);
