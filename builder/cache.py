@@ -307,14 +307,14 @@ class RecordingMembers(Mapping[str, Any]):
     def __contains__(self, name: object) -> bool:
         return name in self._members
 
-    def known_sha(self, name: str) -> str | None:
-        """The member's sha256 when the members know it unread (``known_sha``), else None; a
-        known sha counts as a read: the check's verdict depends on those bytes all the same."""
-        known = getattr(self._members, "known_sha", None)
-        sha = known(name) if known is not None else None
-        if sha is not None:
-            self.read.add(name)
-        return sha
+    def known_shas(self, prefix: str = "") -> dict[str, str]:
+        """The sha256 of every member under ``prefix`` (named without it) that the members know
+        without reading it (``known_shas``), each counted as read: the check's verdict depends on
+        those bytes all the same, so its entry must list them."""
+        known = getattr(self._members, "known_shas", None)
+        shas: dict[str, str] = known(prefix) if known is not None else {}
+        self.read.update(prefix + name for name in shas)
+        return shas
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._members)

@@ -733,11 +733,10 @@ def test_a_sha_the_members_know_counts_as_a_read() -> None:
     them: the check's entry must list it, or a later change to it would reuse stale findings."""
 
     class Known(dict):  # type: ignore[type-arg]
-        def known_sha(self, name: str) -> str | None:
-            return "ab" * 32 if name == "known" else None
+        def known_shas(self, prefix: str = "") -> dict[str, str]:
+            return {n[len(prefix) :]: "ab" * 32 for n in self if n.startswith(prefix) and n != "c/other"}
 
-    recording = cache.RecordingMembers(Known(known=b"x", other=b"y"))
-    assert recording.known_sha("known") == "ab" * 32
-    assert recording.known_sha("other") is None
-    assert recording.read == {"known"}
-    assert cache.RecordingMembers({"plain": b"z"}).known_sha("plain") is None
+    recording = cache.RecordingMembers(Known({"c/known": b"x", "c/other": b"y", "d/else": b"z"}))
+    assert recording.known_shas("c/") == {"known": "ab" * 32}
+    assert recording.read == {"c/known"}
+    assert cache.RecordingMembers({"plain": b"z"}).known_shas() == {}

@@ -216,10 +216,10 @@ class _Under(Mapping[str, Member]):
     def __contains__(self, name: object) -> bool:
         return name in self.known
 
-    def known_sha(self, name: str) -> str | None:
-        """The member's sha256 when the members know it without reading it (else None)."""
-        known = getattr(self.members, "known_sha", None)
-        return known(self.prefix + name) if known is not None and name in self.known else None
+    def known_shas(self) -> dict[str, str]:
+        """The sha256 of every member the members know without reading it (``known_shas``)."""
+        known = getattr(self.members, "known_shas", None)
+        return known(self.prefix) if known is not None else {}
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names)
@@ -320,40 +320,32 @@ class Tree:
                 _diag(f"{self.prefix}course.xml", f"course/{run}.xml is missing", "olx.pointer-unresolved")
             )
         tagged = self._tag_rows()
-        known = getattr(self.files, "known_sha", None)
+        known = self.files.known_shas() if isinstance(self.files, _Under) else {}
         old: dict[int, dict[str, Facts]] = {}
         new: dict[int, dict[str, Facts]] = {}
         files = self.files
-        folders = CONTAINERS - {"course"}
+        kinds: dict[tuple[str, str], str] = {}  # the rules a file's folder and extension call for
         for path in sorted(files):
             top = path.split("/", 1)[0]
-            is_xml = path.endswith(".xml")
-            links = top != "static" and (is_xml or path.endswith(".html"))
-            pointers = path == course_file or top in folders
-            html = is_xml and top == "html"
-            vertical = is_xml and top == "vertical"
-            video = top == "video"
-            parse = pointers or html or vertical or video or path in tagged
-            if not (links or parse):
+            if path == course_file:
+                rules = _rules(top, path, True)
+            else:
+                rules = kinds.get((top, path[-5:]))
+                if rules is None:
+                    rules = kinds[(top, path[-5:])] = _rules(top, path, False)
+            if "t" not in rules and path in tagged:
+                rules += "t"
+            if not rules:
                 continue
             # A file's facts follow from which rules apply and its bytes alone: kept by its sha, an
             # edit reads and parses only the files it changed. The members know the shas of what
             # they hold (the OLX target hashes each as it is set); else it is read once here.
             data: bytes | None = None
-            sha = known(path) if known is not None else None
+            sha = known.get(path)
             if sha is None:
                 data = _bytes(files[path])
                 sha = hashlib.sha256(data).hexdigest()
             self.shas[path] = sha  # for olx_shards' reuse test and the pipeline's record of reads
-            rules = (
-                ("l" if links else "")
-                + ("p" if pointers else "")
-                + ("h" if html else "")
-                + ("v" if vertical else "")
-                + ("V" if video else "")
-                + ("x" if is_xml else "")
-                + ("t" if parse else "")
-            )
             key = f"{rules}:{sha}"
             bucket = zlib.crc32(path.encode()) % SCAN_BUCKETS
             before = old.get(bucket)
@@ -485,10 +477,11 @@ class Tree:
         parsed = facts.get("t")
         if parsed is not None:
             # The block's tags-v1 attribute, when present, must say what its tags.csv row says.
-            for loc, kind, block_id, column, values in rows:
+            for number, kind, block_id, column, values in rows:
                 if parsed.get(column, []) != values:
                     said = parsed.get(column, [])
                     message = f"tags-v1 of {kind}/{block_id}.xml {said} != tags.csv {values}"
+                    loc = f"{self.prefix}tags.csv:{number}"
                     found.tags_v1.append(_diag(loc, message, "olx.tags-mismatch"))
 
     @staticmethod
@@ -595,23 +588,22 @@ class Tree:
         self._table = rows
         return rows
 
-    def _tag_rows(self) -> dict[str, list[tuple[str, str, str, str, list[str]]]]:
+    def _tag_rows(self) -> dict[str, list[TagRow]]:
         """Per block file, the tags.csv cells its ``tags-v1`` must match (checked during the scan)."""
         rows = self._tag_table()
         if rows is None:
             return {}
-        where = f"{self.prefix}tags.csv"
         columns = rows[0][3:]
-        out: dict[str, list[tuple[str, str, str, str, list[str]]]] = {}
+        width = len(rows[0])
+        out: dict[str, list[TagRow]] = {}
         for number, row in enumerate(rows[1:], start=2):
-            if len(row) != len(rows[0]) or row[1] == "course":
+            if len(row) != width or row[1] == "course":
                 continue
             kind, block_id = row[1], row[2]
+            cells = out.setdefault(f"{kind}/{block_id}.xml", [])
             for column, cell in zip(columns, row[3:], strict=True):
-                values = [v.strip() for v in cell.split(";") if v.strip()]
-                out.setdefault(f"{kind}/{block_id}.xml", []).append(
-                    (f"{where}:{number}", kind, block_id, column, values)
-                )
+                values = [v.strip() for v in cell.split(";") if v.strip()] if cell else []
+                cells.append((number, kind, block_id, column, values))
         return out
 
     def check_tags(self, competences: CompetenceMap | None) -> list[Diagnostic]:
@@ -696,14 +688,35 @@ read back on every edit): 0 when it has nothing to report or compare, else ``n``
 [kind, …] (``Tree._apply`` turns them into messages, testing the names they need against the
 tree), ``i`` a vertical's inline XBlocks as [tag, url_name], ``t`` its parsed ``tags-v1``."""
 
-TagRow = tuple[str, str, str, str, list[str]]
-"""A tags.csv cell a block's ``tags-v1`` must match: (file:line, type, id, export id, values)."""
+TagRow = tuple[int, str, str, str, list[str]]
+"""A tags.csv cell a block's ``tags-v1`` must match: (line, type, id, export id, values)."""
 
 
 SCAN_BUCKETS = 32
 """The scan's facts are kept in this many cache entries, each file's in the one its name's CRC
 picks: an edit rewrites the entries of the files it changed (one 12,000-file entry cost more to
 write than the whole scan of an edit), and a build reads ~32 small ones."""
+
+
+def _rules(top: str, path: str, course_file: bool) -> str:
+    """Which per-file rules apply to a file (``Tree._facts``), from its folder and extension (and
+    whether it is ``course/<run>.xml``); ``t`` (parse it) is added for tags.csv's blocks."""
+    is_xml = path.endswith(".xml")
+    links = top != "static" and (is_xml or path.endswith(".html"))
+    pointers = course_file or top in CONTAINERS - {"course"}
+    html = is_xml and top == "html"
+    vertical = is_xml and top == "vertical"
+    video = top == "video"
+    parse = pointers or html or vertical or video
+    return (
+        ("l" if links else "")
+        + ("p" if pointers else "")
+        + ("h" if html else "")
+        + ("v" if vertical else "")
+        + ("V" if video else "")
+        + ("x" if is_xml else "")
+        + ("t" if parse else "")
+    )
 
 
 def _scan_key(bucket: int) -> str:

@@ -575,3 +575,6 @@ def test_the_members_know_the_sha_of_every_file_they_hold_as_bytes(course: Cours
     assert members.known_sha(name) == hashlib.sha256(b"<p>new</p>").hexdigest()  # type: ignore[attr-defined]
     del members[name]
     assert members.known_sha(name) is None  # type: ignore[attr-defined]
+    shas = members.known_shas("course/")  # type: ignore[attr-defined]
+    held = [n for n in members if isinstance(members[n], bytes)]
+    assert shas == {n[len("course/") :]: members.known_sha(n) for n in held}  # type: ignore[attr-defined]

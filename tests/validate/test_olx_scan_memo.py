@@ -64,9 +64,12 @@ class Fetches(Mapping[str, Member]):
     def __contains__(self, name: object) -> bool:
         return name in self.members
 
-    def known_sha(self, name: str) -> str | None:
-        data = self.members[name]
-        return hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else None
+    def known_shas(self, prefix: str = "") -> dict[str, str]:
+        return {
+            name[len(prefix) :]: hashlib.sha256(data).hexdigest()
+            for name, data in self.members.items()
+            if name.startswith(prefix) and isinstance(data, bytes)
+        }
 
 
 @pytest.fixture
