@@ -371,11 +371,14 @@ def build_members(course: Course) -> Members:
     unit_rows: dict[str, str] = {}
     outcomes: dict[str, list[str]] = {}  # each container's, asked by its file and by tags.csv
     for section in course.sections:
-        units = [u for ss in section.subsections for u in ss.units]
-        outcomes[section.id] = _unit_outcomes(units)
-        attrs: Attrs = [("display_name", section.title), *tagger.attrs(outcomes[section.id])]
+        for sub in section.subsections:
+            outcomes[sub.id] = _unit_outcomes(sub.units)
+        # The units' outcomes in order, each once: the subsections' lists joined in order, each once.
+        outcomes[section.id] = list(dict.fromkeys(o for ss in section.subsections for o in outcomes[ss.id]))
+        attrs: Attrs = [("display_name", section.title)]
         children = [("sequential", ss.id) for ss in section.subsections]
-        _add(m, f"chapter/{section.id}.xml", _container("chapter", attrs, children))
+        path = f"chapter/{section.id}.xml"
+        _cached_container(m, course, tagger, path, attrs, outcomes[section.id], children)
         for sub in section.subsections:
             attrs = [("display_name", sub.title)]
             if sub.graded:
@@ -384,10 +387,9 @@ def build_members(course: Course) -> Members:
                     attrs.append(("format", sub.format))
                 if sub.due is not None:
                     attrs.append(("due", olx_date(sub.due)))
-            outcomes[sub.id] = _unit_outcomes(sub.units)
-            attrs += tagger.attrs(outcomes[sub.id])
             children = [("vertical", u.id) for u in sub.units]
-            _add(m, f"sequential/{sub.id}.xml", _container("sequential", attrs, children))
+            path = f"sequential/{sub.id}.xml"
+            _cached_container(m, course, tagger, path, attrs, outcomes[sub.id], children)
             for unit in sub.units:
                 unit_rows[unit.id] = _cached_unit(m, course, unit, tagger)
                 progress.unit_done()
@@ -457,6 +459,23 @@ def olx_block_inline(block: OlxBlock) -> Markup:
     element = xmlsafe.parse(block.xml.encode("utf-8"))
     element.set("url_name", block.id)
     return Markup(etree.tostring(element, encoding="unicode"))
+
+
+def _cached_container(
+    m: MutableMapping[str, Member],
+    course: Course,
+    tagger: Tagger,
+    path: str,
+    attrs: Attrs,
+    outcomes: list[str],
+    children: list[tuple[str, str]],
+) -> None:
+    """A chapter's or sequential's file, reused while its attributes, outcomes (its tags read the
+    competence map: the course context) and children are unchanged (``builder.cache.piece``)."""
+    tag = path.split("/", 1)[0]
+    parts = lambda: (course_context(course), tag, attrs, outcomes, children)  # noqa: E731
+    make = lambda: _container(tag, [*attrs, *tagger.attrs(outcomes)], children)  # noqa: E731
+    _add(m, path, piece("olx-container", parts, make))
 
 
 def _cached_unit(m: MutableMapping[str, Member], course: Course, unit: Unit, tagger: Tagger) -> str:
