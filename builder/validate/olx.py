@@ -319,12 +319,36 @@ class Tree:
             found.pointers.append(
                 _diag(f"{self.prefix}course.xml", f"course/{run}.xml is missing", "olx.pointer-unresolved")
             )
-        tagged = self._tag_rows()
-        known = self.files.known_shas() if isinstance(self.files, _Under) else {}
-        old: dict[int, dict[str, Facts]] = {}
-        new: dict[int, dict[str, Facts]] = {}
         files = self.files
-        kinds: dict[tuple[str, str], str] = {}  # the rules a file's folder and extension call for
+        names = files.known if isinstance(files, _Under) else set(files)
+        # The shas the members know, and those of the others the scan reads: olx_shards' reuse
+        # test and the pipeline's record of the check's reads take them from ``self.shas``.
+        known = self.shas
+        known.update(files.known_shas() if isinstance(files, _Under) else {})
+
+        def sha_of(path: str) -> str:
+            sha = known.get(path)
+            if sha is None:
+                sha = known[path] = hashlib.sha256(_bytes(files[path])).hexdigest()
+            return sha
+
+        # What every bucket's findings depend on besides its own files: tags.csv (its rows are
+        # compared with the blocks' tags-v1, and name the files parsed for that) and the run.
+        context = [sha_of("tags.csv") if "tags.csv" in files else "", run]
+        # Files that tags.csv alone makes the scan parse (a block in a folder no rule reads).
+        extra_key = _summary_key("extra", context)
+        kept = self.memo.get(extra_key) if self.memo is not None else None
+        tagged: dict[str, list[TagRow]] | None = None
+        if isinstance(kept, list):
+            extra = set(kept)
+        else:
+            tagged = self._tag_rows()
+            extra = {p for p in tagged if not _rules(p.split("/", 1)[0], p, p == course_file)}
+            if self.memo is not None:
+                self.memo.put(extra_key, sorted(extra))
+        # One light pass: each file's rules (by folder and extension) and sha, by bucket.
+        kinds: dict[tuple[str, str], str] = {}
+        buckets: dict[int, list[tuple[str, str, str]]] = {}
         for path in sorted(files):
             top = path.split("/", 1)[0]
             if path == course_file:
@@ -333,38 +357,63 @@ class Tree:
                 rules = kinds.get((top, path[-5:]))
                 if rules is None:
                     rules = kinds[(top, path[-5:])] = _rules(top, path, False)
-            if "t" not in rules and path in tagged:
-                rules += "t"
-            if not rules:
+            if not rules and path not in extra:
                 continue
-            # A file's facts follow from which rules apply and its bytes alone: kept by its sha, an
-            # edit reads and parses only the files it changed. The members know the shas of what
-            # they hold (the OLX target hashes each as it is set); else it is read once here.
-            data: bytes | None = None
-            sha = known.get(path)
-            if sha is None:
-                data = _bytes(files[path])
-                sha = hashlib.sha256(data).hexdigest()
-            self.shas[path] = sha  # for olx_shards' reuse test and the pipeline's record of reads
-            key = f"{rules}:{sha}"
+            sha = known.get(path) or sha_of(path)
             bucket = zlib.crc32(path.encode()) % SCAN_BUCKETS
-            before = old.get(bucket)
-            if before is None:
-                before = old[bucket] = self._memo_get(bucket)
-            facts = before.get(key)
-            if facts is None:
-                facts = self._facts(path, data if data is not None else _bytes(files[path]), rules)
-            if bucket in new:
-                new[bucket][key] = facts
+            if bucket in buckets:
+                buckets[bucket].append((path, rules, sha))
             else:
-                new[bucket] = {key: facts}
-            if facts:  # most files: nothing found, nothing to compare
-                self._apply(path, facts, tagged.get(path, ()), found)
-        if self.memo is not None:
-            for bucket, facts_by_key in new.items():
-                if facts_by_key.keys() != old[bucket].keys():
-                    self.memo.put(_scan_key(bucket), facts_by_key)
+                buckets[bucket] = [(path, rules, sha)]
+        for bucket, entries in sorted(buckets.items()):
+            # A bucket's findings are kept by what they follow from: its files' names, rules and
+            # shas, and the context; they hold while the names they needed are present or absent
+            # as they were.
+            sig = hashlib.sha256("".join(f"{p}\0{r}\0{s}\n" for p, r, s in entries).encode()).hexdigest()
+            result_key = _summary_key(bucket, context, sig)
+            result = self.memo.get(result_key) if self.memo is not None else None
+            holds = isinstance(result, dict) and result["missing"] == [
+                t for t in result["targets"] if t not in names
+            ]
+            if not holds:
+                if tagged is None:
+                    tagged = self._tag_rows()
+                result = self._scan_bucket(bucket, entries, tagged)
+                if self.memo is not None:
+                    self.memo.put(result_key, result)
+            for rule, diags in result["found"].items():
+                getattr(found, rule).extend(Diagnostic.from_json(d) for d in diags)
+            found.inline.update((tag, url_name) for tag, url_name in result["inline"])
         return found
+
+    def _scan_bucket(
+        self, bucket: int, entries: list[tuple[str, str, str]], tagged: Mapping[str, list[TagRow]]
+    ) -> dict[str, Any]:
+        """One bucket's findings, from each file's facts (kept by rules and sha: an edit reads and
+        parses only the files it changed), with the names they needed and those found missing."""
+        old = self._memo_get(bucket)
+        new: dict[str, Facts] = {}
+        found = Scan()
+        targets: list[str] = []
+        for path, base, sha in entries:
+            rules = base + "t" if "t" not in base and path in tagged else base
+            key = f"{rules}:{sha}"
+            facts = old.get(key)
+            if facts is None:
+                facts = self._facts(path, _bytes(self.files[path]), rules)
+            new[key] = facts
+            if facts:  # most files: nothing found, nothing to compare
+                self._apply(path, facts, tagged.get(path, ()), found, targets)
+        if self.memo is not None and new.keys() != old.keys():
+            self.memo.put(_scan_key(bucket), new)
+        needed = sorted(set(targets))
+        rules = ("pointers", "html_files", "static", "transcripts", "verticals", "videos", "tags_v1")
+        return {
+            "targets": needed,
+            "missing": [t for t in needed if t not in self.files],
+            "found": {r: [d.to_json() for d in getattr(found, r)] for r in rules if getattr(found, r)},
+            "inline": sorted(found.inline),
+        }
 
     def _memo_get(self, bucket: int) -> dict[str, Facts]:
         got = self.memo.get(_scan_key(bucket)) if self.memo is not None else None
@@ -410,20 +459,25 @@ class Tree:
             facts["n"] = needs
         return facts or 0
 
-    def _apply(self, path: str, facts: dict[str, Any], rows: Iterable[TagRow], found: Scan) -> None:
-        """One file's findings from its facts, the tree's names and its tags.csv ``rows``."""
+    def _apply(
+        self, path: str, facts: dict[str, Any], rows: Iterable[TagRow], found: Scan, targets: list[str]
+    ) -> None:
+        """One file's findings from its facts, the tree's names and its tags.csv ``rows``; each
+        name whose presence decided a finding is added to ``targets``."""
         where = f"{self.prefix}{path}"
         files = self.files
         for kind, *args in facts.get("n", ()):
             if kind == "s":
                 (name,) = args
                 target = f"static/{unquote(name)}"
+                targets.append(target)
                 if target not in files:
                     message = f"/static/{name} is linked but {target} is not in the tree"
                     found.static.append(_diag(where, message, "olx.static-missing"))
             elif kind == "P":
                 tag, url_name = args
                 target = f"{tag}/{url_name}.xml"
+                targets.append(target)
                 if target not in files:
                     message = f"pointer <{tag} url_name=…> resolves to missing {target}"
                     found.pointers.append(_diag(where, message, "olx.pointer-unresolved"))
@@ -440,10 +494,12 @@ class Tree:
                 )
             elif kind == "h":
                 target = f"html/{args[0]}.html"
+                targets.append(target)
                 if target not in files:
                     found.html_files.append(_diag(where, f"{target} is missing", "olx.html-file-missing"))
             elif kind == "T":
                 target = f"static/{args[0]}"
+                targets.append(target)
                 if target not in files:
                     message = f"transcript {target} is missing"
                     found.transcripts.append(_diag(where, message, "olx.static-missing"))
@@ -717,6 +773,12 @@ def _rules(top: str, path: str, course_file: bool) -> str:
         + ("x" if is_xml else "")
         + ("t" if parse else "")
     )
+
+
+def _summary_key(*parts: object) -> str:
+    from builder import cache
+
+    return cache.digest("olx-scan-result", cache.code_fingerprint(), *parts)
 
 
 def _scan_key(bucket: int) -> str:

@@ -234,6 +234,19 @@ def test_memoised_scan_reports_what_a_full_scan_reports(
     assert check_olx(members, course.competences, memo) == []
 
 
+@pytest.mark.parametrize(("name", "steps", "expect"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
+def test_one_change_after_a_build_is_reported_as_a_full_scan_reports_it(
+    members: dict[str, Member], course: Course, name: str, steps: list[Mutation], expect: str
+) -> None:
+    """The common case: facts and bucket results kept from the built tree, then one change."""
+    memo = DictMemo()
+    assert check_olx(members, course.competences, memo) == []
+    mutated = dict(members)
+    for step in steps:
+        step(mutated)
+    assert check_olx(mutated, course.competences, memo) == check_olx(mutated, course.competences)
+
+
 def test_an_edit_reads_only_the_files_it_changed(members: dict[str, Member]) -> None:
     """With the facts of the last scan kept and the members' shas known, the scan fetches the
     edited file and what every scan reads whole (course.xml, tags.csv) — not the other files."""
@@ -263,4 +276,4 @@ def test_an_unchanged_tree_rewrites_no_memo_entry(members: dict[str, Member]) ->
     assert memo.puts == written
     _edit("html/u-intro.html-1.html", "<p>", "<p>Edited. ")(members)
     Tree(_Under(Fetches(members), "course/"), "course/", memo).scan()
-    assert memo.puts == written + 1  # only the entry holding the edited file
+    assert memo.puts == written + 2  # the facts of the edited file's bucket, and the buckets' results
