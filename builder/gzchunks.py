@@ -31,9 +31,9 @@ LEVEL = 6
 WINDOW = 32 * 1024
 """Deflate's window: the dictionary each chunk is deflated with."""
 
-CUT_EVERY = 128
-"""A member whose name's CRC-32 is divisible by this ends a chunk (one in 128 on average: ~100
-chunks of ~100 KB at 2,000 units; cuts follow names, not sizes, so an edit moves none of them)."""
+CUT_EVERY = 256
+"""A member whose name's CRC-32 is divisible by this ends a chunk (one in 256 on average: ~45
+chunks of ~200 KB at 2,000 units; cuts follow names, not sizes, so an edit moves none of them)."""
 
 CHUNK_MIN = WINDOW
 """…once the chunk holds this much: the next chunk's dictionary then lies in this one alone."""
