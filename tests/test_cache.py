@@ -320,8 +320,9 @@ def test_an_edit_re_renders_only_the_edited_units_pieces(src: Path, tmp_path: Pa
     # (``tests/test_gzchunks.py`` shows the others reused; this small course is one or two chunks).
     made.pop("tar-gz-reused", None)
     assert 1 <= made.pop("tar-gz-deflated") <= 2
-    # scorm12, scorm2004 and cmi5 each render (and deflate) one page
-    assert made == {"olx-unit": 1, "sco-page": 3, "zip-deflated": 3}
+    # scorm12, scorm2004 and cmi5 each render (and deflate) one page; the question bank renders
+    # the questions of the edited unit's subsection (keyed by its units' models)
+    assert made == {"olx-unit": 1, "sco-page": 3, "zip-deflated": 3, "questions-subsection": 1}
     assert files(out) == clean(src, tmp_path)
 
 
@@ -330,11 +331,15 @@ def test_a_cold_build_renders_every_piece(src: Path, tmp_path: Path) -> None:
     each unit's page once per SCO target."""
     from builder.source import load_course
 
-    units = len(load_course(src).units())
+    course = load_course(src)
+    units = len(course.units())
     cache.MADE.clear()
     build(src, tmp_path / "dist")
     assert cache.MADE["olx-unit"] == units and cache.MADE["sco-page"] == 3 * units
-    assert cache.MADE["handbook-pdf"] == 1 and cache.MADE["questions"] == 1
+    assert cache.MADE["handbook-pdf"] == 1
+    assert cache.MADE["questions-subsection"] == sum(
+        1 for s in course.sections for ss in s.subsections if any(u.problems for u in ss.units)
+    )
 
 
 def _retitle(src: Path) -> None:
