@@ -14,18 +14,20 @@ to be held whole in memory (~25 KB per unit per target) until it was written.
 
 from __future__ import annotations
 
-import gzip
+import hashlib
 import io
+import json
 import os
 import shutil
 import subprocess
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from builder.scratch import ScratchFile
 
@@ -201,41 +203,251 @@ def tar_header(name: str, size: int, mtime: int) -> bytes:
 _GZ_CHUNK = 1 << 20
 
 
+class _Record:
+    """One member on its way into the tar stream: its name, size and (fetched when needed) bytes."""
+
+    __slots__ = ("_source", "length", "member", "name", "size")
+
+    def __init__(
+        self, name: str, size: int, epoch: int, member: Member | None, source: Mapping[str, Member] | None
+    ):
+        self.name, self.size, self.member, self._source = name, size, member, source
+        if size < _USTAR_MAX and 0 <= epoch < _USTAR_MAX and len(name) <= 100 and name.isascii():
+            head = _BLOCK  # what ``tar_header`` makes of it, without making it
+        else:
+            head = len(tar_header(name, size, epoch))
+        self.length = head + size + (-size % _BLOCK)
+        """The member's bytes in the tar stream: header, content, padding."""
+
+    def get(self) -> Member:
+        if self.member is not None:
+            return self.member
+        assert self._source is not None
+        return self._source[self.name]
+
+    def pieces(self, epoch: int) -> Iterator[bytes]:
+        """The member's bytes in the tar stream: header, content (a source file in 1 MB reads), padding."""
+        yield tar_header(self.name, self.size, epoch)
+        member = self.get()
+        if isinstance(member, Path):
+            with open(member, "rb") as f:
+                left = self.size
+                while left:
+                    chunk = f.read(min(left, _GZ_CHUNK))
+                    if not chunk:
+                        raise OSError(f"{member} shrank while it was archived")
+                    yield chunk
+                    left -= len(chunk)
+        else:
+            yield member
+        if self.size % _BLOCK:
+            yield bytes(-self.size % _BLOCK)
+
+
+def _records(members: MemberSource, epoch: int) -> Iterator[_Record]:
+    """The members in archive order; a mapping's bytes are fetched only when they are written (a
+    chunk reused from the last build reads none of its members back from the spill)."""
+    if isinstance(members, Mapping):
+        size_of = getattr(members, "size", None)
+        for name in sorted(members):
+            check_member_name(name)
+            size = size_of(name) if size_of is not None else _size(members[name])
+            yield _Record(name, size, epoch, None, members)
+        return
+    for name, member in entries(members):
+        yield _Record(name, _size(member), epoch, member, None)
+
+
 def write_tar_gz(members: MemberSource, dest: Path, epoch: int) -> None:
-    """What ``tarfile`` (PAX_FORMAT) writes into a gzip stream, byte for byte, with the headers
-    made by ``tar_header`` and small members joined before they are compressed (one gzip write
-    per megabyte rather than three per member; deflate's output does not depend on the chunks)."""
+    """What ``tarfile`` (PAX_FORMAT) writes, byte for byte, with the headers made by ``tar_header``,
+    in one gzip stream deflated in chunks (``builder.gzchunks``): when a build memoises, a chunk
+    whose members are unchanged is copied from the archive this one replaces (``TarGzReuse``)."""
+    from builder import gzchunks
+
+    reuse = _tar_gz_reuse(members, dest, epoch)
+    index: dict[str, list[int]] = {}
     with atomic_path(dest) as tmp, open(tmp, "wb") as raw:
-        # mtime=0 and no filename: the gzip header then depends on nothing but the data.
-        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
-            buf = bytearray()
-            for name, member in entries(members):
-                size = _size(member)
-                buf += tar_header(name, size, epoch)
+        out = _Out(raw)
+        out.write(gzchunks.HEADER)
+        crc = total = 0
+        previous: list[_Record] = []
+        previous_key = ""
+        tail: bytes | None = b""  # the tar stream's last 32 KB before the chunk (None: not at hand)
+        chunk: list[_Record] = []
+        filled = 0
+        deflater: gzchunks.Chunk | None = None  # without reuse, each member is deflated as it comes
+
+        def flush() -> None:
+            nonlocal crc, total, tail, previous, previous_key, chunk, filled, deflater
+            own = reuse.members_key(chunk) if reuse is not None else ""
+            key = reuse.key(previous_key, own) if reuse is not None else ""
+            hit = reuse.get(key) if reuse is not None else None
+            if hit is not None:
+                data, chunk_crc, size = hit
+                tail = None
+            else:
+                if deflater is None:
+                    if tail is None:  # the chunk before was copied: its last 32 KB are read back
+                        tail = _tail(previous, epoch, gzchunks.WINDOW)
+                    deflater = gzchunks.Chunk(tail)
+                    for record in chunk:
+                        for piece in record.pieces(epoch):
+                            deflater.feed(piece)
+                data, chunk_crc, size = deflater.finish(), deflater.crc, deflater.size
+                tail = bytes(deflater.tail)
+            if reuse is not None:
+                index[key] = [out.offset, len(data), chunk_crc, size]
+            out.write(data)
+            crc = gzchunks.crc32_combine(crc, chunk_crc, size)
+            total += size
+            previous, previous_key, chunk, filled, deflater = chunk, own, [], 0, None
+
+        for record in _records(members, epoch):
+            if reuse is None:
+                if deflater is None:
+                    deflater = gzchunks.Chunk(tail or b"")
+                for piece in record.pieces(epoch):
+                    deflater.feed(piece)
+                record.member = None  # written: not held until the chunk ends
+            chunk.append(record)
+            filled += record.length
+            if filled >= gzchunks.CHUNK_MIN and zlib.crc32(record.name.encode()) % gzchunks.CUT_EVERY == 0:
+                flush()
+        if chunk:
+            flush()
+        # The end-of-archive blocks and tarfile's record padding: always deflated, on their own.
+        end = 2 * _BLOCK
+        end += -(total + end) % _RECORD
+        last = gzchunks.Chunk(b"", last=True)
+        last.feed(bytes(end))
+        out.write(last.finish())
+        crc = gzchunks.crc32_combine(crc, last.crc, end)
+        out.write(gzchunks.trailer(crc, total + end))
+    if reuse is not None:
+        reuse.save(out.sha.hexdigest(), index)
+
+
+class _Out:
+    """The archive file being written: where the next byte goes, and the sha256 so far."""
+
+    def __init__(self, raw: IO[bytes]):
+        self.raw, self.offset, self.sha = raw, 0, hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        self.raw.write(data)
+        self.sha.update(data)
+        self.offset += len(data)
+
+
+def _tail(records: list[_Record], epoch: int, size: int) -> bytes:
+    """The last ``size`` bytes of these members' part of the tar stream (read from as few of the
+    last members as hold them): the dictionary of the chunk after a reused one."""
+    start = len(records)
+    held = 0
+    while start and held < size:
+        start -= 1
+        held += records[start].length
+    return b"".join(piece for r in records[start:] for piece in r.pieces(epoch))[-size:]
+
+
+def _tar_gz_reuse(members: MemberSource, dest: Path, epoch: int) -> TarGzReuse | None:
+    if not isinstance(members, Mapping):
+        return None
+    from builder import cache
+
+    pack = cache.memo_pack()
+    if pack is None:
+        return None
+    return TarGzReuse(pack.store, dest.parent.parent / dest.name, members, epoch, pack.kept)
+
+
+class TarGzReuse:
+    """The tarball this build replaces, to copy unchanged chunks' deflated bytes from.
+
+    That is the file published in the output folder (whatever the last build left there); an
+    index entry named by its sha256 lists, per chunk key, where the chunk's bytes lie and their
+    CRC-32 and length. A chunk's key covers what its bytes follow from (``builder.gzchunks``): the
+    names, sizes and sha256 of its members and of the chunk before it, the epoch, the format. An
+    archive without an index (deleted cache, edited by hand) reuses nothing.
+    """
+
+    def __init__(
+        self, store: Any, published: Path, members: Mapping[str, Member], epoch: int, kept: list[str]
+    ):
+        from builder import cache
+
+        self.store, self.members, self.kept = store, members, kept
+        self.known = getattr(members, "known_sha", None)
+        self.shas: dict[str, str] = {}
+        self.index: dict[str, list[int]] = {}
+        self.published: Path | None = None
+        try:
+            raw = store.get_raw(self.index_key(cache.file_sha256(published)))
+            if raw is not None:
+                self.index, self.published = json.loads(raw)["chunks"], published
+        except (OSError, ValueError, KeyError, TypeError):
+            self.index, self.published = {}, None
+        self.epoch = epoch
+
+    @staticmethod
+    def index_key(archive_sha: str) -> str:
+        from builder import cache, gzchunks
+
+        return cache.digest(
+            "tar.gz index", cache.code_fingerprint(), gzchunks.LEVEL, gzchunks.CHUNK_MIN, archive_sha
+        )
+
+    def _sha(self, record: _Record) -> str:
+        sha = self.shas.get(record.name)
+        if sha is None:
+            sha = self.known(record.name) if self.known is not None else None
+            if sha is None:
+                from builder import cache
+
+                member = record.get()
                 if isinstance(member, Path):
-                    with open(member, "rb") as f:
-                        left = size
-                        while left:
-                            chunk = f.read(min(left, _GZ_CHUNK))
-                            if not chunk:
-                                raise OSError(f"{member} shrank while it was archived")
-                            buf += chunk
-                            left -= len(chunk)
-                            if len(buf) >= _GZ_CHUNK:
-                                gz.write(buf)
-                                buf.clear()
+                    sha = cache.file_sha256(member)
                 else:
-                    buf += member
-                pad = -size % _BLOCK
-                if pad:
-                    buf += bytes(pad)
-                if len(buf) >= _GZ_CHUNK:
-                    gz.write(buf)
-                    buf.clear()
-            buf += bytes(2 * _BLOCK)
-            gz.write(buf)
-            if gz.size % _RECORD:  # gz.size: the uncompressed bytes written, the tar's length
-                gz.write(bytes(-gz.size % _RECORD))
+                    sha = hashlib.sha256(member).hexdigest()
+            self.shas[record.name] = sha
+        return sha
+
+    def members_key(self, chunk: list[_Record]) -> str:
+        """What a chunk's part of the tar stream follows from: its members' names, sizes, shas."""
+        text = "\0".join(f"{r.name}\0{r.size}\0{self._sha(r)}" for r in chunk)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def key(self, previous: str, own: str) -> str:
+        """A chunk's key: its members, those of the chunk before (whose last 32 KB are its
+        dictionary), the epoch in every header; the format and zlib are in the index key."""
+        return hashlib.sha256(f"{self.epoch}\0{previous}\0{own}".encode()).hexdigest()
+
+    def get(self, key: str) -> tuple[bytes, int, int] | None:
+        from builder import cache
+
+        where = self.index.get(key)
+        if where is None or self.published is None:
+            cache.MADE["tar-gz-deflated"] += 1
+            return None
+        offset, length, crc, size = where
+        try:
+            with open(self.published, "rb") as f:
+                f.seek(offset)
+                data = f.read(length)
+        except OSError:
+            return None
+        if len(data) != length:
+            cache.MADE["tar-gz-deflated"] += 1
+            return None
+        cache.MADE["tar-gz-reused"] += 1
+        return data, crc, size
+
+    def save(self, archive_sha: str, index: dict[str, list[int]]) -> None:
+        """Index the archive just written; the target's entry lists the index (``kept``), so a
+        later hit that publishes this archive again keeps it for the edit after."""
+        key = self.index_key(archive_sha)
+        self.store.put_raw(key, json.dumps({"chunks": index}).encode())
+        self.kept.append(key)
 
 
 class _TooBigForRaw(Exception):

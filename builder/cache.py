@@ -310,6 +310,15 @@ class RecordingMembers(Mapping[str, Any]):
     def __contains__(self, name: object) -> bool:
         return name in self._members
 
+    def known_shas(self, prefix: str = "") -> dict[str, str]:
+        """The sha256 of every member under ``prefix`` (named without it) that the members know
+        without reading it (``known_shas``), each counted as read: the check's verdict depends on
+        those bytes all the same, so its entry must list them."""
+        known = getattr(self._members, "known_shas", None)
+        shas: dict[str, str] = known(prefix) if known is not None else {}
+        self.read.update(prefix + name for name in shas)
+        return shas
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._members)
 
@@ -525,6 +534,12 @@ def zip_reuse(dest: Path) -> ZipReuse | None:
 
 
 _PIECES: Pieces | None = None
+
+
+def memo_pack() -> Pieces | None:
+    """The pack of the target being built when the build memoises, else None: archive writers
+    reuse from its ``store`` and list their indexes in its ``kept`` (``archive.TarGzReuse``)."""
+    return _PIECES
 
 
 @contextlib.contextmanager

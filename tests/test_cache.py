@@ -316,6 +316,10 @@ def test_an_edit_re_renders_only_the_edited_units_pieces(src: Path, tmp_path: Pa
     build(src, out)
     made = dict(cache.MADE)
     assert made.pop("zip-reused") > 3 * 32  # every other member is copied deflated from the last build
+    # The OLX tarball deflates the chunk holding the unit's files and (at most) the chunk after it
+    # (``tests/test_gzchunks.py`` shows the others reused; this small course is one or two chunks).
+    made.pop("tar-gz-reused", None)
+    assert 1 <= made.pop("tar-gz-deflated") <= 2
     # scorm12, scorm2004 and cmi5 each render (and deflate) one page; the question bank renders
     # the questions of the edited unit's subsection (keyed by its units' models)
     assert made == {"olx-unit": 1, "sco-page": 3, "zip-deflated": 3, "questions-subsection": 1}
@@ -741,3 +745,41 @@ def test_a_raw_entry_reads_back_whole_and_anything_else_is_a_miss(tmp_path: Path
         assert store.get_raw(key) is None
     path.write_bytes(whole.replace(key.encode(), b"c" * 64, 1))  # another key's entry
     assert store.get_raw(key) is None
+
+
+def test_an_edit_after_an_edit_is_checked_against_every_member(src: Path, tmp_path: Path) -> None:
+    """The OLX rules' scan takes the shas of unchanged members from the target (``known_sha``)
+    instead of reading them, and those members still count as read by the check: after an edit in
+    one chapter, an edit in another chapter is not hidden behind the first edit's reused findings."""
+    out = tmp_path / "dist"
+    build(src, out, "-t", "olx")
+    edit_unit(src)  # chapter 1
+    build(src, out, "-t", "olx")
+    unit = next(
+        u for u in _units(src)
+        if "03-ict" in str(u) and "```problem" not in u.read_text(encoding="utf-8")
+    )  # fmt: skip
+    text = unit.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("outcomes:"))
+    unit.write_text(text.replace(line + "\n", "", 1), encoding="utf-8")
+    args = ["build", str(src), "-j", "1", "-t", "olx", "-v", "--out"]
+    cached = CliRunner().invoke(main, [*args, str(out)])
+    fresh = CliRunner().invoke(main, [*args, str(tmp_path / "clean"), "--no-cache"])
+    assert cached.exit_code == fresh.exit_code == 0, cached.output
+    assert "vertical carries no learning_outcomes" in fresh.output
+    assert cached.output == fresh.output.replace(str(tmp_path / "clean"), str(out))
+    assert files(out) == files(tmp_path / "clean")
+
+
+def test_a_sha_the_members_know_counts_as_a_read() -> None:
+    """A check that takes a member's sha from the target instead of its bytes still depends on
+    them: the check's entry must list it, or a later change to it would reuse stale findings."""
+
+    class Known(dict):  # type: ignore[type-arg]
+        def known_shas(self, prefix: str = "") -> dict[str, str]:
+            return {n[len(prefix) :]: "ab" * 32 for n in self if n.startswith(prefix) and n != "c/other"}
+
+    recording = cache.RecordingMembers(Known({"c/known": b"x", "c/other": b"y", "d/else": b"z"}))
+    assert recording.known_shas("c/") == {"known": "ab" * 32}
+    assert recording.read == {"c/known"}
+    assert cache.RecordingMembers({"plain": b"z"}).known_shas() == {}

@@ -21,11 +21,13 @@ fail.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from datetime import UTC, datetime
+from typing import Any
 
 import lxml.html
 from lxml import etree
@@ -288,44 +290,61 @@ def video_xml(video: Video) -> str:
     return _render("video.xml", video=video, attrs=attrs)
 
 
-def tags_csv(course: Course, tagger: Tagger) -> bytes:
+def tags_csv(
+    course: Course,
+    tagger: Tagger,
+    unit_rows: Mapping[str, str] | None = None,
+    outcomes: Mapping[str, list[str]] | None = None,
+) -> bytes:
     """Studio's ``tags.csv``: every block in outline order, its tag values joined with ``"; "``.
 
     Studio deletes an object's tags before applying a row, so untagged blocks get a row too (a
     re-import then clears stale tags), exactly as its exporter lists the whole tree.
+    ``unit_rows``: each unit's rows already written (``unit_rows``, kept with the unit's files);
+    ``outcomes``: each section's and subsection's outcomes, by id (``build_members`` has them).
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
     writer.writerow(["Name", "Type", "ID", tagger.export_id])
+    row = _row_writer(writer, tagger)
+    known = outcomes or {}
+    row(0, course.title, "course", f"course-v1:{course.org}+{course.number}+{course.run}", [])
+    for section in course.sections:
+        units = (u for ss in section.subsections for u in ss.units)
+        row(1, section.title, "chapter", section.id, known.get(section.id) or _unit_outcomes(units))
+        for sub in section.subsections:
+            row(2, sub.title, "sequential", sub.id, known.get(sub.id) or _unit_outcomes(sub.units))
+            for unit in sub.units:
+                text = unit_rows.get(unit.id) if unit_rows is not None else None
+                buffer.write(text if text is not None else unit_rows_csv(unit, tagger))
+    return buffer.getvalue().encode("utf-8")
 
+
+def _row_writer(writer: Any, tagger: Tagger) -> Callable[[int, str, str, str, Iterable[str]], None]:
     def row(level: int, name: str, kind: str, block_id: str, outcome_ids: Iterable[str]) -> None:
         # Studio matches rows by ID; the Name column is for people, so it is escaped for spreadsheets
         name_cell = csvsafe.cell("  " * level + name)
         writer.writerow([name_cell, kind, block_id, "; ".join(tagger.values(outcome_ids))])
 
-    row(0, course.title, "course", f"course-v1:{course.org}+{course.number}+{course.run}", [])
-    for section in course.sections:
-        row(
-            1,
-            section.title,
-            "chapter",
-            section.id,
-            _unit_outcomes(u for ss in section.subsections for u in ss.units),
-        )
-        for sub in section.subsections:
-            row(2, sub.title, "sequential", sub.id, _unit_outcomes(sub.units))
-            for unit in sub.units:
-                row(3, unit.title, "vertical", unit.id, unit.all_outcomes())
-                for comp in unit.components:
-                    if isinstance(comp, Problem):
-                        row(4, comp.title, "problem", comp.id, comp.assesses)
-                    elif isinstance(comp, Video):
-                        row(4, comp.title, "video", comp.id, [])
-                    elif isinstance(comp, OlxBlock):
-                        row(4, comp.title, comp.tag, comp.id, [])
-                    else:
-                        row(4, unit.title, "html", comp.id, [])
-    return buffer.getvalue().encode("utf-8")
+    return row
+
+
+def unit_rows_csv(unit: Unit, tagger: Tagger) -> str:
+    """A unit's rows of ``tags.csv`` (its vertical, then its components), as CSV text: rows stand
+    alone, so the file is these texts joined with the course's, section's and subsection's rows."""
+    buffer = io.StringIO()
+    row = _row_writer(csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n"), tagger)
+    row(3, unit.title, "vertical", unit.id, unit.all_outcomes())
+    for comp in unit.components:
+        if isinstance(comp, Problem):
+            row(4, comp.title, "problem", comp.id, comp.assesses)
+        elif isinstance(comp, Video):
+            row(4, comp.title, "video", comp.id, [])
+        elif isinstance(comp, OlxBlock):
+            row(4, comp.title, comp.tag, comp.id, [])
+        else:
+            row(4, unit.title, "html", comp.id, [])
+    return buffer.getvalue()
 
 
 def _render(template: str, **context: object) -> str:
@@ -349,11 +368,17 @@ def build_members(course: Course) -> Members:
         f"course/{course.run}.xml",
         _render("course.xml", attrs=course_attrs(course), chapters=[s.id for s in course.sections]),
     )
+    unit_rows: dict[str, str] = {}
+    outcomes: dict[str, list[str]] = {}  # each container's, asked by its file and by tags.csv
     for section in course.sections:
-        units = [u for ss in section.subsections for u in ss.units]
-        attrs: Attrs = [("display_name", section.title), *tagger.attrs(_unit_outcomes(units))]
+        for sub in section.subsections:
+            outcomes[sub.id] = _unit_outcomes(sub.units)
+        # The units' outcomes in order, each once: the subsections' lists joined in order, each once.
+        outcomes[section.id] = list(dict.fromkeys(o for ss in section.subsections for o in outcomes[ss.id]))
+        attrs: Attrs = [("display_name", section.title)]
         children = [("sequential", ss.id) for ss in section.subsections]
-        _add(m, f"chapter/{section.id}.xml", _container("chapter", attrs, children))
+        path = f"chapter/{section.id}.xml"
+        _cached_container(m, course, tagger, path, attrs, outcomes[section.id], children)
         for sub in section.subsections:
             attrs = [("display_name", sub.title)]
             if sub.graded:
@@ -362,17 +387,17 @@ def build_members(course: Course) -> Members:
                     attrs.append(("format", sub.format))
                 if sub.due is not None:
                     attrs.append(("due", olx_date(sub.due)))
-            attrs += tagger.attrs(_unit_outcomes(sub.units))
             children = [("vertical", u.id) for u in sub.units]
-            _add(m, f"sequential/{sub.id}.xml", _container("sequential", attrs, children))
+            path = f"sequential/{sub.id}.xml"
+            _cached_container(m, course, tagger, path, attrs, outcomes[sub.id], children)
             for unit in sub.units:
-                _cached_unit(m, course, unit, tagger)
+                unit_rows[unit.id] = _cached_unit(m, course, unit, tagger)
                 progress.unit_done()
     _add(m, "about/overview.html", _render("about_overview.html", course=course))
     _add(m, "about/short_description.html", _render("about_short_description.html", course=course))
     _add(m, f"policies/{course.run}/policy.json", policy_json(course).decode("utf-8"))
     _add(m, f"policies/{course.run}/grading_policy.json", grading_policy_json(course).decode("utf-8"))
-    _add(m, "tags.csv", tags_csv(course, tagger).decode("utf-8"))
+    _add(m, "tags.csv", tags_csv(course, tagger, unit_rows, outcomes).decode("utf-8"))
     for asset in course.assets:
         name = f"{ROOT}/static/{asset.flat_name}"
         if name in m:
@@ -390,6 +415,7 @@ class _JumpLinked(Members):
     def __init__(self, unit_ids: set[str]):
         super().__init__()
         self.unit_ids = unit_ids
+        self._shas: dict[str, bytes] = {}
 
     def _jump(self, unit_id: str, fragment: str) -> str | None:
         return f"/jump_to_id/{unit_id}{fragment}" if unit_id in self.unit_ids else None
@@ -398,6 +424,26 @@ class _JumpLinked(Members):
         if isinstance(member, bytes) and b'href="/unit/' in member:
             member = rewrite_unit_links(member.decode("utf-8"), self._jump).encode("utf-8")
         super().__setitem__(name, member)
+        # Hashed while in hand: the OLX check keys its per-file facts by sha, and reading 12,000
+        # spilled members back only to hash them cost more than the check of an edit itself.
+        if isinstance(member, bytes):
+            self._shas[name] = hashlib.sha256(member).digest()
+        else:
+            self._shas.pop(name, None)
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(name)
+        self._shas.pop(name, None)
+
+    def known_sha(self, name: str) -> str | None:
+        """sha256 (hex) of a member set as bytes, without reading it back; None for source files."""
+        sha = self._shas.get(name)
+        return sha.hex() if sha is not None else None
+
+    def known_shas(self, prefix: str = "") -> dict[str, str]:
+        """``known_sha`` of every member under ``prefix`` that has one, named without the prefix."""
+        cut = len(prefix)
+        return {name[cut:]: sha.hex() for name, sha in self._shas.items() if name.startswith(prefix)}
 
 
 def _container(
@@ -415,20 +461,41 @@ def olx_block_inline(block: OlxBlock) -> Markup:
     return Markup(etree.tostring(element, encoding="unicode"))
 
 
-def _cached_unit(m: MutableMapping[str, Member], course: Course, unit: Unit, tagger: Tagger) -> None:
-    """A unit's files, reused from the last build when the unit and the course-level context (the
-    tagger reads the competence map) are unchanged (``builder.cache.piece``)."""
+def _cached_container(
+    m: MutableMapping[str, Member],
+    course: Course,
+    tagger: Tagger,
+    path: str,
+    attrs: Attrs,
+    outcomes: list[str],
+    children: list[tuple[str, str]],
+) -> None:
+    """A chapter's or sequential's file, reused while its attributes, outcomes (its tags read the
+    competence map: the course context) and children are unchanged (``builder.cache.piece``)."""
+    tag = path.split("/", 1)[0]
+    parts = lambda: (course_context(course), tag, attrs, outcomes, children)  # noqa: E731
+    make = lambda: _container(tag, [*attrs, *tagger.attrs(outcomes)], children)  # noqa: E731
+    _add(m, path, piece("olx-container", parts, make))
 
-    def make() -> list[list[str]]:
+
+def _cached_unit(m: MutableMapping[str, Member], course: Course, unit: Unit, tagger: Tagger) -> str:
+    """A unit's files, set into ``m``, and its rows of tags.csv (returned), reused from the last
+    build when the unit and the course-level context (the tagger reads the competence map) are
+    unchanged (``builder.cache.piece``)."""
+
+    def make() -> dict[str, Any]:
         own: dict[str, Member] = {}
         _render_unit(own, unit, tagger)
-        return [[name, data.decode("utf-8")] for name, data in own.items()]  # type: ignore[union-attr]
+        files = [[name, data.decode("utf-8")] for name, data in own.items()]  # type: ignore[union-attr]
+        return {"files": files, "rows": unit_rows_csv(unit, tagger)}
 
     parts = lambda: (course_context(course), model_key(unit))  # noqa: E731
-    for name, text in piece("olx-unit", parts, make):
+    made = piece("olx-unit", parts, make)
+    for name, text in made["files"]:
         if name in m:
             raise ValueError(f"two OLX files would be written to {name}: ids must be unique")
         m[name] = text.encode("utf-8")
+    return made["rows"]  # type: ignore[no-any-return]
 
 
 def _render_unit(m: MutableMapping[str, Member], unit: Unit, tagger: Tagger) -> None:

@@ -20,9 +20,11 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterator, Mapping
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import unquote
 
 import olxcleaner
@@ -123,7 +125,7 @@ def check_olx(
         ]
     root = roots[0]
     prefix = "" if root == "." else f"{root}/"
-    tree = Tree(_Under(members, prefix), prefix)
+    tree = Tree(_Under(members, prefix), prefix, memo)
     found = run_olxcleaner(members, root, tree, memo, sharded)
     hashed = getattr(memo, "hashed", None)
     if hashed is not None:  # the pipeline's CheckMemo: it records the check's reads by these hashes
@@ -214,6 +216,11 @@ class _Under(Mapping[str, Member]):
     def __contains__(self, name: object) -> bool:
         return name in self.known
 
+    def known_shas(self) -> dict[str, str]:
+        """The sha256 of every member the members know without reading it (``known_shas``)."""
+        known = getattr(self.members, "known_shas", None)
+        return known(self.prefix) if known is not None else {}
+
     def __iter__(self) -> Iterator[str]:
         return iter(self.names)
 
@@ -225,9 +232,12 @@ class Tree:
     """The members under the course folder, with parsed XML on demand (only the few files asked
     for more than once are kept parsed: course.xml, blocks named by a SettingOverride)."""
 
-    def __init__(self, files: Mapping[str, Member], prefix: str):
+    def __init__(self, files: Mapping[str, Member], prefix: str, memo: olx_shards.ShardMemo | None = None):
         self.files = files
         self.prefix = prefix
+        self.memo = memo
+        """Where the scan keeps each file's facts by its sha between builds (``_make_scan``)."""
+        self._table: list[list[str]] | bool | None = False
         self._xml: dict[str, etree._Element | None] = {}
         self._scan: Scan | None = None
         self.shas: dict[str, str] = {}
@@ -309,81 +319,242 @@ class Tree:
             found.pointers.append(
                 _diag(f"{self.prefix}course.xml", f"course/{run}.xml is missing", "olx.pointer-unresolved")
             )
-        tagged = self._tag_rows()
-        for path in sorted(self.files):
-            top = path.split("/")[0]
-            is_xml = path.endswith(".xml")
-            links = top != "static" and path.endswith((".html", ".xml"))
-            pointers = path == course_file or top in CONTAINERS - {"course"}
-            html = path.startswith("html/") and is_xml
-            vertical = path.startswith("vertical/") and is_xml
-            video = path.startswith("video/")
-            parse = pointers or html or vertical or video or path in tagged
-            if not (links or parse):
+        files = self.files
+        names = files.known if isinstance(files, _Under) else set(files)
+        # The shas the members know, and those of the others the scan reads: olx_shards' reuse
+        # test and the pipeline's record of the check's reads take them from ``self.shas``.
+        known = self.shas
+        known.update(files.known_shas() if isinstance(files, _Under) else {})
+
+        def sha_of(path: str) -> str:
+            sha = known.get(path)
+            if sha is None:
+                sha = known[path] = hashlib.sha256(_bytes(files[path])).hexdigest()
+            return sha
+
+        # What every bucket's findings depend on besides its own files: tags.csv (its rows are
+        # compared with the blocks' tags-v1, and name the files parsed for that) and the run.
+        context = [sha_of("tags.csv") if "tags.csv" in files else "", run]
+        # Files that tags.csv alone makes the scan parse (a block in a folder no rule reads).
+        extra_key = _summary_key("extra", context)
+        kept = self.memo.get(extra_key) if self.memo is not None else None
+        tagged: dict[str, list[TagRow]] | None = None
+        if isinstance(kept, list):
+            extra = set(kept)
+        else:
+            tagged = self._tag_rows()
+            extra = {p for p in tagged if not _rules(p.split("/", 1)[0], p, p == course_file)}
+            if self.memo is not None:
+                self.memo.put(extra_key, sorted(extra))
+        # One light pass: each file's rules (by folder and extension) and sha, by bucket.
+        kinds: dict[tuple[str, str], str] = {}
+        buckets: dict[int, list[tuple[str, str, str]]] = {}
+        for path in sorted(files):
+            top = path.split("/", 1)[0]
+            if path == course_file:
+                rules = _rules(top, path, True)
+            else:
+                rules = kinds.get((top, path[-5:]))
+                if rules is None:
+                    rules = kinds[(top, path[-5:])] = _rules(top, path, False)
+            if not rules and path not in extra:
                 continue
-            # One read per file (a build's members are on disk), hashed for olx_shards' reuse test.
-            data = _bytes(self.files[path])
-            self.shas[path] = hashlib.sha256(data).hexdigest()
-            if links:
-                found.static += self._static_links(path, data)
-            if not parse:
-                continue
-            element = self._xml[path] if path in self._xml else _parse(data)
-            if element is None:
-                continue
-            if pointers:
-                found.pointers += self._pointers(path, element)
-            if html and element.get("filename") and f"html/{element.get('filename')}.html" not in self.files:
-                found.html_files.append(
-                    _diag(
-                        f"{self.prefix}{path}",
-                        f"html/{element.get('filename')}.html is missing",
-                        "olx.html-file-missing",
-                    )
-                )
-            if vertical:
-                for child in element:
-                    if isinstance(child.tag, str) and self.is_inline_xblock(element, child):
-                        found.inline.add((child.tag, child.get("url_name", "")))
-                found.verticals += self._vertical(path, element)
-            if video:
-                found.transcripts += self._transcripts(path, element)
-                if is_xml:
-                    found.videos += self._video(path, element)
-            for loc, kind, block_id, column, values in tagged.get(path, []):
-                found.tags_v1 += self._check_tags_v1(element, loc, kind, block_id, column, values)
+            sha = known.get(path) or sha_of(path)
+            bucket = zlib.crc32(path.encode()) % SCAN_BUCKETS
+            if bucket in buckets:
+                buckets[bucket].append((path, rules, sha))
+            else:
+                buckets[bucket] = [(path, rules, sha)]
+        for bucket, entries in sorted(buckets.items()):
+            # A bucket's findings are kept by what they follow from: its files' names, rules and
+            # shas, and the context; they hold while the names they needed are present or absent
+            # as they were.
+            sig = hashlib.sha256("".join(f"{p}\0{r}\0{s}\n" for p, r, s in entries).encode()).hexdigest()
+            result_key = _summary_key(bucket, context, sig)
+            result = self.memo.get(result_key) if self.memo is not None else None
+            holds = isinstance(result, dict) and result["missing"] == [
+                t for t in result["targets"] if t not in names
+            ]
+            if not holds:
+                if tagged is None:
+                    tagged = self._tag_rows()
+                result = self._scan_bucket(bucket, entries, tagged)
+                if self.memo is not None:
+                    self.memo.put(result_key, result)
+            for rule, diags in result["found"].items():
+                getattr(found, rule).extend(Diagnostic.from_json(d) for d in diags)
+            found.inline.update((tag, url_name) for tag, url_name in result["inline"])
         return found
 
-    def _pointers(self, path: str, element: etree._Element) -> list[Diagnostic]:
-        """Children of containers are pure pointers, each resolving to ``<tag>/<url_name>.xml``."""
-        out: list[Diagnostic] = []
-        for child in element:
-            if not isinstance(child.tag, str) or child.tag == "wiki":
-                continue
-            where = f"{self.prefix}{path}"
-            attrs = set(child.attrib)
-            if self.is_inline_xblock(element, child):
-                continue
-            if attrs != {"url_name"} or len(child) or (child.text or "").strip():
-                out.append(
+    def _scan_bucket(
+        self, bucket: int, entries: list[tuple[str, str, str]], tagged: Mapping[str, list[TagRow]]
+    ) -> dict[str, Any]:
+        """One bucket's findings, from each file's facts (kept by rules and sha: an edit reads and
+        parses only the files it changed), with the names they needed and those found missing."""
+        old = self._memo_get(bucket)
+        new: dict[str, Facts] = {}
+        found = Scan()
+        targets: list[str] = []
+        for path, base, sha in entries:
+            rules = base + "t" if "t" not in base and path in tagged else base
+            key = f"{rules}:{sha}"
+            facts = old.get(key)
+            if facts is None:
+                facts = self._facts(path, _bytes(self.files[path]), rules)
+            new[key] = facts
+            if facts:  # most files: nothing found, nothing to compare
+                self._apply(path, facts, tagged.get(path, ()), found, targets)
+        if self.memo is not None and new.keys() != old.keys():
+            self.memo.put(_scan_key(bucket), new)
+        needed = sorted(set(targets))
+        rules = ("pointers", "html_files", "static", "transcripts", "verticals", "videos", "tags_v1")
+        return {
+            "targets": needed,
+            "missing": [t for t in needed if t not in self.files],
+            "found": {r: [d.to_json() for d in getattr(found, r)] for r in rules if getattr(found, r)},
+            "inline": sorted(found.inline),
+        }
+
+    def _memo_get(self, bucket: int) -> dict[str, Facts]:
+        got = self.memo.get(_scan_key(bucket)) if self.memo is not None else None
+        return got if isinstance(got, dict) else {}
+
+    @staticmethod
+    def _facts(path: str, data: bytes, rules: str) -> Facts:
+        """What the per-file rules see in one file, from its bytes alone (``rules`` says which apply;
+        see ``Facts``). 0 when there is nothing to report or compare, the common case."""
+        needs: list[list[str]] = []
+        facts: dict[str, Any] = {}
+        if "l" in rules and _may_link_static(data):
+            text = data.decode("utf-8", errors="replace")
+            needs += [["s", name] for name in STATIC_LINK_SCAN.findall(text)]
+        element = _parse(data) if "t" in rules else None
+        if element is not None:
+            if "p" in rules:
+                needs += Tree._pointers(element)
+            if "h" in rules and element.get("filename"):
+                needs.append(["h", element.get("filename", "")])
+            if "v" in rules:
+                inline = [
+                    [child.tag, child.get("url_name", "")]
+                    for child in element
+                    if isinstance(child.tag, str) and Tree.is_inline_xblock(element, child)
+                ]
+                if inline:
+                    facts["i"] = inline
+                if not (element.get("learning_outcomes") or "").split():
+                    needs.append(["L"])
+            if "V" in rules:
+                needs += Tree._transcripts(element)
+                if "x" in rules and Tree._video_says_no_youtube_id(element):
+                    needs.append(["Y"])
+            if "tags-v1" in element.attrib:
+                parsed: dict[str, list[str]] = {}
+                for part in element.get("tags-v1", "").split(";"):
+                    if ":" in part:
+                        export, tags = part.split(":", 1)
+                        parsed[export] = [unquote(t) for t in tags.split(",")]
+                facts["t"] = parsed
+        if needs:
+            facts["n"] = needs
+        return facts or 0
+
+    def _apply(
+        self, path: str, facts: dict[str, Any], rows: Iterable[TagRow], found: Scan, targets: list[str]
+    ) -> None:
+        """One file's findings from its facts, the tree's names and its tags.csv ``rows``; each
+        name whose presence decided a finding is added to ``targets``."""
+        where = f"{self.prefix}{path}"
+        files = self.files
+        for kind, *args in facts.get("n", ()):
+            if kind == "s":
+                (name,) = args
+                target = f"static/{unquote(name)}"
+                targets.append(target)
+                if target not in files:
+                    message = f"/static/{name} is linked but {target} is not in the tree"
+                    found.static.append(_diag(where, message, "olx.static-missing"))
+            elif kind == "P":
+                tag, url_name = args
+                target = f"{tag}/{url_name}.xml"
+                targets.append(target)
+                if target not in files:
+                    message = f"pointer <{tag} url_name=…> resolves to missing {target}"
+                    found.pointers.append(_diag(where, message, "olx.pointer-unresolved"))
+            elif kind == "A":
+                tag, attrs = args
+                found.pointers.append(
                     _diag(
                         where,
-                        f"<{child.tag}> in {path} is not a pure pointer (attributes: {sorted(attrs)})",
+                        f"<{tag}> in {path} is not a pure pointer (attributes: {attrs})",
                         "olx.pointer-attributes",
                         "Studio treats it as an inline block and never reads the file; "
                         'write exactly <tag url_name="…"/>',
                     )
                 )
-                continue
-            target = f"{child.tag}/{child.get('url_name')}.xml"
-            if target not in self.files:
-                out.append(
+            elif kind == "h":
+                target = f"html/{args[0]}.html"
+                targets.append(target)
+                if target not in files:
+                    found.html_files.append(_diag(where, f"{target} is missing", "olx.html-file-missing"))
+            elif kind == "T":
+                target = f"static/{args[0]}"
+                targets.append(target)
+                if target not in files:
+                    message = f"transcript {target} is missing"
+                    found.transcripts.append(_diag(where, message, "olx.static-missing"))
+            elif kind == "J":
+                found.transcripts.append(_diag(where, "transcripts is not JSON", "olx.video-transcripts"))
+            elif kind == "Y":
+                found.videos.append(
                     _diag(
                         where,
-                        f"pointer <{child.tag} url_name=…> resolves to missing {target}",
-                        "olx.pointer-unresolved",
+                        "video has HTML5 sources but no youtube_id_1_0: Open edX fills in its "
+                        "default YouTube clip (3_yD_cEKoCk) and plays that instead",
+                        "olx.video-default-youtube",
+                        'write youtube_id_1_0="" when the video has no YouTube id',
                     )
                 )
+            elif kind == "L":
+                found.verticals.append(
+                    _diag(
+                        where,
+                        "vertical carries no learning_outcomes",
+                        "olx.learning-outcomes-missing",
+                        "every unit declares the outcomes it teaches or assesses",
+                        # A warning, as the source check says for a unit without outcomes (an error
+                        # with --strict): Studio imports such a unit fine, e.g. one from an untagged
+                        # course brought in with `coursepack import olx`.
+                        severity="warning",
+                    )
+                )
+        for tag, url_name in facts.get("i", ()):
+            found.inline.add((tag, url_name))
+        parsed = facts.get("t")
+        if parsed is not None:
+            # The block's tags-v1 attribute, when present, must say what its tags.csv row says.
+            for number, kind, block_id, column, values in rows:
+                if parsed.get(column, []) != values:
+                    said = parsed.get(column, [])
+                    message = f"tags-v1 of {kind}/{block_id}.xml {said} != tags.csv {values}"
+                    loc = f"{self.prefix}tags.csv:{number}"
+                    found.tags_v1.append(_diag(loc, message, "olx.tags-mismatch"))
+
+    @staticmethod
+    def _pointers(element: etree._Element) -> list[list[Any]]:
+        """Children of containers are pure pointers (``A`` when not), each resolving to
+        ``<tag>/<url_name>.xml`` (``P``: the scan tests that the file is there)."""
+        out: list[list[Any]] = []
+        for child in element:
+            if not isinstance(child.tag, str) or child.tag == "wiki":
+                continue
+            attrs = set(child.attrib)
+            if Tree.is_inline_xblock(element, child):
+                continue
+            if attrs != {"url_name"} or len(child) or (child.text or "").strip():
+                out.append(["A", child.tag, str(sorted(attrs))])
+                continue
+            out.append(["P", child.tag, child.get("url_name", "")])
         return out
 
     def check_course_pointer(self) -> list[Diagnostic]:
@@ -423,43 +594,24 @@ class Tree:
     def inline_blocks(self) -> set[tuple[str, str]]:
         return self.scan().inline
 
-    def _static_links(self, path: str, data: bytes) -> list[Diagnostic]:
-        if not _may_link_static(data):
-            return []
-        out: list[Diagnostic] = []
-        for name in STATIC_LINK_SCAN.findall(data.decode("utf-8", errors="replace")):
-            if f"static/{unquote(name)}" not in self.files:
-                out.append(
-                    _diag(
-                        f"{self.prefix}{path}",
-                        f"/static/{name} is linked but static/{unquote(name)} is not in the tree",
-                        "olx.static-missing",
-                    )
-                )
-        return out
-
-    def _transcripts(self, path: str, element: etree._Element) -> list[Diagnostic]:
-        out: list[Diagnostic] = []
+    @staticmethod
+    def _transcripts(element: etree._Element) -> list[list[str]]:
+        """A video's transcripts: ``J`` when the attribute is not JSON, ``T`` per named file (the scan
+        tests that it is there)."""
+        out: list[list[str]] = []
         names = [t.get("src", "") for t in element.iter("transcript")]
         try:
             names += list(json.loads(element.get("transcripts", "{}")).values())
         except ValueError:
-            out.append(_diag(f"{self.prefix}{path}", "transcripts is not JSON", "olx.video-transcripts"))
-        for name in names:
-            if f"static/{name}" not in self.files:
-                out.append(
-                    _diag(
-                        f"{self.prefix}{path}",
-                        f"transcript static/{name} is missing",
-                        "olx.static-missing",
-                    )
-                )
+            out.append(["J"])
+        out += [["T", name] for name in names]
         return out
 
     def check_static_links(self) -> list[Diagnostic]:
         return self.scan().static + self.scan().transcripts
 
-    def _video(self, path: str, element: etree._Element) -> list[Diagnostic]:
+    @staticmethod
+    def _video_says_no_youtube_id(element: etree._Element) -> bool:
         """A video with HTML5 sources must say which YouTube id it has, even when it has none.
 
         ``youtube_id_1_0`` defaults to Open edX's demo clip (``3_yD_cEKoCk``), and the player
@@ -469,36 +621,10 @@ class Tree:
         has_sources = element.find("source") is not None or bool(element.get("html5_sources"))
         speeds = [piece.split(":", 1)[0] for piece in element.get("youtube", "").split(",") if ":" in piece]
         says_1_0 = "youtube_id_1_0" in element.attrib or any(_is_normal_speed(s) for s in speeds)
-        if has_sources and not says_1_0:
-            return [
-                _diag(
-                    f"{self.prefix}{path}",
-                    "video has HTML5 sources but no youtube_id_1_0: Open edX fills in its "
-                    "default YouTube clip (3_yD_cEKoCk) and plays that instead",
-                    "olx.video-default-youtube",
-                    'write youtube_id_1_0="" when the video has no YouTube id',
-                )
-            ]
-        return []
+        return has_sources and not says_1_0
 
     def check_videos(self) -> list[Diagnostic]:
         return self.scan().videos
-
-    def _vertical(self, path: str, element: etree._Element) -> list[Diagnostic]:
-        if not (element.get("learning_outcomes") or "").split():
-            return [
-                _diag(
-                    f"{self.prefix}{path}",
-                    "vertical carries no learning_outcomes",
-                    "olx.learning-outcomes-missing",
-                    "every unit declares the outcomes it teaches or assesses",
-                    # A warning, as the source check says for a unit without outcomes (an error
-                    # with --strict): Studio imports such a unit fine, e.g. one from an untagged
-                    # course brought in with `coursepack import olx`.
-                    severity="warning",
-                )
-            ]
-        return []
 
     def check_verticals(self) -> list[Diagnostic]:
         return self.scan().verticals
@@ -506,31 +632,34 @@ class Tree:
     # ---- tags
 
     def _tag_table(self) -> list[list[str]] | None:
-        """tags.csv's rows when it is there and starts with the right header, else None."""
-        if "tags.csv" not in self.files:
-            return None
-        rows = list(csv.reader(io.StringIO(self.text("tags.csv"))))
-        if not rows or rows[0][:3] != ["Name", "Type", "ID"]:
-            return None
+        """tags.csv's rows when it is there and starts with the right header, else None (read and
+        parsed once: the scan and ``check_tags`` both ask)."""
+        if self._table is not False:
+            return self._table  # type: ignore[return-value]
+        rows: list[list[str]] | None = None
+        if "tags.csv" in self.files:
+            rows = list(csv.reader(io.StringIO(self.text("tags.csv"))))
+            if not rows or rows[0][:3] != ["Name", "Type", "ID"]:
+                rows = None
+        self._table = rows
         return rows
 
-    def _tag_rows(self) -> dict[str, list[tuple[str, str, str, str, list[str]]]]:
+    def _tag_rows(self) -> dict[str, list[TagRow]]:
         """Per block file, the tags.csv cells its ``tags-v1`` must match (checked during the scan)."""
         rows = self._tag_table()
         if rows is None:
             return {}
-        where = f"{self.prefix}tags.csv"
         columns = rows[0][3:]
-        out: dict[str, list[tuple[str, str, str, str, list[str]]]] = {}
+        width = len(rows[0])
+        out: dict[str, list[TagRow]] = {}
         for number, row in enumerate(rows[1:], start=2):
-            if len(row) != len(rows[0]) or row[1] == "course":
+            if len(row) != width or row[1] == "course":
                 continue
             kind, block_id = row[1], row[2]
+            cells = out.setdefault(f"{kind}/{block_id}.xml", [])
             for column, cell in zip(columns, row[3:], strict=True):
-                values = [v.strip() for v in cell.split(";") if v.strip()]
-                out.setdefault(f"{kind}/{block_id}.xml", []).append(
-                    (f"{where}:{number}", kind, block_id, column, values)
-                )
+                values = [v.strip() for v in cell.split(";") if v.strip()] if cell else []
+                cells.append((number, kind, block_id, column, values))
         return out
 
     def check_tags(self, competences: CompetenceMap | None) -> list[Diagnostic]:
@@ -597,26 +726,65 @@ class Tree:
         return out + self.scan().tags_v1
 
     @staticmethod
-    def _check_tags_v1(
-        element: etree._Element, loc: str, kind: str, block_id: str, column: str, values: list[str]
-    ) -> list[Diagnostic]:
-        """The block's ``tags-v1`` attribute, when present, must say what its tags.csv row says."""
-        if "tags-v1" not in element.attrib:
-            return []
-        parsed: dict[str, list[str]] = {}
-        for part in element.get("tags-v1", "").split(";"):
-            if ":" in part:
-                export, tags = part.split(":", 1)
-                parsed[export] = [unquote(t) for t in tags.split(",")]
-        if parsed.get(column, []) != values:
-            return [
-                _diag(
-                    loc,
-                    f"tags-v1 of {kind}/{block_id}.xml {parsed.get(column, [])} != tags.csv {values}",
-                    "olx.tags-mismatch",
-                )
-            ]
-        return []
+    def _tags_mismatch(
+        parsed: dict[str, list[str]], loc: str, kind: str, block_id: str, column: str, values: list[str]
+    ) -> Diagnostic:
+        """A block whose ``tags-v1`` attribute (``parsed``: export id → values) does not say what
+        its tags.csv row says (the scan compares them)."""
+        return _diag(
+            loc,
+            f"tags-v1 of {kind}/{block_id}.xml {parsed.get(column, [])} != tags.csv {values}",
+            "olx.tags-mismatch",
+        )
+
+
+Facts = dict[str, Any] | int
+"""What the scan keeps of one file (``Tree._facts``), JSON-able and small (12,000 files' worth is
+read back on every edit): 0 when it has nothing to report or compare, else ``n`` its findings as
+[kind, …] (``Tree._apply`` turns them into messages, testing the names they need against the
+tree), ``i`` a vertical's inline XBlocks as [tag, url_name], ``t`` its parsed ``tags-v1``."""
+
+TagRow = tuple[int, str, str, str, list[str]]
+"""A tags.csv cell a block's ``tags-v1`` must match: (line, type, id, export id, values)."""
+
+
+SCAN_BUCKETS = 32
+"""The scan's facts are kept in this many cache entries, each file's in the one its name's CRC
+picks: an edit rewrites the entries of the files it changed (one 12,000-file entry cost more to
+write than the whole scan of an edit), and a build reads ~32 small ones."""
+
+
+def _rules(top: str, path: str, course_file: bool) -> str:
+    """Which per-file rules apply to a file (``Tree._facts``), from its folder and extension (and
+    whether it is ``course/<run>.xml``); ``t`` (parse it) is added for tags.csv's blocks."""
+    is_xml = path.endswith(".xml")
+    links = top != "static" and (is_xml or path.endswith(".html"))
+    pointers = course_file or top in CONTAINERS - {"course"}
+    html = is_xml and top == "html"
+    vertical = is_xml and top == "vertical"
+    video = top == "video"
+    parse = pointers or html or vertical or video
+    return (
+        ("l" if links else "")
+        + ("p" if pointers else "")
+        + ("h" if html else "")
+        + ("v" if vertical else "")
+        + ("V" if video else "")
+        + ("x" if is_xml else "")
+        + ("t" if parse else "")
+    )
+
+
+def _summary_key(*parts: object) -> str:
+    from builder import cache
+
+    return cache.digest("olx-scan-result", cache.code_fingerprint(), *parts)
+
+
+def _scan_key(bucket: int) -> str:
+    from builder import cache
+
+    return cache.digest("olx-scan", cache.code_fingerprint(), bucket)
 
 
 @dataclass

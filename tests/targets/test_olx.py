@@ -552,3 +552,29 @@ def test_tagger_values_are_the_taxonomy_values_and_unknown_ids_still_raise(cours
         assert tagger.values(chosen) == expected
     with pytest.raises(KeyError, match="NOPE"):
         tagger.values([ids[0], "NOPE"])
+
+
+def test_the_members_know_the_sha_of_every_file_they_hold_as_bytes(course: Course) -> None:
+    """The OLX check keys its per-file facts by these shas without reading the files back: each
+    must be the sha256 of the bytes the archive gets (after the jump-link rewrite), and a member
+    replaced or deleted must not keep its old one."""
+    import hashlib
+
+    members = render(course, BuildOptions())[0].members
+    for name in members:
+        data = members[name]
+        expect = hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else None
+        assert members.known_sha(name) == expect, name  # type: ignore[attr-defined]
+    name = next(n for n in members if n.endswith(".html"))
+    unit = course.units()[0].id
+    members[name] = f'<a href="/unit/{unit}">next</a>'.encode()
+    stored = members[name]
+    assert b"/jump_to_id/" in stored  # type: ignore[operator]
+    assert members.known_sha(name) == hashlib.sha256(stored).hexdigest()  # type: ignore[arg-type, attr-defined]
+    members[name] = b"<p>new</p>"
+    assert members.known_sha(name) == hashlib.sha256(b"<p>new</p>").hexdigest()  # type: ignore[attr-defined]
+    del members[name]
+    assert members.known_sha(name) is None  # type: ignore[attr-defined]
+    shas = members.known_shas("course/")  # type: ignore[attr-defined]
+    held = [n for n in members if isinstance(members[n], bytes)]
+    assert shas == {n[len("course/") :]: members.known_sha(n) for n in held}  # type: ignore[attr-defined]
