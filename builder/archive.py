@@ -260,13 +260,17 @@ def _write_zip_raw(members: Mapping[str, Member], dest: Path, stamp: tuple[int, 
         return reuse.deflated(name, _bytes(member))  # type: ignore[no-any-return]
 
     names = [check_member_name(n) for n in sorted(members)]
-    with atomic_path(dest) as tmp:
-        with open(tmp, "wb") as f:
-            try:
-                blob, where = zipraw.write(f, [(n, lambda n=n: deflated(n)) for n in names], stamp, FILE_MODE)
-            except zipraw.TooBig as exc:
-                raise _TooBigForRaw(str(exc)) from None
-        reuse.save(blob, where)
+    try:
+        with atomic_path(dest) as tmp:
+            with open(tmp, "wb") as f:
+                try:
+                    parts = [(n, lambda n=n: deflated(n)) for n in names]
+                    blob, where = zipraw.write(f, parts, stamp, FILE_MODE)
+                except zipraw.TooBig as exc:
+                    raise _TooBigForRaw(str(exc)) from None
+            reuse.save(blob, where)
+    finally:
+        reuse.close()
 
 
 def write_zip(members: MemberSource, dest: Path, epoch: int) -> None:
