@@ -851,3 +851,27 @@ def test_zip_reuse_reads_the_replaced_archive_by_place(src: Path, tmp_path: Path
     assert cache.MADE["zip-reused"] > 30 and cache.MADE["zip-deflated"] == 1
     assert seen and all(isinstance(b, cache.RawEntry) for b in seen), "no archive held as bytes"
     assert files(out) == clean(src, tmp_path, "-t", "scorm12")
+
+
+@pytest.mark.parametrize("damage", ["no-newline", "truncated", "flip", "other-key", "missing"])
+def test_get_of_a_damaged_entry_is_none(tmp_path: Path, damage: str) -> None:
+    store = cache.BuildCache(tmp_path / "c")
+    body = {"reads": {"a.xml": "0" * 64}, "diagnostics": []}
+    store.put("a" * 64, body)
+    assert store.get("a" * 64) == body
+    path = store._entry_path("a" * 64)
+    data = path.read_bytes()
+    if damage == "no-newline":
+        data = data.replace(b"\n", b"", 1)
+    elif damage == "truncated":
+        data = data[:-5]
+    elif damage == "flip":
+        data = data.replace(b"a.xml", b"b.xml")
+    elif damage == "other-key":
+        store.put("b" * 64, body)
+        data = store._entry_path("b" * 64).read_bytes()
+    else:
+        path.unlink()
+    if damage != "missing":
+        path.write_bytes(data)
+    assert store.get("a" * 64) is None
