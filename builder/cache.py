@@ -29,8 +29,9 @@ rendered pieces of its outputs — a unit's OLX files, a SCO page, a manifest, t
 memoised by ``piece(kind, parts, make)`` under the digest of everything the piece reads (``parts``:
 the unit's model, the course-level context, its neighbours or position where the piece shows them)
 plus ``code_fingerprint()``. Each target keeps one *pack* entry holding the pieces its last build
-used, read once when the target starts and written once when it ends; pieces not used are dropped
-with it. Outside a build (``check``, ``serve``, library callers) ``piece`` just calls ``make``.
+used: its index is read when the target starts and each piece by place when asked for (the pack
+is never in memory whole), and it is written once when the target ends; pieces not used are
+dropped with it. Outside a build (``check``, ``serve``, library callers) ``piece`` just calls ``make``.
 Which documents are outdated is thus decided per piece, by key, never by comparing timestamps.
 
 It lives beside the outputs, in ``<out>/.coursepack-cache/`` with a ``.gitignore`` of ``*``.
