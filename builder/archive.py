@@ -253,24 +253,26 @@ def _write_zip_raw(members: Mapping[str, Member], dest: Path, stamp: tuple[int, 
 
     assert isinstance(reuse, cache.ZipReuse)
 
+    origins = members.origins if isinstance(members, Members) else {}
+
     def deflated(name: str) -> zipraw.Deflated:
+        origin = origins.get(name)
+        if origin is not None and (found := reuse.reused(name, origin)) is not None:
+            return found  # type: ignore[no-any-return]
         member = members[name]
         if isinstance(member, Path) and member.stat().st_size > RAW_MEMBER_MAX:
             raise _TooBigForRaw(name)
-        return reuse.deflated(name, _bytes(member))  # type: ignore[no-any-return]
+        return reuse.deflated(name, _bytes(member), origin)  # type: ignore[no-any-return]
 
     names = [check_member_name(n) for n in sorted(members)]
-    try:
-        with atomic_path(dest) as tmp:
-            with open(tmp, "wb") as f:
-                try:
-                    parts = [(n, lambda n=n: deflated(n)) for n in names]
-                    blob, where = zipraw.write(f, parts, stamp, FILE_MODE)
-                except zipraw.TooBig as exc:
-                    raise _TooBigForRaw(str(exc)) from None
-            reuse.save(blob, where)
-    finally:
-        reuse.close()
+    with atomic_path(dest) as tmp:
+        with open(tmp, "wb") as f:
+            try:
+                pairs = [(n, lambda n=n: deflated(n)) for n in names]
+                blob, where = zipraw.write(f, pairs, stamp, FILE_MODE, source=reuse.blob)
+            except zipraw.TooBig as exc:
+                raise _TooBigForRaw(str(exc)) from None
+        reuse.save(blob, where)
 
 
 def write_zip(members: MemberSource, dest: Path, epoch: int) -> None:
@@ -327,6 +329,9 @@ class Members(MutableMapping[str, Member]):
 
     def __init__(self, members: Mapping[str, Member] | None = None):
         self._where: dict[str, Member | tuple[int, int]] = {}
+        self.origins: dict[str, str] = {}
+        """Per member made by a build-cache piece, that piece's origin (``cache.piece_and_origin``):
+        the zip writer reuses the member stored under the same origin without reading it."""
         self._spill = ScratchFile(_SPILL[-1], prefix=".coursepack-members-") if _SPILL else None
         if members:
             self.update(members)
@@ -336,7 +341,14 @@ class Members(MutableMapping[str, Member]):
         """Whether bytes set here go to disk (for tests that prove nothing is held)."""
         return self._spill is not None
 
+    def set(self, name: str, member: Member, origin: str | None) -> None:
+        """``self[name] = member``, made by the piece of ``origin`` (None: no piece, or no cache)."""
+        self[name] = member
+        if origin is not None:
+            self.origins[name] = origin
+
     def __setitem__(self, name: str, member: Member) -> None:
+        self.origins.pop(name, None)  # whatever made the member before, it is not this one
         if self._spill is None or isinstance(member, Path):
             self._where[name] = member
             return
@@ -350,7 +362,8 @@ class Members(MutableMapping[str, Member]):
         return self._spill.read(*where)
 
     def __delitem__(self, name: str) -> None:
-        del self._where[name]  # its bytes stay in the scratch file until it is closed
+        del self._where[name]
+        self.origins.pop(name, None)  # its bytes stay in the scratch file until it is closed
 
     def __contains__(self, name: object) -> bool:
         return name in self._where
@@ -375,6 +388,7 @@ class Members(MutableMapping[str, Member]):
             self._spill.close()
             self._spill = None
         self._where.clear()
+        self.origins.clear()
 
     def __repr__(self) -> str:
         return f"Members({len(self)} members{', spilled' if self.spilled else ''})"

@@ -152,16 +152,17 @@ def staging_dir(out: Path) -> Iterator[Path]:
 
 
 def _write_reports(course: Course, staging: Path, cache_dir: Path | None) -> list[Path]:
-    """The coverage report, copied from the cache when the coverage it shows is unchanged.
+    """The coverage report, copied from the cache when what it shows is unchanged.
 
-    Its three files follow from the coverage (plain dataclasses: their repr holds every field,
-    the course excepted) and the course-level fields the templates name; building the HTML table
-    of every unit and outcome used to be most of a no-op rebuild.
+    Its three files follow from ``coverage(course)`` and the course-level fields the templates name;
+    the coverage in turn reads, per unit, only its id, title, source, outcomes and its problems' ids
+    and ``assesses``, plus the outline's ids and titles, the competence map and the competence
+    findings. Those facts key it (``report_facts``): computing the coverage (and a repr of its
+    50,000 cells) just to key it was most of the report's cost on an edit; now it is computed
+    only when the report is written.
     """
-    from dataclasses import replace
-
     from builder import cache
-    from builder.report.coverage import coverage, write_reports
+    from builder.report.coverage import write_reports
 
     if cache_dir is None:
         return write_reports(course, staging)
@@ -187,19 +188,49 @@ def _write_reports(course: Course, staging: Path, cache_dir: Path | None) -> lis
         paths = restore(via)
         if paths is not None:
             return paths
-    cov = coverage(course)
     key = cache.digest(
         "coverage report",
         cache.code_fingerprint(),
-        cache.text_key(repr(replace(cov, course=None))),
+        cache.text_key(report_facts(course)),
         cache.course_context(course),  # title, slug, language (the report's words), competences…
     )
     paths = restore(key)
     if paths is None:
-        paths = write_reports(course, staging, cov=cov)
+        paths = write_reports(course, staging)
     store.put(key, [[p.name, store.store_file(p)] for p in paths])
     store.put(whole, key)
     return paths
+
+
+def report_facts(course: Course) -> str:
+    """Everything ``coverage(course)`` reads besides the course-level context, as one JSON text:
+    the outline (ids and titles), per unit its id, title, source, outcomes and its problems' ids
+    and ``assesses``, and the competence findings (which name files and lines from
+    ``course.positions``). A unit's prose is no part of it."""
+    import json
+
+    from builder.validate.competences import check_competences
+
+    outline = [
+        [
+            sec.id,
+            sec.title,
+            [
+                [
+                    ss.id,
+                    ss.title,
+                    [
+                        [u.id, u.title, u.source, u.outcomes, [[p.id, p.assesses] for p in u.problems]]
+                        for u in ss.units
+                    ],
+                ]
+                for ss in sec.subsections
+            ],
+        ]
+        for sec in course.sections
+    ]
+    findings = [d.to_json() for d in check_competences(course)]
+    return json.dumps([outline, findings], ensure_ascii=False, separators=(",", ":"))
 
 
 def build(

@@ -568,60 +568,64 @@ class ZipReuse:
     member, the sha256 of its content and where its deflated bytes lie. A member is reused only
     when its content hashes the same as in that index; anything else is deflated. An archive
     without an index (deleted cache, edited by hand) reuses nothing.
+
+    A member made by a piece (``piece_and_origin``) carries the piece's *origin*: a digest of the
+    code, the target's pack and everything the piece reads. The index records it, and a member
+    whose origin is the one recorded is reused without being read or hashed at all — the piece's
+    key already says its bytes are those of that member (which the cached build relies on anyway).
     """
 
     def __init__(self, store: BuildCache, published: Path):
         self.store = store
         self.index: dict[str, list[Any]] = {}
-        self.blob: RawEntry | None = None
-        """The published archive, hashed through the file it is then read from by place: holding
-        it whole kept a 30 MB package in the worker's heap for the whole target at 20,000 units."""
+        self.blob: bytes | None = None
         self.shas: dict[str, str] = {}
+        self.origins: dict[str, str] = {}
         try:
-            f = open(published, "rb")  # noqa: SIM115 - owned by the RawEntry, closed by close()
-        except OSError:
-            return
-        try:
-            h = hashlib.sha256()
-            buffer = bytearray(RawEntry.CHUNK)
-            view = memoryview(buffer)
-            while n := f.readinto(buffer):
-                h.update(view[:n])
-            view.release()
-            blob = RawEntry(f, 0, f.tell())
-            raw = store.get_raw(self.index_key(h.hexdigest()))
+            data = published.read_bytes()
+            raw = store.get_raw(self.index_key(hashlib.sha256(data).hexdigest()))
             if raw is not None:
-                self.index, self.blob = json.loads(raw)["members"], blob
+                self.index, self.blob = json.loads(raw)["members"], data
         except (OSError, ValueError, KeyError, TypeError):
-            self.index = {}
-        if self.blob is None:
-            f.close()
-
-    def close(self) -> None:
-        """Let go of the replaced archive (the writer calls this when the new one is written)."""
-        if self.blob is not None:
-            self.blob.close()
-            self.blob = None
+            self.blob, self.index = None, {}
 
     @staticmethod
     def index_key(archive_sha: str) -> str:
-        return digest("zip index", FORMAT, archive_sha)
+        return digest("zip index", FORMAT, "origins", archive_sha)
 
-    def deflated(self, name: str, content: bytes) -> Any:
+    def _stored(self, old: list[Any]) -> Any:
+        """The member as the old archive stores it (a view, not a copy), or None if cut short."""
+        from builder import zipraw
+
+        _, offset, csize, crc, size = old[:5]
+        assert self.blob is not None
+        if offset + csize > len(self.blob):
+            return None
+        MADE["zip-reused"] += 1
+        return zipraw.Deflated(crc, size, memoryview(self.blob)[offset : offset + csize], offset)
+
+    def reused(self, name: str, origin: str) -> Any | None:
+        """The stored member, without its content, when the index gives ``name`` this ``origin``."""
+        old = self.index.get(name)
+        if self.blob is None or old is None or len(old) < 6 or old[5] != origin:
+            return None
+        found = self._stored(old)
+        if found is not None:
+            self.shas[name], self.origins[name] = old[0], origin
+        return found
+
+    def deflated(self, name: str, content: bytes, origin: str | None = None) -> Any:
         from builder import zipraw
 
         sha = hashlib.sha256(content).hexdigest()
         self.shas[name] = sha
+        if origin is not None:
+            self.origins[name] = origin
         old = self.index.get(name)
-        if self.blob is not None and old is not None and old[0] == sha:
-            _, offset, csize, crc, size = old
-            try:
-                data = self.blob.read(offset, csize) if size == len(content) else None
-            except OSError:  # an index that does not fit its archive: deflate, as without one
-                data = None
-            if data is not None:
-                MADE["zip-reused"] += 1
-                return zipraw.Deflated(crc, size, data)
+        if self.blob is not None and old is not None and old[0] == sha and old[4] == len(content):
+            found = self._stored(old)
+            if found is not None:
+                return found
         MADE["zip-deflated"] += 1
         return zipraw.deflate(content)
 
@@ -629,7 +633,11 @@ class ZipReuse:
         """Index the archive just written; the target's entry lists the index, so a later hit that
         publishes this archive again keeps it for the edit after."""
         key = self.index_key(archive_sha)
-        members = {n: [self.shas[n], *where[n]] for n in where}
+        origins = self.origins
+        members = {
+            n: [self.shas[n], *where[n], origins[n]] if n in origins else [self.shas[n], *where[n]]
+            for n in where
+        }
         self.store.put_raw(key, json.dumps({"members": members}).encode())
         if _PIECES is not None:
             _PIECES.kept.append(key)
@@ -666,6 +674,19 @@ def pieces(store: BuildCache | None, namespace: str) -> Iterator[Pieces | None]:
         _PIECES = previous
         if len(_MODELS) > 200_000:  # a long-lived process building many courses
             _MODELS.clear()
+
+
+def piece_and_origin(
+    kind: str, parts: Callable[[], tuple[object, ...]], make: Callable[[], T]
+) -> tuple[T, str | None]:
+    """``piece(kind, parts, make)`` and its origin: a digest of the code, the target's pack and the
+    piece's key, which an archive member made from the value carries (``ZipReuse``), or None
+    when the build does not memoise."""
+    if _PIECES is None:
+        return make(), None
+    got = parts()
+    origin = hashlib.sha256(f"{_PIECES.key}{kind}{got!r}".encode()).hexdigest()
+    return _PIECES.get(kind, got, make), origin
 
 
 def piece(kind: str, parts: Callable[[], tuple[object, ...]], make: Callable[[], T]) -> T:

@@ -522,7 +522,7 @@ def _check_and_write(
         for check in checks:
             found = _run_check(check, output, course, options, store, used)
             if found:
-                where = where or SourceMap(course)
+                where = where or SourceMap.of(course)
                 diags += [where.locate(d, output) for d in found]
     result = TargetResult(name, diags, checks=[c.name for c in checks])
     if staging is not None and not any(d.severity == "error" for d in diags):
@@ -683,15 +683,23 @@ def run(
     digest = course_key(course) if cache_dir is not None and staging is not None else None
     tally = _Tally(len(course.units()), on_units)
     if workers == 1:
-        for name in targets:
-            previous = progress.set_sink(lambda n, name=name: tally.add(name, n))
-            try:
-                results[name] = run_target(name, course, options, staging, cache_dir, digest)
-            finally:
-                progress.set_sink(previous)
-            tally.finish(name)
-            if on_done:
-                on_done(name)
+        # The course and everything loaded so far live until the run ends: out of the collector's
+        # reach (as before a fork, below), the full collections that the targets' allocations set
+        # off no longer walk the model's millions of objects (~0.3 s of a one-unit edit at 2,000
+        # units, a tenth of it).
+        gc.freeze()
+        try:
+            for name in targets:
+                previous = progress.set_sink(lambda n, name=name: tally.add(name, n))
+                try:
+                    results[name] = run_target(name, course, options, staging, cache_dir, digest)
+                finally:
+                    progress.set_sink(previous)
+                tally.finish(name)
+                if on_done:
+                    on_done(name)
+        finally:
+            gc.unfreeze()
     else:
         global _FORKED, _QUEUE
         # Forked workers inherit the course; with Typst loaded, a fork server (``_pool_context``)

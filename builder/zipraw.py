@@ -45,7 +45,10 @@ class Deflated:
 
     crc: int
     size: int
-    data: bytes
+    data: bytes | memoryview
+    at: int | None = None
+    """Where ``data`` starts in the archive passed to ``write`` as ``source`` (a member reused
+    from it): its local record there may be copied whole, with its neighbours', in one write."""
 
 
 def deflate(content: bytes) -> Deflated:
@@ -70,7 +73,7 @@ class _Hashing:
     def __init__(self, out: BinaryIO):
         self.out, self.sha, self.at = out, hashlib.sha256(), 0
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         self.out.write(data)
         self.sha.update(data)
         self.at += len(data)
@@ -81,8 +84,14 @@ def write(
     members: Iterable[tuple[str, Callable[[], Deflated]]],
     stamp: tuple[int, int, int, int, int, int],
     mode: int,
+    source: bytes | None = None,
 ) -> tuple[str, dict[str, tuple[int, int, int, int]]]:
     """Write a zip of ``members`` (name, a function giving its ``Deflated``) in the order given.
+
+    ``source``: the archive this one replaces. A member taken from it (``Deflated.at``) whose
+    local record there is the very record this writer would write (same header bytes: name, time,
+    flags, CRC, sizes) is not written on its own: consecutive such records are copied as one byte
+    range, so an edit of one page copies the package in a few writes instead of two per member.
 
     Returns the archive's sha256 and, per member, (offset of its data, compressed size, CRC,
     size): what a later build needs to copy the member's stored bytes out of this archive.
@@ -92,21 +101,39 @@ def write(
     attr = (0o100000 | mode) << 16
     central: list[bytes] = []
     where: dict[str, tuple[int, int, int, int]] = {}
+    view = memoryview(source) if source is not None else None
+    run_start = run_end = 0  # the byte range of ``source`` still to be copied
+    pos = 0  # where the next record starts in the archive being written
     for name, get in members:
         d = get()
         try:
             raw, flags = name.encode("ascii"), 0
         except UnicodeEncodeError:
             raw, flags = name.encode("utf-8"), 0x800
-        offset = f.at
-        if offset > LIMIT or len(d.data) > LIMIT or d.size * 1.05 > LIMIT or len(where) >= COUNT_LIMIT:
+        if pos > LIMIT or len(d.data) > LIMIT or d.size * 1.05 > LIMIT or len(where) >= COUNT_LIMIT:
             raise TooBig(name)
         sizes = (d.crc, len(d.data), d.size, len(raw))
-        f.write(_LOCAL.pack(b"PK\x03\x04", VERSION, 0, flags, zlib.DEFLATED, time, date, *sizes, 0) + raw)
-        where[name] = (f.at, len(d.data), d.crc, d.size)
-        f.write(d.data)
+        local = _LOCAL.pack(b"PK\x03\x04", VERSION, 0, flags, zlib.DEFLATED, time, date, *sizes, 0) + raw
+        start = d.at - len(local) if d.at is not None else -1
+        if view is not None and start >= 0 and view[start : d.at] == local:
+            if start != run_end or run_start == run_end:
+                if run_end > run_start:
+                    f.write(view[run_start:run_end])
+                run_start = start
+            run_end = d.at + len(d.data)  # type: ignore[operator]
+        else:
+            if run_end > run_start:
+                f.write(view[run_start:run_end])  # type: ignore[index]
+                run_start = run_end = 0
+            f.write(local)
+            f.write(d.data)
+        where[name] = (pos + len(local), len(d.data), d.crc, d.size)
         head = (b"PK\x01\x02", VERSION, UNIX, VERSION, 0, flags, zlib.DEFLATED, time, date)
-        central.append(_CENTRAL.pack(*head, *sizes, 0, 0, 0, 0, attr, offset) + raw)
+        central.append(_CENTRAL.pack(*head, *sizes, 0, 0, 0, 0, attr, pos) + raw)
+        pos += len(local) + len(d.data)
+    if run_end > run_start:
+        f.write(view[run_start:run_end])  # type: ignore[index]
+    assert f.at == pos
     start = f.at
     if start > LIMIT:
         raise TooBig("central directory")

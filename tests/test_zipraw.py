@@ -64,3 +64,83 @@ def test_a_real_package_is_byte_identical(tmp_path: Path) -> None:
         members = {i.filename: zf.read(i) for i in zf.infolist()}
     assert len(members) > 30
     assert package.read_bytes() == _zipfile_bytes(members) == _raw_bytes(members)
+
+
+class _Counting(io.BytesIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, data) -> int:  # type: ignore[no-untyped-def, override]
+        self.writes += 1
+        return super().write(data)
+
+
+Where = dict[str, tuple[int, int, int, int]]
+
+
+def _written(members: dict[str, bytes]) -> tuple[bytes, Where]:
+    out = io.BytesIO()
+    _, where = zipraw.write(
+        out, [(n, lambda n=n: zipraw.deflate(members[n])) for n in sorted(members)], STAMP, archive.FILE_MODE
+    )
+    return out.getvalue(), where
+
+
+def _reusing(old: bytes, where: Where, members: dict[str, bytes], stamp) -> _Counting:  # type: ignore[no-untyped-def]
+    """``members`` written with every member ``old`` holds taken from it (``Deflated.at``)."""
+
+    def get(name: str) -> zipraw.Deflated:
+        if name in where:
+            at, csize, crc, size = where[name]
+            return zipraw.Deflated(crc, size, memoryview(old)[at : at + csize], at)
+        return zipraw.deflate(members[name])
+
+    out = _Counting()
+    pairs = [(n, lambda n=n: get(n)) for n in sorted(members)]
+    zipraw.write(out, pairs, stamp, archive.FILE_MODE, source=old)
+    return out
+
+
+def test_unchanged_members_are_copied_as_byte_ranges_of_the_old_archive() -> None:
+    """An edit of one page: the members before it and after it are copied in one write each, and
+    the archive is still exactly what zipfile writes."""
+    members = {f"sco/u{i:03}.html": f"<p>page {i}</p>".encode() * (i + 1) for i in range(100)}
+    first, where = _written(members)
+    edited = dict(members)
+    edited["sco/u050.html"] = b"<p>edited</p>"
+    del where["sco/u050.html"]
+    out = _reusing(first, where, edited, STAMP)
+    assert out.getvalue() == _zipfile_bytes(edited)
+    # before the edited page, its header and data, after it, the central directory and its end
+    assert out.writes <= 5 + len(edited)
+
+
+def test_a_stored_record_is_not_copied_when_its_header_would_differ() -> None:
+    """Another timestamp (a new commit): the stored deflate streams are reused, the headers are
+    written anew, and the bytes are zipfile's for the new time."""
+    members = {"a.html": b"a" * 5000, "b.html": b"b" * 5000}
+    first, where = _written(members)
+    later = (2024, 1, 2, 3, 4, 6)
+    out = _reusing(first, where, members, later)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=later)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = (0o100000 | archive.FILE_MODE) << 16
+            zf.writestr(info, members[name])
+    assert out.getvalue() == buf.getvalue()
+
+
+def test_a_members_origin_goes_with_the_content_it_was_set_with() -> None:
+    members = archive.Members()
+    members.set("sco/a.html", b"a", "origin-a")
+    members.set("sco/b.html", b"b", None)
+    assert members.origins == {"sco/a.html": "origin-a"}
+    members["sco/a.html"] = b"other bytes"  # written over by something that is not that piece
+    assert members.origins == {}
+    members.set("sco/a.html", b"a", "origin-a")
+    del members["sco/a.html"]
+    assert members.origins == {}

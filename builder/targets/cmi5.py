@@ -153,24 +153,38 @@ def _section_block(course: Course, section: Section) -> Node:
 
 def course_structure(course: Course) -> bytes:
     """The ``cmi5.xml`` of the whole course."""
-    units = course.units()
-    objectives = _objectives(course, units)
-    nodes = [_section_block(course, s) for s in course.sections]
-    # The template reads the course-level context and this data (dataclasses: repr holds it all).
-    return piece(
-        "cmi5-structure",
-        lambda: (course_context(course), repr(objectives), repr(nodes)),
-        lambda: render_bytes(
+
+    def make() -> bytes:
+        units = course.units()
+        return render_bytes(
             environment("scorm_templates").get_template("cmi5.xml.j2"),
             namespace=NAMESPACE,
             lang=course.language,
             course_id=course_iri(course),
             title=course.title,
             description=course.short_description or course.title,
-            objectives=objectives,
-            nodes=nodes,
-        ),
-    )
+            objectives=_objectives(course, units),
+            nodes=[_section_block(course, s) for s in course.sections],
+        )
+
+    return piece("cmi5-structure", lambda: (course_context(course), structure_facts(course)), make)
+
+
+def structure_facts(course: Course) -> list[object]:
+    """What the structure reads besides the course-level context (title, language, the map's
+    base URI and outcomes, the pass cutoff): the outline's ids and titles, and per unit whether it
+    has problems and which outcomes it teaches or assesses. Building the nodes and objectives and
+    a repr of them, only to key them, cost ~0.04 s of every edit at 2,000 units."""
+    return [
+        [
+            s.id, s.title,
+            [
+                [ss.id, ss.title, [[u.id, u.title, bool(u.problems), u.all_outcomes()] for u in ss.units]]
+                for ss in s.subsections
+            ],
+        ]
+        for s in course.sections
+    ]  # fmt: skip
 
 
 def au_members(course: Course, options: BuildOptions) -> MutableMapping[str, Member]:
