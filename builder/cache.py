@@ -29,8 +29,9 @@ rendered pieces of its outputs — a unit's OLX files, a SCO page, a manifest, t
 memoised by ``piece(kind, parts, make)`` under the digest of everything the piece reads (``parts``:
 the unit's model, the course-level context, its neighbours or position where the piece shows them)
 plus ``code_fingerprint()``. Each target keeps one *pack* entry holding the pieces its last build
-used, read once when the target starts and written once when it ends; pieces not used are dropped
-with it. Outside a build (``check``, ``serve``, library callers) ``piece`` just calls ``make``.
+used: its index is read when the target starts and each piece by place when asked for (the pack
+is never in memory whole), and it is written once when the target ends; pieces not used are
+dropped with it. Outside a build (``check``, ``serve``, library callers) ``piece`` just calls ``make``.
 Which documents are outdated is thus decided per piece, by key, never by comparing timestamps.
 
 It lives beside the outputs, in ``<out>/.coursepack-cache/`` with a ``.gitignore`` of ``*``.
@@ -172,9 +173,11 @@ class BuildCache:
         """
         path = self._entry_path(key)
         try:
-            raw = path.read_bytes()
-            sha, _, text = raw.partition(b"\n")
-            if hashlib.sha256(text).hexdigest().encode() != sha:
+            with open(path, "rb") as f:
+                sha = f.readline(66)
+                f.raw.seek(f.tell())  # the text straight into one object, not read whole and sliced
+                text = f.raw.readall()
+            if sha[-1:] != b"\n" or text is None or hashlib.sha256(text).hexdigest().encode() != sha[:-1]:
                 return None
             entry = json.loads(text)
             if entry.get("key") != key:
@@ -191,29 +194,87 @@ class BuildCache:
 
     def put(self, key: str, body: Any) -> None:
         text = json.dumps({"key": key, "body": body}, separators=(",", ":")).encode()
-        data = hashlib.sha256(text).hexdigest().encode() + b"\n" + text
-        with contextlib.suppress(OSError):
-            self._atomic_write(self._entry_path(key), data)
+        # Written in two parts, not joined: a check entry naming every member of a 20,000-unit
+        # package is ~15 MB of text.
+        with contextlib.suppress(OSError), self._atomic_file(self._entry_path(key)) as f:
+            f.write(hashlib.sha256(text).hexdigest().encode() + b"\n")
+            f.write(text)
 
     def _raw_path(self, key: str) -> Path:
         return self.root / "entries" / key[:2] / f"{key}.bin"
 
     def get_raw(self, key: str) -> bytes | None:
-        """Bytes stored by ``put_raw``, or None when absent or not verifiable (same rules as ``get``)."""
+        """Bytes stored by ``put_raw``, or None when absent or not verifiable (same rules as ``get``).
+
+        The data is read once, into the one ``bytes`` returned: reading the file whole and slicing
+        off its lines held three copies of it at once (the course model's JSON: 140 MB each at
+        20,000 units, on every no-op rebuild).
+        """
+        got = self._read_raw(key, split=False)
+        return None if got is None else got[1]
+
+    def get_raw_split(self, key: str) -> tuple[bytes, bytes] | None:
+        """``get_raw(key).partition(b"\\n")`` without the copy: the first line and the rest."""
+        return self._read_raw(key, split=True)
+
+    def _read_raw(self, key: str, split: bool) -> tuple[bytes, bytes] | None:
         path = self._raw_path(key)
         try:
-            raw = path.read_bytes()
+            with open(path, "rb") as f:
+                sha, named = f.readline(66), f.readline(len(key) + 2)
+                first = f.readline() if split else b""
+                # The rest straight from the unbuffered file: one read into one object of its size.
+                f.raw.seek(f.tell())
+                data = f.raw.readall()
         except OSError:
             return None
-        # Indexes and a memoryview, not partition: a pack of 15 MB was copied twice to be read.
-        first = raw.find(b"\n")
-        second = raw.find(b"\n", first + 1)
-        if first < 0 or second < 0 or raw[first + 1 : second] != key.encode():
+        if named != key.encode() + b"\n" or sha[-1:] != b"\n" or data is None:
             return None
-        if hashlib.sha256(memoryview(raw)[first + 1 :]).hexdigest().encode() != raw[:first]:
+        h = hashlib.sha256(named)
+        h.update(first)
+        h.update(data)
+        if h.hexdigest().encode() != sha[:-1]:
             return None
         self._touch(path)
-        return raw[second + 1 :]
+        if not split:
+            return b"", data
+        if not first.endswith(b"\n"):  # the whole data is one line: partition's (data, b"")
+            return first, b""
+        return first[:-1], data
+
+    def open_raw(self, key: str) -> RawEntry | None:
+        """A verified ``put_raw`` entry left on disk, to read by place (``RawEntry.read``), or None.
+
+        The file is hashed in chunks, never held whole, and read later through the same open file:
+        a build that replaces the entry meanwhile renames a new file into place, which leaves the
+        one verified here as it was.
+        """
+        path = self._raw_path(key)
+        try:
+            f = open(path, "rb")  # noqa: SIM115 - owned by the RawEntry, closed by its close()
+        except OSError:
+            return None
+        try:
+            sha, named = f.readline(66), f.readline(len(key) + 2)
+            if named != key.encode() + b"\n" or sha[-1:] != b"\n":
+                f.close()
+                return None
+            h = hashlib.sha256(named)
+            start = f.tell()
+            buffer = bytearray(RawEntry.CHUNK)
+            view = memoryview(buffer)
+            while n := f.readinto(buffer):
+                h.update(view[:n])
+            view.release()
+            size = f.tell() - start
+        except OSError:
+            f.close()
+            return None
+        if h.hexdigest().encode() != sha[:-1]:
+            f.close()
+            return None
+        self._touch(path)
+        return RawEntry(f, start, size)
 
     def put_raw(self, key: str, data: bytes) -> None:
         self.put_raw_stream(key, [data])
@@ -291,6 +352,40 @@ class BuildCache:
         return removed
 
 
+class RawEntry:
+    """A verified raw entry, read by place: only what is asked for is in memory (``open_raw``)."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, file: BinaryIO, start: int, size: int):
+        self._file, self._start, self.size = file, start, size
+
+    def read(self, offset: int, length: int) -> bytes:
+        """``length`` bytes from ``offset`` of the entry's data; OSError when they are not all there."""
+        if offset < 0 or length < 0 or offset + length > self.size:
+            raise OSError(f"cache entry has {self.size} bytes, not {offset}+{length}")
+        at = self._start + offset
+        parts: list[bytes] = []
+        got = 0
+        while got < length:
+            if _PREAD:
+                chunk = os.pread(self._file.fileno(), length - got, at + got)
+            else:  # pragma: no cover - Windows
+                self._file.seek(at + got)
+                chunk = self._file.read(length - got)
+            if not chunk:
+                raise OSError(f"cache entry is short: {got} of {length} bytes at {offset}")
+            parts.append(chunk)
+            got += len(chunk)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+_PREAD = hasattr(os, "pread")
+
+
 class RecordingMembers(Mapping[str, Any]):
     """A read-only view of an output's members that remembers which ones a check read.
 
@@ -339,20 +434,26 @@ class Pieces:
     """The rendered pieces of one target, reused from its last build when their key matches.
 
     Values are ``bytes``, ``str``, or JSON-able structures (lists, not tuples, so that what comes
-    back is what was made). The pack is one binary entry (``BuildCache.put_raw_stream``): per piece
-    its 32-byte key, a type byte, a length and the value — reading 2,000 SCO pages is one read and
-    one hash, and writing it costs little more than the bytes. While the target renders, each
-    piece's bytes go to an unnamed scratch file as soon as they are made (only key, offset and
-    length stay in memory), so the pack adds nothing that grows with the course to a worker's heap.
+    back is what was made). The pack is one binary entry (``BuildCache.put_raw_stream``): an index
+    (the count, then per piece its 32-byte key, a type byte and a length) followed by the values
+    in index order. A build reads the index and then each piece it asks for, by place
+    (``BuildCache.open_raw``): reading the pack whole held every SCO page of the last build in
+    a worker's heap (160 MB per target at 20,000 units), and three copies of it while it was
+    sliced. While the target renders, each piece's bytes go to an unnamed scratch file as soon as
+    they are made (only key, offset and length stay in memory), so the pack adds nothing that
+    grows with the course but its index to a worker's heap.
     """
 
-    _HEAD = struct.Struct("<32scI")
+    _COUNT = struct.Struct("<I")
+    _HEAD = struct.Struct("<32scQ")
     _CHUNK = 1 << 20
 
     def __init__(self, store: BuildCache, namespace: str):
         self.store = store
         self.key = digest("pieces", code_fingerprint(), namespace)
-        self.old: dict[bytes, tuple[bytes, memoryview]] | None = None
+        self.old: dict[bytes, tuple[bytes, int, int]] | None = None
+        """Per piece of the last build: its type byte, and where its bytes lie in ``_pack``."""
+        self._pack: RawEntry | None = None
         self.new: dict[bytes, tuple[bytes, int, int]] = {}
         """Per piece of this build: its type byte, and where its bytes lie in the scratch file."""
         self.changed = False
@@ -364,21 +465,28 @@ class Pieces:
         """The raw entries this target used: what its target entry lists for ``keep_raw``."""
         return ([self.key] if self.new else []) + self.kept
 
-    def _load(self) -> dict[bytes, tuple[bytes, memoryview]]:
-        old: dict[bytes, tuple[bytes, memoryview]] = {}
-        raw = self.store.get_raw(self.key)
-        if raw is not None:
-            view, at, head = memoryview(raw), 0, self._HEAD
-            try:
-                while at < len(view):
-                    key, tag, size = head.unpack_from(view, at)
-                    at += head.size
-                    if at + size > len(view):
-                        return {}
-                    old[key] = (tag, view[at : at + size])
-                    at += size
-            except struct.error:
-                return {}
+    def _load(self) -> dict[bytes, tuple[bytes, int, int]]:
+        """The last pack's index; its values stay on disk until asked for. A pack whose index does
+        not add up to its size is no pack."""
+        pack = self.store.open_raw(self.key)
+        if pack is None:
+            return {}
+        old: dict[bytes, tuple[bytes, int, int]] = {}
+        try:
+            (count,) = self._COUNT.unpack(pack.read(0, self._COUNT.size))
+            head = self._HEAD
+            index = pack.read(self._COUNT.size, count * head.size)
+            at = self._COUNT.size + len(index)
+            for key, tag, size in head.iter_unpack(index):
+                old[key] = (tag, at, size)
+                at += size
+        except (OSError, struct.error):
+            pack.close()
+            return {}
+        if at != pack.size:
+            pack.close()
+            return {}
+        self._pack = pack
         return old
 
     def _put(self, data: bytes | memoryview) -> tuple[int, int]:
@@ -391,9 +499,17 @@ class Pieces:
         return self._spill.read(at, size)
 
     def _chunks(self) -> Iterator[bytes]:
+        """The pack: the index of this build's pieces, then their values from the scratch file."""
         head = self._HEAD
-        for key, (tag, at, size) in self.new.items():
-            yield head.pack(key, tag, size)
+        yield self._COUNT.pack(len(self.new))
+        index = bytearray()
+        for key, (tag, _at, size) in self.new.items():
+            index += head.pack(key, tag, size)
+            if len(index) >= self._CHUNK:
+                yield bytes(index)
+                index.clear()
+        yield bytes(index)
+        for _tag, at, size in self.new.values():
             for start in range(at, at + size, self._CHUNK):
                 yield self._read(start, min(self._CHUNK, at + size - start))
 
@@ -407,9 +523,14 @@ class Pieces:
             if self.old is None:
                 self.old = self._load()
             stored = self.old.get(key)
-            if stored is not None:
-                tag, data = stored
-            else:
+            data = None
+            if stored is not None and self._pack is not None:
+                tag, at, size = stored
+                try:
+                    data = self._pack.read(at, size)
+                except OSError:  # verified when opened; a read that fails now is a miss all the same
+                    data = None
+            if data is None:
                 value = make()
                 MADE[kind] += 1
                 self.changed = True
@@ -432,6 +553,9 @@ class Pieces:
         if not self.changed and self.old is not None and len(self.old) == len(self.new):
             self.store.keep_raw(self.key)
             return
+        if self._pack is not None:  # not read from again; and Windows renames nothing over an open file
+            self._pack.close()
+            self._pack = None
         self.store.put_raw_stream(self.key, self._chunks())
 
     def close(self) -> None:
@@ -439,6 +563,9 @@ class Pieces:
         if self._spill is not None:
             self._spill.close()
             self._spill = None
+        if self._pack is not None:
+            self._pack.close()
+            self._pack = None
         self.old = None
 
 
@@ -689,10 +816,10 @@ def cached_course(cache_dir: Path, key: str) -> Any | None:
     from builder.model import Course
 
     store = BuildCache(cache_dir)
-    raw = store.get_raw(key)
+    raw = store.get_raw_split(key)  # the model's JSON is not copied out of the entry again
     if raw is None:
         return None
-    used, _, model = raw.partition(b"\n")
+    used, model = raw
     try:
         course = Course.model_validate_json(model)
         used_keys = json.loads(used)
@@ -706,9 +833,11 @@ def cached_course(cache_dir: Path, key: str) -> Any | None:
 
 def store_course(cache_dir: Path, key: str, used: list[str], course: Any) -> None:
     """Keep a loaded course under ``key`` with the raw entries it was read from (``used``)."""
-    model = course.model_dump_json().encode()
+    # ``model_dump_json().encode()``'s bytes, without the str between (4 bytes a character once
+    # one title has an em dash) nor a joined copy: 140 MB each at 20,000 units.
+    model = course.__pydantic_serializer__.to_json(course)
     remember_model_key(course, model)
-    BuildCache(cache_dir).put_raw(key, json.dumps(used).encode() + b"\n" + model)
+    BuildCache(cache_dir).put_raw_stream(key, [json.dumps(used).encode() + b"\n", model])
 
 
 def remember_model_key(model: Any, text: bytes) -> None:

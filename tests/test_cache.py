@@ -6,6 +6,7 @@ skipped by counting renders and checks, and that skipping never changes a byte.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -783,3 +784,158 @@ def test_a_sha_the_members_know_counts_as_a_read() -> None:
     assert recording.known_shas("c/") == {"known": "ab" * 32}
     assert recording.read == {"c/known"}
     assert cache.RecordingMembers({"plain": b"z"}).known_shas() == {}
+
+
+# --------------------------------------------------------------------------- packs read by place
+
+
+def _pack_path(store: cache.BuildCache, namespace: str) -> Path:
+    return store._raw_path(cache.Pieces(store, namespace).key)
+
+
+def _three_pieces(store: cache.BuildCache) -> dict[str, object]:
+    values: dict[str, object] = {"a": "<p>é</p>" * 3000, "b": b"\x00\xff" * 4000, "c": [1, "2", {"3": None}]}
+    with cache.pieces(store, "t"):
+        for name, value in values.items():
+            assert cache.piece("k", lambda name=name: (name,), lambda value=value: value) == value
+    return values
+
+
+def test_a_later_build_reads_the_last_pack_by_place_not_whole(tmp_path: Path) -> None:
+    """The last build's pieces stay on disk: what the pack holds in memory is its index (type
+    and place), and only the pieces asked for are read, each exactly as it was made."""
+    store = cache.BuildCache(tmp_path / "c")
+    values = _three_pieces(store)
+    made = dict(cache.MADE)
+    with cache.pieces(store, "t") as again:
+        assert again is not None
+        assert cache.piece("k", lambda: ("b",), lambda: b"stale") == values["b"]
+        assert again.old is not None and len(again.old) == 3
+        held = [x for v in again.old.values() for x in v if isinstance(x, (bytes, str, memoryview))]
+        assert all(len(x) == 1 for x in held), "only the one-byte type tags of the last pack stay in memory"
+        assert cache.piece("k", lambda: ("a",), lambda: "stale") == values["a"]
+        assert cache.piece("k", lambda: ("c",), lambda: []) == values["c"]
+    assert dict(cache.MADE) == made, "every piece came from the last pack"
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "sha-line", "empty"])
+def test_a_damaged_pack_is_a_miss_and_every_piece_is_made_again(tmp_path: Path, damage: str) -> None:
+    store = cache.BuildCache(tmp_path / "c")
+    values = _three_pieces(store)
+    path = _pack_path(store, "t")
+    data = bytearray(path.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) - 100]
+    elif damage == "flip":
+        data[len(data) // 2] ^= 0x01
+    elif damage == "sha-line":
+        data = data[40:]
+    else:
+        data = bytearray()
+    path.write_bytes(bytes(data))
+    cache.MADE.clear()
+    with cache.pieces(store, "t"):
+        for name, value in values.items():
+            assert cache.piece("k", lambda name=name: (name,), lambda value=value: value) == value
+    assert cache.MADE["k"] == 3
+    with cache.pieces(store, "t"):  # the pack written again is whole
+        assert cache.piece("k", lambda: ("a",), lambda: "stale") == values["a"]
+
+
+def test_a_verified_pack_whose_index_does_not_add_up_is_a_miss(tmp_path: Path) -> None:
+    """A pack that hashes right but whose index claims more bytes than it holds (a format from
+    another version under a colliding key, say) reuses nothing rather than reading past its end."""
+    store = cache.BuildCache(tmp_path / "c")
+    key = cache.Pieces(store, "t").key
+    head = cache.Pieces._HEAD
+    piece_key = hashlib.sha256(f"k{('a',)!r}".encode()).digest()
+    store.put_raw_stream(key, [cache.Pieces._COUNT.pack(1), head.pack(piece_key, b"s", 10_000), b"short"])
+    cache.MADE.clear()
+    with cache.pieces(store, "t"):
+        assert cache.piece("k", lambda: ("a",), lambda: "made") == "made"
+    assert cache.MADE["k"] == 1
+
+
+def test_a_pack_read_failing_after_it_was_verified_is_a_miss(tmp_path: Path) -> None:
+    store = cache.BuildCache(tmp_path / "c")
+    values = _three_pieces(store)
+    cache.MADE.clear()
+    with cache.pieces(store, "t") as again:
+        assert again is not None
+        assert cache.piece("k", lambda: ("c",), lambda: []) == values["c"]
+        assert again._pack is not None
+        os.truncate(_pack_path(store, "t"), 10)  # the very file it reads, as a disk error would leave it
+        assert cache.piece("k", lambda: ("a",), lambda: "made again") == "made again"
+    assert cache.MADE["k"] == 1
+
+
+@pytest.mark.parametrize("damage", ["no-newline", "other-key", "flip", "missing"])
+def test_get_raw_of_a_damaged_entry_is_none(tmp_path: Path, damage: str) -> None:
+    store = cache.BuildCache(tmp_path / "c")
+    store.put_raw("a" * 64, b"payload\nwith lines\n")
+    assert store.get_raw("a" * 64) == b"payload\nwith lines\n"
+    path = store._raw_path("a" * 64)
+    data = path.read_bytes()
+    if damage == "no-newline":
+        data = data.replace(b"\n", b"", 1)
+    elif damage == "other-key":
+        data = data.replace(b"a" * 64, b"b" * 64)
+    elif damage == "flip":
+        data = data[:-1] + b"?"
+    else:
+        path.unlink()
+    if damage != "missing":
+        path.write_bytes(data)
+    assert store.get_raw("a" * 64) is None
+    assert store.get_raw_split("a" * 64) is None
+    assert store.open_raw("a" * 64) is None
+
+
+@pytest.mark.parametrize("data", [b"first\nsecond\nthird", b"one line", b"", b"\n", b"ends\n"])
+def test_get_raw_split_is_get_raw_partitioned(tmp_path: Path, data: bytes) -> None:
+    store = cache.BuildCache(tmp_path / "c")
+    store.put_raw("a" * 64, data)
+    assert store.get_raw("a" * 64) == data
+    head, _, rest = data.partition(b"\n")
+    assert store.get_raw_split("a" * 64) == (head, rest)
+
+
+def test_the_stored_course_is_the_models_json_as_a_fresh_dump_gives_it(src: Path, tmp_path: Path) -> None:
+    """The course entry is written from the serialiser's bytes (no str between): the very bytes
+    of ``model_dump_json()``, which the course key and a cached load hash."""
+    from builder.source import load_course
+
+    course = load_course(src)
+    store = tmp_path / "c"
+    cache.store_course(store, "b" * 64, ["u1", "u2"], course)
+    units, model = cache.BuildCache(store).get_raw_split("b" * 64)  # type: ignore[misc]
+    assert units == b'["u1", "u2"]'
+    assert model == course.model_dump_json().encode()
+    again = cache.cached_course(store, "b" * 64)
+    assert again == course
+    assert cache.model_key(again) == cache.text_key(course.model_dump_json())
+
+
+
+@pytest.mark.parametrize("damage", ["no-newline", "truncated", "flip", "other-key", "missing"])
+def test_get_of_a_damaged_entry_is_none(tmp_path: Path, damage: str) -> None:
+    store = cache.BuildCache(tmp_path / "c")
+    body = {"reads": {"a.xml": "0" * 64}, "diagnostics": []}
+    store.put("a" * 64, body)
+    assert store.get("a" * 64) == body
+    path = store._entry_path("a" * 64)
+    data = path.read_bytes()
+    if damage == "no-newline":
+        data = data.replace(b"\n", b"", 1)
+    elif damage == "truncated":
+        data = data[:-5]
+    elif damage == "flip":
+        data = data.replace(b"a.xml", b"b.xml")
+    elif damage == "other-key":
+        store.put("b" * 64, body)
+        data = store._entry_path("b" * 64).read_bytes()
+    else:
+        path.unlink()
+    if damage != "missing":
+        path.write_bytes(data)
+    assert store.get("a" * 64) is None
