@@ -40,6 +40,10 @@ class ReadContext:
         self.file_shas: dict[str, str] = {}
         """The sha256 of every regular file ``cache.source_key`` walked, by path: the unit entries'
         keys reuse them instead of reading every unit file twice."""
+        self.read_shas: dict[str, str] = {}
+        """The sha256 of the bytes each source file had when a reader read it (``files.read_text``),
+        by path. A file saved while the course loads has other bytes than the walk hashed: its parse
+        must not be cached under the walk's hash (``loader.unchanged_while_loading``)."""
         self.unit_pack: UnitPack | None = None
         """The unit entries of the last load (``loader._cached_units``), written once the whole
         course has loaded without errors."""

@@ -7,6 +7,7 @@ finding instead of a traceback.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path, PurePosixPath
 
@@ -55,6 +56,7 @@ def read_text(ctx: ReadContext, path: Path) -> str | None:
             code="too-large",
         )
         return None
+    ctx.read_shas[str(path)] = hashlib.sha256(data).hexdigest()
     try:
         text = data.decode("utf-8-sig")  # editors on Windows may add a BOM
     except UnicodeDecodeError as exc:

@@ -91,9 +91,17 @@ def _load_course(root: Path, read_units: UnitsReader | None, cache_dir: Path | N
         if hit is not None:
             return hit
     course = load(ctx, read_units)
-    if key is not None and cache_dir is not None:
+    if key is not None and cache_dir is not None and unchanged_while_loading(ctx):
         cache.store_course(cache_dir, key, ctx.cache_keep, course)
     return course
+
+
+def unchanged_while_loading(ctx: ReadContext) -> bool:
+    """Whether every file the readers read had the bytes ``source_key``'s walk hashed. A file saved
+    between the walk and its read makes a model of other bytes than the key names; stored, it would
+    come back when the file is saved back to what the walk saw (an editor's undo)."""
+    walked = ctx.file_shas
+    return all(walked.get(path) == sha for path, sha in ctx.read_shas.items())
 
 
 def load(ctx: ReadContext, read_units: UnitsReader | None = None) -> Course:
@@ -185,6 +193,9 @@ class _Parsed:
     diags: list[Diagnostic]
     positions: dict[str, tuple[str, int]]
     links: list[tuple[str, int, str, str]]
+    sha: str | None = None
+    """The sha256 of the bytes parsed (None when the file could not be read, or for a cached
+    parse): not part of the record, it only decides whether the parse may be cached."""
 
     def to_record(self) -> tuple[bytes, bytes]:
         """The unit's model JSON (empty for None) and the rest as JSON: the model is decoded by
@@ -251,8 +262,12 @@ def load_units(ctx: ReadContext, files: list[Path]) -> dict[Path, Unit | None]:
     for chunk, per_file in zip(chunks, results, strict=True):
         for f, parsed in zip(chunk, per_file, strict=True):
             done[f] = parsed
-            if f in keys and ctx.unit_pack is not None:
-                ctx.unit_pack.put(keys[f], *parsed.to_record())
+            if parsed.sha is not None:
+                ctx.read_shas[str(f)] = parsed.sha
+            # Cached under the hash of the bytes the walk saw only if those are the bytes parsed: a
+            # unit saved meanwhile (and saved back later) must not bring this parse back.
+            if f in keys and ctx.unit_pack is not None and parsed.sha == keys[f][1]:
+                ctx.unit_pack.put(keys[f][0], *parsed.to_record())
     for f in files:  # in outline order, as a serial read would: a later duplicate id wins
         parsed = done[f]
         ctx.diags += parsed.diags
@@ -263,8 +278,11 @@ def load_units(ctx: ReadContext, files: list[Path]) -> dict[Path, Unit | None]:
     return {f: done[f].unit for f in files}
 
 
-def _cached_units(ctx: ReadContext, files: list[Path], done: dict[Path, _Parsed]) -> dict[Path, str]:
-    """Fill ``done`` with the units the cache holds; return the cache key of every other file.
+def _cached_units(
+    ctx: ReadContext, files: list[Path], done: dict[Path, _Parsed]
+) -> dict[Path, tuple[str, str]]:
+    """Fill ``done`` with the units the cache holds; return the cache key of every other file, and
+    the hash of the bytes that key stands for.
 
     A unit's parse depends on its bytes, its path (messages, link resolution), the asset index and
     the refused static names (links into ``static/``), and on coursepack's code (``code_fingerprint``).
@@ -280,7 +298,7 @@ def _cached_units(ctx: ReadContext, files: list[Path], done: dict[Path, _Parsed]
         {k: a.model_dump(mode="json") for k, a in sorted(ctx.assets.items())}, sorted(ctx.bad_names)
     )
     fingerprint = cache.code_fingerprint()
-    keys: dict[Path, str] = {}
+    keys: dict[Path, tuple[str, str]] = {}
     for f in files:
         sha = ctx.file_shas.get(str(f))  # a regular file when the walk hashed it, not a link
         if sha is None:
@@ -293,13 +311,13 @@ def _cached_units(ctx: ReadContext, files: list[Path], done: dict[Path, _Parsed]
         key = cache.digest("unit", fingerprint, ctx.rel(f), sha, assets)
         record = pack.get(key)
         if record is None:
-            keys[f] = key
+            keys[f] = (key, sha)
             continue
         try:
             done[f] = _Parsed.from_record(*record)
         except (ValueError, TypeError, KeyError):
             pack.drop(key)
-            keys[f] = key
+            keys[f] = (key, sha)
     return keys
 
 
@@ -317,5 +335,5 @@ def _load_units(
         ctx.assets = assets
         ctx.bad_names = bad_names
         unit = load_unit(ctx, f)
-        out.append(_Parsed(unit, ctx.diags, ctx.positions, ctx.unit_links))
+        out.append(_Parsed(unit, ctx.diags, ctx.positions, ctx.unit_links, ctx.read_shas.get(str(f))))
     return out

@@ -249,3 +249,33 @@ def test_a_no_op_build_imports_neither_the_readers_nor_the_translations(src: Pat
         "markdown_it",
     ):
         assert f"'{module}'" not in loaded, loaded
+
+
+@pytest.mark.parametrize("reuse", ["course entry", "unit pack"])
+def test_a_unit_saved_while_the_course_loads_is_not_cached_under_the_hash_the_walk_took(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reuse: str
+) -> None:
+    """An author saves a unit after the walk hashed it and before its reader read it, then undoes
+    the save. The load in between read the saved bytes; cached under the walk's hash of the old
+    bytes, that parse would come back for the undone file. It must not: the next load equals a
+    fresh one. ``course entry``: the whole source is as the walk saw it; ``unit pack``: another file
+    changed too, so the course entry misses and the unit's own record would answer."""
+    store = tmp_path / "cache"
+    unit = _units(src)[0]
+    original = unit.read_text(encoding="utf-8")
+    real = cache.source_key
+
+    def walk_then_save(*args, **kwargs):  # type: ignore[no-untyped-def]
+        key = real(*args, **kwargs)
+        unit.write_text(original + "\nSaved while the course loaded.\n", encoding="utf-8")
+        return key
+
+    monkeypatch.setattr(cache, "source_key", walk_then_save)
+    during = load_course(src, cache_dir=store)
+    assert "Saved while the course loaded." in during.model_dump_json()  # the readers read the save
+    monkeypatch.setattr(cache, "source_key", real)
+    unit.write_text(original, encoding="utf-8")  # undo
+    if reuse == "unit pack":
+        _competences(src)
+    fresh = load_course(src)
+    assert load_course(src, cache_dir=store).model_dump_json() == fresh.model_dump_json()
