@@ -447,46 +447,62 @@ class Pieces:
     _COUNT = struct.Struct("<I")
     _HEAD = struct.Struct("<32scQ")
     _CHUNK = 1 << 20
+    _BASE, _DELTA, _SPILLED = 0, 1, 2
+    """Where a piece's bytes lie: in the base pack, in the delta pack, in this build's scratch file."""
+    DELTA_SHARE = 8
+    """The delta is folded into a new base once it holds more than 1/``DELTA_SHARE`` of the base."""
 
     def __init__(self, store: BuildCache, namespace: str):
         self.store = store
         self.key = digest("pieces", code_fingerprint(), namespace)
-        self.old: dict[bytes, tuple[bytes, int, int]] | None = None
-        """Per piece of the last build: its type byte, and where its bytes lie in ``_pack``."""
-        self._pack: RawEntry | None = None
-        self.new: dict[bytes, tuple[bytes, int, int]] = {}
-        """Per piece of this build: its type byte, and where its bytes lie in the scratch file."""
+        self.delta_key = digest("pieces delta", self.key)
+        self.old: dict[bytes, tuple[bytes, int, int, int]] | None = None
+        """Per piece of the last builds: its type byte, which pack holds it, and where in it."""
+        self._packs: list[RawEntry | None] = [None, None]
+        self.new: dict[bytes, tuple[bytes, int, int, int]] = {}
+        """Per piece of this build: its type byte, and where its bytes lie (base pack or scratch)."""
         self.changed = False
+        self._delta_kept = False
         self.kept: list[str] = []
         """Other raw entries of this target (zip indexes, ``zip_reuse``) that a hit must keep."""
         self._spill: ScratchFile | None = None
 
     def keys(self) -> list[str]:
         """The raw entries this target used: what its target entry lists for ``keep_raw``."""
-        return ([self.key] if self.new else []) + self.kept
+        own = [self.key, self.delta_key] if self._delta_kept else [self.key]
+        return (own if self.new else []) + self.kept
 
-    def _load(self) -> dict[bytes, tuple[bytes, int, int]]:
-        """The last pack's index; its values stay on disk until asked for. A pack whose index does
-        not add up to its size is no pack."""
-        pack = self.store.open_raw(self.key)
+    def _load_pack(self, key: str, which: int, old: dict[bytes, tuple[bytes, int, int, int]]) -> bool:
+        """Add a pack's index to ``old``; its values stay on disk until asked for. A pack whose
+        index does not add up to its size is no pack."""
+        pack = self.store.open_raw(key)
         if pack is None:
-            return {}
-        old: dict[bytes, tuple[bytes, int, int]] = {}
+            return False
+        found: dict[bytes, tuple[bytes, int, int, int]] = {}
         try:
             (count,) = self._COUNT.unpack(pack.read(0, self._COUNT.size))
             head = self._HEAD
             index = pack.read(self._COUNT.size, count * head.size)
             at = self._COUNT.size + len(index)
-            for key, tag, size in head.iter_unpack(index):
-                old[key] = (tag, at, size)
+            for key_, tag, size in head.iter_unpack(index):
+                found[key_] = (tag, which, at, size)
                 at += size
         except (OSError, struct.error):
             pack.close()
-            return {}
+            return False
         if at != pack.size:
             pack.close()
-            return {}
-        self._pack = pack
+            return False
+        old.update(found)
+        self._packs[which] = pack
+        return True
+
+    def _load(self) -> dict[bytes, tuple[bytes, int, int, int]]:
+        """The base pack's index, with the delta's on top (a delta without its base is ignored:
+        the next save writes a whole base)."""
+        old: dict[bytes, tuple[bytes, int, int, int]] = {}
+        if self._load_pack(self.key, self._BASE, old):
+            self._load_pack(self.delta_key, self._DELTA, old)
         return old
 
     def _put(self, data: bytes | memoryview) -> tuple[int, int]:
@@ -494,42 +510,52 @@ class Pieces:
             self._spill = ScratchFile(self.store.root)
         return self._spill.append(data)
 
-    def _read(self, at: int, size: int) -> bytes:
-        assert self._spill is not None
-        return self._spill.read(at, size)
+    def _read(self, where: int, at: int, size: int) -> bytes:
+        if where == self._SPILLED:
+            assert self._spill is not None
+            return self._spill.read(at, size)
+        pack = self._packs[where]
+        if pack is None:
+            raise OSError("pack closed")
+        return pack.read(at, size)
 
-    def _chunks(self) -> Iterator[bytes]:
-        """The pack: the index of this build's pieces, then their values from the scratch file."""
+    def _chunks(self, pieces: dict[bytes, tuple[bytes, int, int, int]]) -> Iterator[bytes]:
+        """A pack: the index of ``pieces``, then their values (from the scratch file)."""
         head = self._HEAD
-        yield self._COUNT.pack(len(self.new))
+        yield self._COUNT.pack(len(pieces))
         index = bytearray()
-        for key, (tag, _at, size) in self.new.items():
+        for key, (tag, _where, _at, size) in pieces.items():
             index += head.pack(key, tag, size)
             if len(index) >= self._CHUNK:
                 yield bytes(index)
                 index.clear()
         yield bytes(index)
-        for _tag, at, size in self.new.values():
+        for _tag, where, at, size in pieces.values():
             for start in range(at, at + size, self._CHUNK):
-                yield self._read(start, min(self._CHUNK, at + size - start))
+                yield self._read(where, start, min(self._CHUNK, at + size - start))
 
     def get(self, kind: str, parts: tuple[object, ...], make: Callable[[], T]) -> T:
         key = hashlib.sha256(f"{kind}{parts!r}".encode()).digest()  # repr: unambiguous, and fast
-        spilled = self.new.get(key)
-        if spilled is not None:
-            tag, at, size = spilled
-            data: bytes | memoryview = self._read(at, size)
+        data: bytes | memoryview | None = None
+        placed = self.new.get(key)
+        if placed is not None:
+            tag, where, at, size = placed
+            data = self._read(where, at, size)
         else:
             if self.old is None:
                 self.old = self._load()
             stored = self.old.get(key)
-            data = None
-            if stored is not None and self._pack is not None:
-                tag, at, size = stored
+            if stored is not None:
+                tag, where, at, size = stored
                 try:
-                    data = self._pack.read(at, size)
+                    data = self._read(where, at, size)
                 except OSError:  # verified when opened; a read that fails now is a miss all the same
                     data = None
+                if data is not None and where == self._BASE:
+                    # Left where it is: an edit that keeps the base writes only the delta.
+                    self.new[key] = stored
+                elif data is not None:
+                    self.new[key] = (tag, self._SPILLED, *self._put(data))
             if data is None:
                 value = make()
                 MADE[kind] += 1
@@ -540,7 +566,7 @@ class Pieces:
                     tag, data = b"s", value.encode()
                 else:
                     tag, data = b"j", json.dumps(value, separators=(",", ":")).encode()
-            self.new[key] = (tag, *self._put(data))
+                self.new[key] = (tag, self._SPILLED, *self._put(data))
         if tag == b"b":
             return bytes(data)  # type: ignore[return-value]
         if tag == b"s":
@@ -548,24 +574,48 @@ class Pieces:
         return json.loads(bytes(data))  # type: ignore[no-any-return]
 
     def save(self) -> None:
+        """Keep the pieces this build used for the next. Nothing made: the packs stay as they are
+        (a piece's key names everything it reads, so an unused record is stale, never wrong). Few
+        made: only the pieces not in the base go to a new delta — rewriting a 20 MB pack for one
+        edited unit cost more than reading it. Else one new base holds exactly the pieces used."""
         if not self.new:
             return
-        if not self.changed and self.old is not None and len(self.old) == len(self.new):
+        base, delta = self._packs
+        if not self.changed and base is not None:
             self.store.keep_raw(self.key)
+            if delta is not None:
+                self.store.keep_raw(self.delta_key)
+                self._delta_kept = True
             return
-        if self._pack is not None:  # not read from again; and Windows renames nothing over an open file
-            self._pack.close()
-            self._pack = None
-        self.store.put_raw_stream(self.key, self._chunks())
+        outside = {k: v for k, v in self.new.items() if v[1] != self._BASE}
+        if base is not None and sum(v[3] for v in outside.values()) * self.DELTA_SHARE <= base.size:
+            if delta is not None:  # every record read from it was copied to the scratch file
+                delta.close()
+                self._packs[self._DELTA] = None
+            self.store.put_raw_stream(self.delta_key, self._chunks(outside))
+            self.store.keep_raw(self.key)
+            self._delta_kept = True
+            return
+        # A new base: the pieces still in the old one are copied out first, so that no pack is
+        # open while its entry is replaced (Windows renames nothing over an open file).
+        for key, (tag, where, at, size) in list(self.new.items()):
+            if where == self._BASE:
+                self.new[key] = (tag, self._SPILLED, *self._put(self._read(where, at, size)))
+        for i, pack in enumerate(self._packs):
+            if pack is not None:
+                pack.close()
+                self._packs[i] = None
+        self.store.put_raw_stream(self.key, self._chunks(self.new))
 
     def close(self) -> None:
         """Drop the scratch file (and the last build's pack held for reuse)."""
         if self._spill is not None:
             self._spill.close()
             self._spill = None
-        if self._pack is not None:
-            self._pack.close()
-            self._pack = None
+        for i, pack in enumerate(self._packs):
+            if pack is not None:
+                pack.close()
+                self._packs[i] = None
         self.old = None
 
 

@@ -600,7 +600,7 @@ def test_rendered_pieces_wait_in_a_scratch_file_not_in_memory(tmp_path: Path) ->
         assert cache.piece("page", lambda: ("u7",), lambda: page) == page
         assert cache.piece("data", lambda: ("u7",), lambda: [1, "two"]) == [1, "two"]
         assert cache.piece("page", lambda: ("u7",), lambda: "never made") == page
-        assert all(isinstance(v, tuple) and len(v) == 3 and isinstance(v[1], int) for v in first.new.values())
+        assert all(isinstance(v, tuple) and len(v) == 4 and isinstance(v[2], int) for v in first.new.values())
         held = [x for v in first.new.values() for x in v if isinstance(x, (bytes, str, memoryview))]
         assert all(len(x) == 1 for x in held), "only the one-byte type tags stay in memory"
     made = dict(cache.MADE)
@@ -863,7 +863,7 @@ def test_a_pack_read_failing_after_it_was_verified_is_a_miss(tmp_path: Path) -> 
     with cache.pieces(store, "t") as again:
         assert again is not None
         assert cache.piece("k", lambda: ("c",), lambda: []) == values["c"]
-        assert again._pack is not None
+        assert again._packs[cache.Pieces._BASE] is not None
         os.truncate(_pack_path(store, "t"), 10)  # the very file it reads, as a disk error would leave it
         assert cache.piece("k", lambda: ("a",), lambda: "made again") == "made again"
     assert cache.MADE["k"] == 1
@@ -939,3 +939,98 @@ def test_get_of_a_damaged_entry_is_none(tmp_path: Path, damage: str) -> None:
     if damage != "missing":
         path.write_bytes(data)
     assert store.get("a" * 64) is None
+
+
+# --------------------------------------------------------------------------- pack deltas
+
+
+def _many_pieces(store: cache.BuildCache, n: int = 40) -> None:
+    with cache.pieces(store, "t"):
+        for i in range(n):
+            cache.piece("k", lambda i=i: (i,), lambda i=i: f"<p>piece {i}</p>" * 200)
+
+
+def test_an_edit_writes_its_new_pieces_to_a_delta_and_leaves_the_base_as_it_was(tmp_path: Path) -> None:
+    """Rewriting a target's whole pack for one edited unit cost as much as reading it: a build that
+    made few pieces writes only those, into a delta read on top of the base next time."""
+    store = cache.BuildCache(tmp_path / "c")
+    _many_pieces(store)
+    base = _pack_path(store, "t")
+    before = base.read_bytes()
+    cache.MADE.clear()
+    with cache.pieces(store, "t") as edit:
+        assert edit is not None
+        for i in range(40):
+            value = "edited" if i == 7 else f"<p>piece {i}</p>" * 200
+            key = ("edited",) if i == 7 else (i,)
+            assert cache.piece("k", lambda key=key: key, lambda value=value: value) == value
+    assert cache.MADE["k"] == 1
+    assert base.read_bytes() == before
+    assert edit.delta_key in list(edit.keys())
+    delta = store._raw_path(edit.delta_key)
+    assert delta.stat().st_size < len(before) / 8
+    cache.MADE.clear()
+    with cache.pieces(store, "t") as again:  # base + delta: nothing to make, the edit's piece included
+        assert again is not None
+        assert cache.piece("k", lambda: ("edited",), lambda: "stale") == "edited"
+        assert cache.piece("k", lambda: (3,), lambda: "stale") == "<p>piece 3</p>" * 200
+    assert cache.MADE["k"] == 0
+    assert again.delta_key in list(again.keys())  # kept: a later prune must not drop it
+
+
+def test_a_delta_that_outgrows_an_eighth_of_the_base_is_folded_into_a_new_base(tmp_path: Path) -> None:
+    store = cache.BuildCache(tmp_path / "c")
+    _many_pieces(store)
+    cache.MADE.clear()
+    with cache.pieces(store, "t") as big:
+        assert big is not None
+        for i in range(40):
+            made = i < 10  # a quarter of the pieces are new
+            key = ("new", i) if made else (i,)
+            cache.piece("k", lambda key=key: key, lambda i=i: f"<p>new {i}</p>" * 200)
+    assert cache.MADE["k"] == 10
+    assert big.delta_key not in list(big.keys())
+    cache.MADE.clear()
+    with cache.pieces(store, "t") as again:
+        assert again is not None
+        assert cache.piece("k", lambda: ("new", 3), lambda: "stale") == "<p>new 3</p>" * 200
+        assert cache.piece("k", lambda: (20,), lambda: "stale") == "<p>piece 20</p>" * 200
+        assert again._packs[cache.Pieces._DELTA] is None  # the new base holds everything
+    assert cache.MADE["k"] == 0
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete base"])
+def test_a_damaged_delta_or_base_only_makes_its_pieces_again(tmp_path: Path, damage: str) -> None:
+    store = cache.BuildCache(tmp_path / "c")
+    _many_pieces(store)
+    with cache.pieces(store, "t") as edit:
+        assert edit is not None
+        cache.piece("k", lambda: ("edited",), lambda: "edited")
+        cache.piece("k", lambda: (1,), lambda: "stale")
+    delta = store._raw_path(edit.delta_key)
+    if damage == "truncate":
+        delta.write_bytes(delta.read_bytes()[:-3])
+    elif damage == "flip":
+        data = bytearray(delta.read_bytes())
+        data[-1] ^= 1
+        delta.write_bytes(bytes(data))
+    else:
+        _pack_path(store, "t").unlink()  # a delta without its base is not used
+    cache.MADE.clear()
+    with cache.pieces(store, "t"):
+        assert cache.piece("k", lambda: ("edited",), lambda: "edited") == "edited"
+        expected = "made" if damage == "delete base" else "<p>piece 1</p>" * 200
+        assert cache.piece("k", lambda: (1,), lambda: "made") == expected
+    assert cache.MADE["k"] == (2 if damage == "delete base" else 1)
+
+
+def test_successive_edits_each_give_the_clean_bytes(src: Path, tmp_path: Path) -> None:
+    """Edits one after another read the base with the last delta on top, and write the next delta:
+    each cached build equals a clean one, byte for byte."""
+    out = tmp_path / "dist"
+    build(src, out)
+    for n, unit in enumerate(_units(src)[:3]):
+        text = unit.read_text(encoding="utf-8")
+        unit.write_text(text + f"\nEdit number {n}.\n", encoding="utf-8")
+        build(src, out)
+        assert files(out) == clean(src, tmp_path), n
