@@ -212,26 +212,12 @@ def report_facts(course: Course) -> str:
     ``course.positions``). A unit's prose is no part of it."""
     import json
 
+    from builder.cache import outline_facts
     from builder.validate.competences import check_competences
 
-    outline = [
-        [
-            sec.id,
-            sec.title,
-            [
-                [
-                    ss.id,
-                    ss.title,
-                    [
-                        [u.id, u.title, u.source, u.outcomes, [[p.id, p.assesses] for p in u.problems]]
-                        for u in ss.units
-                    ],
-                ]
-                for ss in sec.subsections
-            ],
-        ]
-        for sec in course.sections
-    ]
+    outline = outline_facts(
+        course, lambda u: [u.id, u.title, u.source, u.outcomes, [[p.id, p.assesses] for p in u.problems]]
+    )
     findings = [d.to_json() for d in check_competences(course)]
     return json.dumps([outline, findings], ensure_ascii=False, separators=(",", ":"))
 

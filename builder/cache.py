@@ -794,6 +794,18 @@ COURSE_WIDE = frozenset({"sections", "handbook", "positions", "unit_links", "rea
 reads any of them must put what it reads into its own key."""
 
 
+def outline_facts(
+    course: Any, unit: Callable[[Any], list[Any]], subsection: Callable[[Any], list[Any]] = lambda ss: []
+) -> list[Any]:
+    """The outline as nested lists for a key: per section its id, title and subsections; per
+    subsection its id, title, ``subsection(ss)``'s facts and, per unit, ``unit(u)``'s. A course-wide
+    document keyed by the facts it shows (the handbook, the report, ``cmi5.xml``) names only those."""
+    def facts(ss: Any) -> list[Any]:
+        return [ss.id, ss.title, *subsection(ss), [unit(u) for u in ss.units]]
+
+    return [[s.id, s.title, [facts(ss) for ss in s.subsections]] for s in course.sections]
+
+
 _CONTEXT: list[tuple[Any, str]] = []
 
 

@@ -34,7 +34,7 @@ from typing import Literal
 from urllib.parse import quote
 
 from builder.archive import Member
-from builder.cache import course_context, piece
+from builder.cache import course_context, outline_facts, piece
 from builder.model import Course, Section, Unit
 from builder.targets import BuildOptions, Output
 from builder.targets.scorm_common import SCO_DIR, Flavor, build_package, truncate_title
@@ -175,16 +175,7 @@ def structure_facts(course: Course) -> list[object]:
     base URI and outcomes, the pass cutoff): the outline's ids and titles, and per unit whether it
     has problems and which outcomes it teaches or assesses. Building the nodes and objectives and
     a repr of them, only to key them, cost ~0.04 s of every edit at 2,000 units."""
-    return [
-        [
-            s.id, s.title,
-            [
-                [ss.id, ss.title, [[u.id, u.title, bool(u.problems), u.all_outcomes()] for u in ss.units]]
-                for ss in s.subsections
-            ],
-        ]
-        for s in course.sections
-    ]  # fmt: skip
+    return outline_facts(course, lambda u: [u.id, u.title, bool(u.problems), u.all_outcomes()])
 
 
 def au_members(course: Course, options: BuildOptions) -> MutableMapping[str, Member]:

@@ -376,34 +376,19 @@ def _inputs(course: Course) -> str:
     map). Unit prose is no part of it, so editing it leaves the key as it was and the handbook is
     not typeset again. Static files: the bytes of every one whose name appears in any of that
     text, a superset of the images the book shows."""
-    from builder.cache import course_context
+    from builder.cache import course_context, outline_facts
 
-    outline = [
-        [
-            sec.id,
-            sec.title,
-            [
-                [
-                    ss.id,
-                    ss.title,
-                    ss.format,
-                    ss.session_plan.model_dump_json() if ss.session_plan else None,
-                    [
-                        [
-                            u.id,
-                            u.title,
-                            u.outcomes,
-                            [n.model_dump_json(exclude=_WHERE) for n in u.trainer_notes],
-                            [p.model_dump_json(exclude=_WHERE) for p in u.problems],
-                        ]
-                        for u in ss.units
-                    ],
-                ]
-                for ss in sec.subsections
-            ],
-        ]
-        for sec in course.sections
-    ]
+    outline = outline_facts(
+        course,
+        lambda u: [
+            u.id,
+            u.title,
+            u.outcomes,
+            [n.model_dump_json(exclude=_WHERE) for n in u.trainer_notes],
+            [p.model_dump_json(exclude=_WHERE) for p in u.problems],
+        ],
+        lambda ss: [ss.format, ss.session_plan.model_dump_json() if ss.session_plan else None],
+    )
     own = course.handbook.model_dump_json() if course.handbook else None
     text = json.dumps([own, outline], ensure_ascii=False, separators=(",", ":"))
     shown = {a.flat_name: file_sha256(a.source) for a in course.assets if a.flat_name in text}
