@@ -466,19 +466,21 @@ class Tree:
         name whose presence decided a finding is added to ``targets``."""
         where = f"{self.prefix}{path}"
         files = self.files
+
+        def missing(target: str) -> bool:
+            """Whether ``target`` is absent from the tree; either way the finding depends on it."""
+            targets.append(target)
+            return target not in files
+
         for kind, *args in facts.get("n", ()):
             if kind == "s":
                 (name,) = args
-                target = f"static/{unquote(name)}"
-                targets.append(target)
-                if target not in files:
+                if missing(target := f"static/{unquote(name)}"):
                     message = f"/static/{name} is linked but {target} is not in the tree"
                     found.static.append(_diag(where, message, "olx.static-missing"))
             elif kind == "P":
                 tag, url_name = args
-                target = f"{tag}/{url_name}.xml"
-                targets.append(target)
-                if target not in files:
+                if missing(target := f"{tag}/{url_name}.xml"):
                     message = f"pointer <{tag} url_name=…> resolves to missing {target}"
                     found.pointers.append(_diag(where, message, "olx.pointer-unresolved"))
             elif kind == "A":
@@ -493,14 +495,10 @@ class Tree:
                     )
                 )
             elif kind == "h":
-                target = f"html/{args[0]}.html"
-                targets.append(target)
-                if target not in files:
+                if missing(target := f"html/{args[0]}.html"):
                     found.html_files.append(_diag(where, f"{target} is missing", "olx.html-file-missing"))
             elif kind == "T":
-                target = f"static/{args[0]}"
-                targets.append(target)
-                if target not in files:
+                if missing(target := f"static/{args[0]}"):
                     message = f"transcript {target} is missing"
                     found.transcripts.append(_diag(where, message, "olx.static-missing"))
             elif kind == "J":
