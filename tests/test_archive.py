@@ -257,21 +257,28 @@ def test_members_outside_a_spill_are_a_plain_mapping() -> None:
     assert not m.spilled and m.held() == 1 and dict(m) == {"a": b"x"}
 
 
+def tarfile_stream(members: dict[str, archive.Member], epoch: int) -> bytes:
+    """The tar stream as ``tarfile`` writes it, member by member: what our own headers must equal."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name in sorted(members):
+            m = members[name]
+            data = m.read_bytes() if isinstance(m, Path) else m
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(data), epoch, 0o644
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
 def _tarfile_tar_gz(members: dict[str, archive.Member], dest: Path, epoch: int) -> None:
-    """The tar.gz writer as it was before it built its own headers: ``tarfile``, member by member."""
+    """The tar.gz writer as it was before it built its own headers: ``tarfile`` into ``GzipFile``."""
     with (
         open(dest, "wb") as raw,
         gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz,
     ):
-        with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            for name in sorted(members):
-                m = members[name]
-                data = m.read_bytes() if isinstance(m, Path) else m
-                info = tarfile.TarInfo(name)
-                info.size, info.mtime, info.mode = len(data), epoch, 0o644
-                info.uid = info.gid = 0
-                info.uname = info.gname = ""
-                tar.addfile(info, io.BytesIO(data))
+        gz.write(tarfile_stream(members, epoch))
 
 
 TRICKY_NAMES = [

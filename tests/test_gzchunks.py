@@ -5,7 +5,6 @@ a clean write gives."""
 from __future__ import annotations
 
 import gzip
-import io
 import os
 import random
 import shutil
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from builder import archive, cache, gzchunks
+from tests.test_archive import tarfile_stream
 
 EPOCH = 1767225600
 
@@ -128,27 +128,13 @@ def test_an_archive_edited_by_hand_reuses_nothing(tmp_path: Path) -> None:
     assert cache.MADE["tar-gz-reused"] == 0
 
 
-def _tarfile_stream(members: dict[str, archive.Member]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name in sorted(members):
-            m = members[name]
-            data = m.read_bytes() if isinstance(m, Path) else m
-            info = tarfile.TarInfo(name)
-            info.size, info.mtime, info.mode = len(data), EPOCH, 0o644
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 def test_every_reader_reads_the_chunked_stream(tmp_path: Path) -> None:
     """Open edX's import opens the upload with ``tarfile.open`` and extracts it; GNU tar and gzip
     read it too. The tar inside is the one ``tarfile`` writes, in no more bytes than ``GzipFile``
     makes of it (+1 %)."""
     members = course(tmp_path)
     data = clean(tmp_path, members)
-    stream = _tarfile_stream(members)
+    stream = tarfile_stream(members, EPOCH)
     assert gzip.decompress(data) == stream
     assert len(data) <= len(gzip.compress(stream, 6, mtime=0)) * 1.01
     with tarfile.open(tmp_path / "clean.tar.gz") as tar:  # as Open edX's import does
