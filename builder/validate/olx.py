@@ -723,18 +723,6 @@ class Tree:
         # Each block's tags-v1 was compared with its cells while the scan had the block parsed.
         return out + self.scan().tags_v1
 
-    @staticmethod
-    def _tags_mismatch(
-        parsed: dict[str, list[str]], loc: str, kind: str, block_id: str, column: str, values: list[str]
-    ) -> Diagnostic:
-        """A block whose ``tags-v1`` attribute (``parsed``: export id → values) does not say what
-        its tags.csv row says (the scan compares them)."""
-        return _diag(
-            loc,
-            f"tags-v1 of {kind}/{block_id}.xml {parsed.get(column, [])} != tags.csv {values}",
-            "olx.tags-mismatch",
-        )
-
 
 Facts = dict[str, Any] | int
 """What the scan keeps of one file (``Tree._facts``), JSON-able and small (12,000 files' worth is
