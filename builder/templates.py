@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from functools import cache
+from itertools import islice
 from pathlib import Path
 
 import jinja2
@@ -76,13 +77,17 @@ def render_bytes(template: jinja2.Template, **context: object) -> bytes:
     ``render`` holds every chunk, then their join (a str of up to 4 bytes a character once one
     character needs it), then its encoding: ~8× the document at its peak (the 20,000-unit SCORM
     1.2 manifest: +209 MB). Here chunks are encoded in batches into one buffer as they are made.
+
+    The batches are taken from the template's own chunk generator by ``islice`` — what ``render``
+    iterates — rather than by a Python loop over ``generate()``, which wraps that generator in
+    another and cost a Python step per chunk (a million chunks in a 2,000-unit build: ~0.3 s CPU).
+    Errors are rewritten to point into the template, as ``render`` does.
     """
     out = io.BytesIO()
-    batch: list[str] = []
-    for chunk in template.generate(**context):
-        batch.append(chunk)
-        if len(batch) >= 4096:
+    chunks = template.root_render_func(template.new_context(context))
+    try:
+        while batch := list(islice(chunks, 4096)):
             out.write("".join(batch).encode("utf-8"))
-            batch.clear()
-    out.write("".join(batch).encode("utf-8"))
+    except Exception:
+        template.environment.handle_exception()
     return out.getvalue()
