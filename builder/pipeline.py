@@ -616,6 +616,15 @@ def _give_back_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)  # the C library this process runs on
 
 
+def _forget_shared_renders() -> None:
+    """Drop what the targets of a run shared in this process (``scorm_common.PAGE_FRAMES``: unit
+    pages without their runtime data), so that a long-lived process (``coursepack serve``, a
+    library caller) does not hold a built course's pages after its run."""
+    scorm = sys.modules.get("builder.targets.scorm_common")
+    if scorm is not None:
+        scorm.PAGE_FRAMES.forget()
+
+
 PARALLEL_MIN_UNITS = 100
 """Below this many units a run stays in one process: on a 2-core machine starting workers and
 sending each a copy of the course costs more than rendering the targets side by side saves
@@ -701,6 +710,7 @@ def run(
                     on_done(name)
         finally:
             gc.unfreeze()
+            _forget_shared_renders()
     else:
         global _FORKED, _QUEUE
         # Forked workers inherit the course; with Typst loaded, a fork server (``_pool_context``)
@@ -755,6 +765,7 @@ def run(
                     wait([fut for fut, (_name, local) in running.items() if local])
                     raise
         finally:
+            _forget_shared_renders()
             if fork:
                 gc.unfreeze()
             if _QUEUE is not None:
