@@ -20,17 +20,10 @@ from builder import cache, pipeline, record_pack
 from builder.build import clean_stale
 from builder.cli import main
 from builder.targets import TARGETS
+from tests.conftest import SAMPLE_EPOCH
 
 ROOT = Path(__file__).resolve().parent.parent
-EPOCH = "1700000000"
-
-
-@pytest.fixture
-def src(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    folder = tmp_path / "src"
-    shutil.copytree(ROOT / "course_src", folder)
-    return folder
+EPOCH = SAMPLE_EPOCH
 
 
 @pytest.fixture

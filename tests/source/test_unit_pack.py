@@ -4,7 +4,6 @@ equals a fresh one, whatever changed, and whatever happened to the pack."""
 
 from __future__ import annotations
 
-import shutil
 import struct
 from pathlib import Path
 
@@ -16,15 +15,11 @@ from builder.record_pack import BASE, RecordPack
 from builder.source import load_course, loader
 from builder.source.unit_pack import UnitPack
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture
-def src(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    folder = tmp_path / "src"
-    shutil.copytree(ROOT / "course_src", folder)
-    return folder
+def src(sample_src: Path) -> Path:
+    """The sample course (several sections and units), not the reader tests' one-unit scaffold."""
+    return sample_src
 
 
 @pytest.fixture
