@@ -366,6 +366,10 @@ class RawEntry:
         if offset < 0 or length < 0 or offset + length > self.size:
             raise OSError(f"cache entry has {self.size} bytes, not {offset}+{length}")
         at = self._start + offset
+        if _PREAD:  # one call gives it all but at the rare short read: thousands of pieces a build
+            chunk = os.pread(self._file.fileno(), length, at)
+            if len(chunk) == length:
+                return chunk
         parts: list[bytes] = []
         got = 0
         while got < length:
