@@ -1019,12 +1019,17 @@ def test_a_damaged_delta_or_base_only_makes_its_pieces_again(tmp_path: Path, dam
     assert cache.MADE["k"] == 1
 
 
-def test_successive_edits_each_give_the_clean_bytes(src: Path, tmp_path: Path) -> None:
-    """Edits one after another read the base with the last delta on top, and write the next delta:
-    each cached build equals a clean one, byte for byte."""
+def test_successive_edits_each_give_the_clean_bytes(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Edits one after another read the base with the last delta on top, and write the next delta
+    or, once it outgrows its share of the base, fold it into a new base (``record_pack``; the third
+    edit is made to fold every pack): each cached build equals a clean one, byte for byte."""
     out = tmp_path / "dist"
     build(src, out)
-    for n, unit in enumerate(_units(src)[:3]):
+    for n, unit in enumerate(_units(src)[:4]):
+        share = 10**9 if n == 2 else 8
+        monkeypatch.setattr(record_pack.RecordPack, "DELTA_SHARE", share)
         text = unit.read_text(encoding="utf-8")
         unit.write_text(text + f"\nEdit number {n}.\n", encoding="utf-8")
         build(src, out)
