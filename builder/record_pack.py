@@ -5,8 +5,9 @@ target's rendered pieces (``cache.Pieces``). Both ask for thousands of small rec
 sha256 key that names everything the record was made from, so a record is either the right
 answer for its key or never asked for: the pack decides nothing by itself, and a stale record
 costs space, never correctness. Two copies of this mechanism had grown apart (one read its pack
-whole, the other by place; one wrote its delta beside an emptied base, the other not), so it
-lives here once.
+whole, the other by place; one emptied its delta when folding it into the base, the other left
+it; one threw away a delta whose base was damaged, though its records were as good), so it lives
+here once.
 
 Layout of one pack (the data of a ``BuildCache.put_raw_stream`` entry, which is hashed and
 verified as a whole when opened): the record count, then per record its 32-byte key, a type byte
