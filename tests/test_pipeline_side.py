@@ -49,7 +49,8 @@ def test_a_side_job_runs_once_after_every_target_started_and_returns_its_value(
     lines = (tmp_path / "log").read_text().splitlines()
     if jobs == 1 or pipeline._pool_context() is None:  # forked workers log too
         assert sorted(lines) == sorted([*(f"target {t}" for t in targets), "side"])
-        assert lines.index("side") == len(targets)  # queued after the targets
+    if jobs == 1:  # queued after the targets (with a worker, its first log may come later)
+        assert lines.index("side") == len(targets)
     assert list(result.targets) == targets and not result.errors
 
 
