@@ -14,6 +14,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from builder import template_cache
+
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -63,6 +65,7 @@ def environment(name: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,  # templates do not change during a build; skip a stat() per lookup
+        bytecode_cache=template_cache.SHARED,  # compiled code kept in a build's cache folder
     )
     env.filters["xmltext"] = xml_text
     env.filters["cdata"] = cdata
