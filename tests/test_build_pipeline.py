@@ -352,3 +352,17 @@ def test_the_main_process_renders_beside_one_worker_fewer(
     assert here and set(here) < set(targets)  # some targets here, the others in the worker
     serial = run(sample_course, targets, BuildOptions(), jobs=1)
     assert result.diagnostics == serial.diagnostics and result.checks == serial.checks
+
+
+def test_a_workers_progress_is_sent_in_batches_that_add_up() -> None:
+    """A message per unit cost a worker as much as rendering some targets; batches keep the count."""
+    sent: list[int] = []
+    now = [0.0]
+    sink = pipeline._Batched(sent.append, interval=0.1, clock=lambda: now[0])
+    for i in range(2000):
+        now[0] = i * 0.001  # 2,000 units in 2 s: about 20 messages, not 2,000
+        sink(1)
+    assert 10 <= len(sent) <= 25
+    sink.flush()
+    sink.flush()  # nothing left: nothing sent
+    assert sum(sent) == 2000
