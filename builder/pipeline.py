@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from builder import archive, progress
 from builder.diagnostics import Diagnostic, SourceErrors, escalate
 from builder.model import Course
-from builder.targets import TARGETS, BuildOptions, Output, renderer
+from builder.targets import TARGETS, BuildOptions, Output, prepare, renderer
 
 if TYPE_CHECKING:
     from builder.cache import BuildCache
@@ -677,6 +677,14 @@ def by_cost(targets: list[str]) -> list[str]:
     return sorted(targets, key=lambda n: rank.get(n, len(rank)))
 
 
+def _before_fork(course: Course, targets: list[str], options: BuildOptions) -> None:
+    """Load here what every process would load for itself: the targets' modules and their shared
+    memos (``targets.prepare``), and ctypes for ``_give_back_memory``; forked workers inherit them."""
+    import ctypes  # noqa: F401
+
+    prepare(targets, course, options)
+
+
 def _cores() -> int:
     """Cores this process may use (its affinity mask, which containers and taskset narrow)."""
     try:
@@ -746,6 +754,7 @@ def run(
             reader = threading.Thread(target=_read_progress, args=(_QUEUE, tally), daemon=True)
             reader.start()
         if fork:
+            _before_fork(course, targets, options)
             # What exists now is shared with the forked workers: out of the collector's reach, its
             # pages are not copied into each worker by the collector's bookkeeping.
             gc.freeze()

@@ -366,3 +366,41 @@ def test_a_workers_progress_is_sent_in_batches_that_add_up() -> None:
     sink.flush()
     sink.flush()  # nothing left: nothing sent
     assert sum(sent) == 2000
+
+
+def test_prepare_computes_once_what_the_scorm_and_cmi5_targets_read(
+    sample_course, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Done before workers fork, so each inherits it rather than scanning every page again."""
+    from builder import targets
+    from builder.targets import scorm_common
+
+    scans: list[int] = []
+    real = scorm_common.find_static_files_used
+
+    def counting(course, units):  # type: ignore[no-untyped-def]
+        scans.append(1)
+        return real(course, units)
+
+    monkeypatch.setattr(scorm_common, "find_static_files_used", counting)
+    monkeypatch.setattr(scorm_common, "_STATIC_USED", [])
+    names = ["scorm12", "scorm2004", "cmi5"]
+    targets.prepare(names, sample_course, BuildOptions())
+    assert scans == [1]
+    before = {n: pipeline.render_target(n, sample_course, BuildOptions()) for n in names}
+    assert scans == [1]  # every target found it prepared
+    monkeypatch.setattr(scorm_common, "_STATIC_USED", [])
+    for name in names:  # and what it found is what each would have found by itself
+        again = pipeline.render_target(name, sample_course, BuildOptions())
+        assert [dict(o.members) for o in again] == [dict(o.members) for o in before[name]]
+
+
+def test_targets_are_prepared_before_workers_fork(sample_course, monkeypatch: pytest.MonkeyPatch) -> None:
+    prepared: list[list[str]] = []
+    monkeypatch.setattr(pipeline, "prepare", lambda names, course, options: prepared.append(list(names)))
+    run(sample_course, ["competences", "scorm12"], BuildOptions(), jobs=2)
+    if pipeline._pool_context() is None:  # forked: a fork server would inherit nothing
+        assert prepared == [["competences", "scorm12"]]
+    prepared.clear()
+    run(sample_course, ["competences", "scorm12"], BuildOptions(), jobs=1)
+    assert prepared == []  # one process: nothing to share
