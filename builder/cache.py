@@ -158,7 +158,7 @@ class BuildCache:
             os.utime(path)
 
     def _entry_path(self, key: str) -> Path:
-        return self.root / "entries" / key[:2] / f"{key}.json"
+        return _entry_file(self.root, key)
 
     def _blob_path(self, sha: str) -> Path:
         return self.root / "blobs" / sha[:2] / sha
@@ -350,6 +350,16 @@ class BuildCache:
                         path.unlink()
                         removed += 1
         return removed
+
+
+def _entry_file(root: Path, key: str) -> Path:
+    return root / "entries" / key[:2] / f"{key}.json"
+
+
+def has_entry(root: Path, key: str) -> bool:
+    """Whether the cache folder ``root`` holds an entry file for ``key`` (not read, not verified:
+    for choosing how to run a build, never for what it contains)."""
+    return _entry_file(root, key).is_file()
 
 
 class RawEntry:

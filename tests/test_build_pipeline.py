@@ -404,3 +404,43 @@ def test_targets_are_prepared_before_workers_fork(sample_course, monkeypatch: py
     prepared.clear()
     run(sample_course, ["competences", "scorm12"], BuildOptions(), jobs=1)
     assert prepared == []  # one process: nothing to share
+
+
+def test_workers_are_forked_only_for_targets_the_cache_cannot_restore(
+    sample_course, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-j is an upper bound: a rebuild whose targets all come from the cache runs in one process,
+    one with a single outdated target too; the files are the same bytes either way."""
+    import concurrent.futures
+
+    from builder.build import build
+    from builder.model import Course
+
+    pools: list[int] = []
+
+    class CountingPool(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, max_workers: int, **kwargs):  # type: ignore[no-untyped-def]
+            pools.append(max_workers)
+            super().__init__(max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", CountingPool)
+    out = tmp_path / "dist"
+    targets = ["olx", "scorm12", "competences"]
+
+    def files() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
+
+    build(sample_course, out, targets, BuildOptions(), jobs=2)
+    assert pools == [1]  # nothing cached: a worker beside the main process
+    first = files()
+    build(sample_course, out, targets, BuildOptions(), jobs=2)
+    assert pools == [1]  # every target restored: no worker
+    assert files() == first
+    key = pipeline._target_key("scorm12", pipeline.course_key(sample_course), BuildOptions())
+    (out / CACHE_DIR / "entries" / key[:2] / f"{key}.json").unlink()
+    build(sample_course, out, targets, BuildOptions(), jobs=2)
+    assert pools == [1]  # one target to render: rendered here, the others restored beside it
+    assert files() == first
+    retitled = Course.model_validate(sample_course.model_dump() | {"title": sample_course.title + " (2)"})
+    build(retitled, out, targets, BuildOptions(), jobs=2)
+    assert pools == [1, 1]  # the course changed: every target is outdated again
