@@ -164,15 +164,18 @@ class _ScormCheck:
 
 @dataclass(frozen=True)
 class _ScoDataCheck:
-    """The objective ids inside SCO pages: cheap, and it reads every page, so it is never cached
-    (an edited unit would miss the cache of the manifest check if that read every page too)."""
+    """The objective ids inside SCO pages: it reads every page, so its findings are never reused
+    whole (an edited unit would miss the cache of the manifest check if that read every page
+    too); each page's are, by the piece that made the page (``check_sco_data``'s memo)."""
 
     version: str
 
-    def __call__(self, output: Output, course: Course, options: BuildOptions) -> list[Diagnostic]:
+    def __call__(
+        self, output: Output, course: Course, options: BuildOptions, memo: CheckMemo | None = None
+    ) -> list[Diagnostic]:
         from builder.validate.scorm import check_sco_data
 
-        return check_sco_data(output.members, self.version, output.filename)  # type: ignore[arg-type]
+        return check_sco_data(output.members, self.version, output.filename, memo)  # type: ignore[arg-type]
 
 
 PACKAGES = frozenset({"olx", "scorm12", "scorm2004", "cmi5"})
@@ -194,11 +197,11 @@ OUTPUT_CHECKS: list[OutputCheck] = [
     OutputCheck(
         "SCORM 1.2 manifest (IMS/ADL XSDs + LMS rules)", "scorm12", _ScormCheck("scorm12"), cached=True
     ),
-    OutputCheck("SCORM 1.2 runtime objective ids", "scorm12", _ScoDataCheck("scorm12")),
+    OutputCheck("SCORM 1.2 runtime objective ids", "scorm12", _ScoDataCheck("scorm12"), memo=True),
     OutputCheck(
         "SCORM 2004 manifest (IMS/ADL XSDs + LMS rules)", "scorm2004", _ScormCheck("scorm2004"), cached=True
     ),
-    OutputCheck("SCORM 2004 runtime objective ids", "scorm2004", _ScoDataCheck("scorm2004")),
+    OutputCheck("SCORM 2004 runtime objective ids", "scorm2004", _ScoDataCheck("scorm2004"), memo=True),
     OutputCheck("cmi5.xml (cmi5 course structure rules)", "cmi5", _cmi5, cached=True),
 ]
 
@@ -369,6 +372,12 @@ def _run_check(
     """
     from builder import cache
 
+    if store is not None and check.memo and not check.cached:
+        # Never reused whole, but its partial results are: its entries are kept like its own.
+        own = CheckMemo(store)
+        found = list(check.run(output, course, options, own))
+        used += own.keys
+        return found
     if store is None or not check.cached:
         return list(
             check.run(output, course, options, None) if check.memo else check.run(output, course, options)
