@@ -360,8 +360,9 @@ def test_a_workers_progress_is_sent_in_batches_that_add_up() -> None:
     now = [0.0]
     sink = pipeline._Batched(sent.append, interval=0.1, clock=lambda: now[0])
     for i in range(2000):
-        now[0] = i * 0.001  # 2,000 units in 2 s: about 20 messages, not 2,000
+        now[0] = 5 + i * 0.001  # 2,000 units in 2 s: about 20 messages, not 2,000
         sink(1)
+    assert sent[0] == 1  # the first unit at once
     assert 10 <= len(sent) <= 25
     sink.flush()
     sink.flush()  # nothing left: nothing sent
