@@ -34,7 +34,8 @@ is never in memory whole), and it is written once when the target ends; pieces n
 dropped with it. Outside a build (``check``, ``serve``, library callers) ``piece`` just calls ``make``.
 Which documents are outdated is thus decided per piece, by key, never by comparing timestamps.
 
-It lives beside the outputs, in ``<out>/.coursepack-cache/`` with a ``.gitignore`` of ``*``.
+It lives beside the outputs, in ``<out>/.coursepack-cache/`` with a ``.gitignore`` of ``*``; the
+compiled Jinja templates of the current code are kept in its ``templates/`` (``builder.template_cache``).
 """
 
 from __future__ import annotations
