@@ -10,7 +10,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -387,14 +387,7 @@ def _build_one(ctx, src, course, out, names, options, jobs, show, fmt, with_repo
 
     try:
         with (
-            click.progressbar(
-                length=len(names) * max(1, len(course.units())),
-                label=f"building {len(course.units())} units × {len(names)} targets",
-                file=sys.stderr,
-                show_percent=True,
-                show_eta=True,
-                item_show_func=lambda name: f"{name} done" if name else "",
-            )
+            progress_bar(len(names) * max(1, len(course.units())), len(course.units()), len(names))
             if show
             else _NullBar() as bar
         ):
@@ -468,6 +461,21 @@ def _print_totals(ctx: Ctx, course: Course) -> None:
         ctx.say(f"  {u.id}  EQF {u.eqf_level}  {points}  {u.hours:g} h  {u.outcomes} outcomes")
     levels = ", ".join(f"EQF {lvl}: {n}" for lvl, n in t.eqf_levels.items())
     ctx.say(f"  total  {t.ecvet_points:g} ECVET points  {t.hours:g} h  {t.outcomes} outcomes  ({levels})")
+
+
+def progress_bar(length: int, units: int, targets: int) -> Any:
+    """The build's bar on a terminal: one step per unit and target, drawn once per ~0.2 % of them
+    (``update_min_steps``): drawing it for each of 14,000 steps (2,000 units, all targets) cost
+    ~0.05 s CPU of a one-unit edit, for no change a reader could see."""
+    return click.progressbar(
+        length=length,
+        label=f"building {units} units × {targets} targets",
+        file=sys.stderr,
+        show_percent=True,
+        show_eta=True,
+        item_show_func=lambda name: f"{name} done" if name else "",
+        update_min_steps=max(1, length // 500),
+    )
 
 
 class _NullBar:

@@ -26,12 +26,15 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from builder import field_docs
+from builder.model import Model
 from builder.source.handbook import HandbookIndex
 from builder.source.schema import (
     CompetencesFile,
     CourseFile,
     ProblemBlock,
     SectionFile,
+    Strict,
     SubsectionFile,
     UnitFrontMatter,
     VideoBlock,
@@ -200,6 +203,7 @@ def _adjust(name: str, schema: dict[str, Any]) -> None:
 
 def generate(spec: EditorSchema) -> dict[str, Any]:
     """The JSON Schema of one file kind, as written to ``<name>.schema.json``."""
+    field_docs.describe(Model, Strict)  # the keys' descriptions: the docstrings under the fields
     body = spec.model.model_json_schema()
     _adjust(spec.name, body)
     body.pop("title", None)

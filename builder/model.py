@@ -50,10 +50,9 @@ EscoUri = Annotated[str, AfterValidator(_esco_uri)]
 class Model(BaseModel):
     # allow_inf_nan: a NaN answer or an infinite weight is never meant, and NaN is not JSON: one
     # in a SCORM page's data breaks every problem on the page.
-    # use_attribute_docstrings: field docstrings describe the keys in the editor schemas
-    model_config = ConfigDict(
-        frozen=False, extra="forbid", allow_inf_nan=False, use_attribute_docstrings=True
-    )
+    # Field docstrings describe the keys in the editor schemas: ``builder.field_docs`` adds them
+    # when a schema is made (pydantic's use_attribute_docstrings parsed sources at every start).
+    model_config = ConfigDict(frozen=False, extra="forbid", allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- competence map

@@ -352,3 +352,96 @@ def test_the_main_process_renders_beside_one_worker_fewer(
     assert here and set(here) < set(targets)  # some targets here, the others in the worker
     serial = run(sample_course, targets, BuildOptions(), jobs=1)
     assert result.diagnostics == serial.diagnostics and result.checks == serial.checks
+
+
+def test_a_workers_progress_is_sent_in_batches_that_add_up() -> None:
+    """A message per unit cost a worker as much as rendering some targets; batches keep the count."""
+    sent: list[int] = []
+    now = [0.0]
+    sink = pipeline._Batched(sent.append, interval=0.1, clock=lambda: now[0])
+    for i in range(2000):
+        now[0] = 5 + i * 0.001  # 2,000 units in 2 s: about 20 messages, not 2,000
+        sink(1)
+    assert sent[0] == 1  # the first unit at once
+    assert 10 <= len(sent) <= 25
+    sink.flush()
+    sink.flush()  # nothing left: nothing sent
+    assert sum(sent) == 2000
+
+
+def test_prepare_computes_once_what_the_scorm_and_cmi5_targets_read(
+    sample_course, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Done before workers fork, so each inherits it rather than scanning every page again."""
+    from builder import targets
+    from builder.targets import scorm_common
+
+    scans: list[int] = []
+    real = scorm_common.find_static_files_used
+
+    def counting(course, units):  # type: ignore[no-untyped-def]
+        scans.append(1)
+        return real(course, units)
+
+    monkeypatch.setattr(scorm_common, "find_static_files_used", counting)
+    monkeypatch.setattr(scorm_common, "_STATIC_USED", [])
+    names = ["scorm12", "scorm2004", "cmi5"]
+    targets.prepare(names, sample_course, BuildOptions())
+    assert scans == [1]
+    before = {n: pipeline.render_target(n, sample_course, BuildOptions()) for n in names}
+    assert scans == [1]  # every target found it prepared
+    monkeypatch.setattr(scorm_common, "_STATIC_USED", [])
+    for name in names:  # and what it found is what each would have found by itself
+        again = pipeline.render_target(name, sample_course, BuildOptions())
+        assert [dict(o.members) for o in again] == [dict(o.members) for o in before[name]]
+
+
+def test_targets_are_prepared_before_workers_fork(sample_course, monkeypatch: pytest.MonkeyPatch) -> None:
+    prepared: list[list[str]] = []
+    monkeypatch.setattr(pipeline, "prepare", lambda names, course, options: prepared.append(list(names)))
+    run(sample_course, ["competences", "scorm12"], BuildOptions(), jobs=2)
+    if pipeline._pool_context() is None:  # forked: a fork server would inherit nothing
+        assert prepared == [["competences", "scorm12"]]
+    prepared.clear()
+    run(sample_course, ["competences", "scorm12"], BuildOptions(), jobs=1)
+    assert prepared == []  # one process: nothing to share
+
+
+def test_workers_are_forked_only_for_targets_the_cache_cannot_restore(
+    sample_course, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-j is an upper bound: a rebuild whose targets all come from the cache runs in one process,
+    one with a single outdated target too; the files are the same bytes either way."""
+    import concurrent.futures
+
+    from builder.build import build
+    from builder.model import Course
+
+    pools: list[int] = []
+
+    class CountingPool(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, max_workers: int, **kwargs):  # type: ignore[no-untyped-def]
+            pools.append(max_workers)
+            super().__init__(max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", CountingPool)
+    out = tmp_path / "dist"
+    targets = ["olx", "scorm12", "competences"]
+
+    def files() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
+
+    build(sample_course, out, targets, BuildOptions(), jobs=2)
+    assert pools == [1]  # nothing cached: a worker beside the main process
+    first = files()
+    build(sample_course, out, targets, BuildOptions(), jobs=2)
+    assert pools == [1]  # every target restored: no worker
+    assert files() == first
+    key = pipeline._target_key("scorm12", pipeline.course_key(sample_course), BuildOptions())
+    (out / CACHE_DIR / "entries" / key[:2] / f"{key}.json").unlink()
+    build(sample_course, out, targets, BuildOptions(), jobs=2)
+    assert pools == [1]  # one target to render: rendered here, the others restored beside it
+    assert files() == first
+    retitled = Course.model_validate(sample_course.model_dump() | {"title": sample_course.title + " (2)"})
+    build(retitled, out, targets, BuildOptions(), jobs=2)
+    assert pools == [1, 1]  # the course changed: every target is outdated again

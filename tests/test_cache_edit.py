@@ -267,3 +267,26 @@ def test_an_edit_reads_and_hashes_no_unchanged_page_to_write_the_package(
     assert "imsmanifest.xml" in hashed
     assert sum(n.startswith(("sco/", "metadata/ITEM")) for n in hashed) == 1  # the edited page
     assert files(out) == clean(src, tmp_path, *targets)
+
+
+def test_an_edit_reads_the_objective_ids_of_the_edited_units_pages_only(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runtime objective-id check remembers each page's findings by the piece that made it;
+    a no-op rebuild between keeps them from pruning; the findings equal a clean build's."""
+    from builder.validate import scorm
+    from tests.test_cache import _age
+
+    targets = ["-t", "scorm12", "-t", "scorm2004"]
+    out = tmp_path / "dist"
+    pages = _counting(monkeypatch, scorm, "_bad_objective_ids")
+    build(src, out, *targets)
+    units = len(_units(src))
+    assert len(pages) >= 2 * units
+    _age(out / cache.CACHE_DIR)
+    build(src, out, *targets)  # every target restored: the check does not run
+    pages.clear()
+    edit_unit(src)
+    build(src, out, *targets)
+    assert 1 <= len(pages) <= 2 * 2  # the edited unit's page, in each flavour (and its course page)
+    assert files(out) == clean(src, tmp_path, *targets)

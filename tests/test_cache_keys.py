@@ -148,3 +148,13 @@ def test_every_field_the_output_reads_changes_its_key(case: str, sample_course: 
                 missed.append(label)
     assert not missed, f"{case}: the key misses a change of {missed}"
     assert changed_outputs > 20  # the sweep does reach the output (it is no empty loop)
+
+
+def test_file_sha256_is_the_sha256_of_the_files_bytes(tmp_path: Path) -> None:
+    import hashlib
+
+    for size in (0, 1, (1 << 20) - 1, 1 << 20, (1 << 20) * 2 + 7):
+        path = tmp_path / f"f{size}"
+        data = bytes(i % 251 for i in range(size))
+        path.write_bytes(data)
+        assert cache.file_sha256(path) == cache.file_sha256(str(path)) == hashlib.sha256(data).hexdigest()

@@ -195,3 +195,33 @@ def test_the_course_is_out_of_the_collectors_sight_while_the_targets_run(
     assert result.exit_code == 0, result.output
     assert frozen and frozen[0] > before
     assert gc.get_freeze_count() == before
+
+
+def test_the_build_bar_is_drawn_per_fraction_of_its_steps_and_still_ends_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from builder import cli
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    term = Terminal()
+    monkeypatch.setattr(cli.sys, "stderr", term)
+    draws: list[int] = []
+    with cli.progress_bar(14000, 2000, 7) as bar:
+        bar.is_hidden = False  # click decides from the real stdout; this one is a terminal
+        real = bar.render_progress
+
+        def counting() -> None:
+            draws.append(bar.pos)
+            real()
+
+        bar.render_progress = counting  # type: ignore[method-assign]
+        for _ in range(14000):
+            bar.update(1)
+        bar.update(0, "olx")
+    assert len(draws) <= 600  # not 14,000
+    assert "100%" in term.getvalue()

@@ -24,10 +24,9 @@ TIME_PATTERN = r"^\d{2}:[0-5]\d:[0-5]\d$"
 
 class Strict(BaseModel):
     # allow_inf_nan: `.nan`/`.inf` are YAML numbers, but no answer, weight or tolerance means them
-    # use_attribute_docstrings: the docstring under a field is its description in the editor schemas
-    model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True, allow_inf_nan=False, use_attribute_docstrings=True
-    )
+    # The docstring under a field is its description in the editor schemas: ``builder.field_docs``
+    # adds them when a schema is made (pydantic's use_attribute_docstrings parsed sources at every start).
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 def _utc(value: datetime) -> datetime:

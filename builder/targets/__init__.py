@@ -14,9 +14,9 @@ on disk as the target sets them, so a package's memory does not grow with the co
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from builder.archive import Member, Members
 from builder.model import Course
@@ -53,9 +53,23 @@ class Output:
 Renderer = Callable[[Course, BuildOptions], list[Output]]
 
 
-def renderer(name: str) -> Renderer:
+def _module(name: str) -> Any:
     if name not in TARGETS:
         raise ValueError(f"unknown target {name!r}; choose one of {', '.join(TARGETS)} or all")
     # Target names may hold a hyphen (``moodle-questions``); module names cannot.
-    module = importlib.import_module(f"builder.targets.{name.replace('-', '_')}")
-    return module.render
+    return importlib.import_module(f"builder.targets.{name.replace('-', '_')}")
+
+
+def renderer(name: str) -> Renderer:
+    return _module(name).render  # type: ignore[no-any-return]
+
+
+def prepare(names: Iterable[str], course: Course, options: BuildOptions) -> None:
+    """Before worker processes fork: import the targets' modules and let each compute what several
+    targets read and remember per process (a module's optional ``prepare(course, options)``).
+    Forked workers inherit both; each imported and computed them again (at 2,000 units ~0.1 s CPU
+    of a one-unit edit). Changes no output: it only fills memos the targets fill anyway."""
+    for name in names:
+        prep = getattr(_module(name), "prepare", None)
+        if prep is not None:
+            prep(course, options)

@@ -38,6 +38,7 @@ from builder.cache import course_context, outline_facts, piece
 from builder.model import Course, Section, Unit
 from builder.targets import BuildOptions, Output
 from builder.targets.scorm_common import SCO_DIR, Flavor, build_package, truncate_title
+from builder.targets.scorm_common import prepare as prepare  # shared with SCORM: before a fork
 from builder.templates import environment, render_bytes
 
 NAMESPACE = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"

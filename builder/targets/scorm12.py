@@ -9,6 +9,7 @@ from __future__ import annotations
 from builder.model import Course
 from builder.targets import BuildOptions, Output
 from builder.targets.scorm_common import Flavor, render_packages
+from builder.targets.scorm_common import prepare as prepare  # shared by the flavours: before a fork
 
 
 def render(course: Course, options: BuildOptions) -> list[Output]:

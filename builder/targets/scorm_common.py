@@ -521,6 +521,15 @@ def _package_units(sections: Iterable[Section]) -> list[Unit]:
     return [u for s in sections for ss in s.subsections for u in ss.units]
 
 
+def prepare(course: Course, options: BuildOptions) -> None:
+    """``static_files_used`` of every package this build makes (``builder.targets.prepare``): the
+    SCORM flavours and cmi5 all ask for it, often from different worker processes."""
+    static_files_used(course, _package_units(course.sections))
+    if options.split == "section":
+        for section in course.sections:
+            static_files_used(course, _package_units([section]))
+
+
 def render_packages(course: Course, options: BuildOptions, flavor: Flavor) -> list[Output]:
     """One package for the course, or one per section with ``options.split == "section"``."""
     if options.split == "section":

@@ -365,6 +365,8 @@ class Tree:
                 buckets[bucket].append((path, rules, sha))
             else:
                 buckets[bucket] = [(path, rules, sha)]
+        results: dict[int, dict[str, Any]] = {}
+        stale: list[tuple[int, list[tuple[str, str, str]], str]] = []
         for bucket, entries in sorted(buckets.items()):
             # A bucket's findings are kept by what they follow from: its files' names, rules and
             # shas, and the context; they hold while the names they needed are present or absent
@@ -375,12 +377,20 @@ class Tree:
             holds = isinstance(result, dict) and result["missing"] == [
                 t for t in result["targets"] if t not in names
             ]
-            if not holds:
-                if tagged is None:
-                    tagged = self._tag_rows()
-                result = self._scan_bucket(bucket, entries, tagged)
-                if self.memo is not None:
-                    self.memo.put(result_key, result)
+            if holds:
+                results[bucket] = result  # type: ignore[assignment]
+            else:
+                stale.append((bucket, entries, result_key))
+        if stale and tagged is None:
+            # An edit rescans a bucket or two: only their files' tags.csv cells are gathered (all
+            # of them: 0.02 s at 2,000 units, half of it the cells); more take the whole table once.
+            wanted = {p for _b, entries, _k in stale for p, _r, _s in entries}
+            tagged = self._tag_rows(wanted if len(stale) <= 2 else None)
+        for bucket, entries, result_key in stale:
+            results[bucket] = self._scan_bucket(bucket, entries, tagged or {})
+            if self.memo is not None:
+                self.memo.put(result_key, results[bucket])
+        for _bucket, result in sorted(results.items()):
             for rule, diags in result["found"].items():
                 getattr(found, rule).extend(Diagnostic.from_json(d) for d in diags)
             found.inline.update((tag, url_name) for tag, url_name in result["inline"])
@@ -642,8 +652,9 @@ class Tree:
         self._table = rows
         return rows
 
-    def _tag_rows(self) -> dict[str, list[TagRow]]:
-        """Per block file, the tags.csv cells its ``tags-v1`` must match (checked during the scan)."""
+    def _tag_rows(self, only: set[str] | None = None) -> dict[str, list[TagRow]]:
+        """Per block file, the tags.csv cells its ``tags-v1`` must match (checked during the scan);
+        with ``only``, for those files alone."""
         rows = self._tag_table()
         if rows is None:
             return {}
@@ -654,7 +665,10 @@ class Tree:
             if len(row) != width or row[1] == "course":
                 continue
             kind, block_id = row[1], row[2]
-            cells = out.setdefault(f"{kind}/{block_id}.xml", [])
+            path = f"{kind}/{block_id}.xml"
+            if only is not None and path not in only:
+                continue
+            cells = out.setdefault(path, [])
             for column, cell in zip(columns, row[3:], strict=True):
                 values = [v.strip() for v in cell.split(";") if v.strip()] if cell else []
                 cells.append((number, kind, block_id, column, values))

@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, Protocol
 
 from lxml import etree
 
@@ -576,38 +577,76 @@ def check_manifest(
     return diags
 
 
-def check_sco_data(members: Mapping[str, Member], version: Version, output: str) -> list[Diagnostic]:
+class CheckMemo(Protocol):
+    """Where a check keeps partial results between builds (``builder.pipeline.CheckMemo``)."""
+
+    def get(self, key: str) -> Any | None: ...
+
+    def put(self, key: str, body: Any) -> None: ...
+
+
+def check_sco_data(
+    members: Mapping[str, Member], version: Version, output: str, memo: CheckMemo | None = None
+) -> list[Diagnostic]:
     """The objective ids inside SCO pages suit ``version`` ("1.2"/"2004" or a target name)."""
-    return _check_sco_data(members, VERSION_ALIASES.get(version, version), output)  # type: ignore[arg-type]
+    return _check_sco_data(members, VERSION_ALIASES.get(version, version), output, memo)  # type: ignore[arg-type]
 
 
-def _check_sco_data(members: Mapping[str, Member], version: Version, output: str) -> list[Diagnostic]:
-    """The runtime objective ids embedded in SCO pages must suit the version's data model."""
+def _check_sco_data(
+    members: Mapping[str, Member], version: Version, output: str, memo: CheckMemo | None = None
+) -> list[Diagnostic]:
+    """The runtime objective ids embedded in SCO pages must suit the version's data model.
+
+    With ``memo`` (a build with the cache), a page made by a build-cache piece is known by its
+    origin (``archive.Members.origins``: the piece's key, which fixes the page's bytes), and its
+    bad ids are remembered by origin: an edit reads the edited unit's page, not all 2,000.
+    """
+    from builder import cache
+
+    origins: Mapping[str, str] = getattr(members, "origins", {}) if memo is not None else {}
+    key = cache.digest("sco objective ids", cache.code_fingerprint(), version, output)
+    kept = memo.get(key) if memo is not None else None
+    known: dict[str, list[str]] = kept if isinstance(kept, dict) else {}
+    seen: dict[str, list[str]] = {}
     diags: list[Diagnostic] = []
+    kind = "a URI" if version == "2004" else "a CMIIdentifier (≤255 chars, no spaces)"
     for name in sorted(members):
         if not name.endswith(".html"):
             continue
-        m = DATA_SCRIPT_RE.search(_bytes(members[name]))
-        if not m:
-            continue
-        data = json.loads(m.group(1))
-        for objective in data.get("objectives", []):
-            oid = str(objective.get("id", ""))
-            ok = URI_RE.match(oid) and len(oid) <= 4000 if version == "2004" else CMI_IDENTIFIER_RE.match(oid)
-            if not ok:
-                kind = "a URI" if version == "2004" else "a CMIIdentifier (≤255 chars, no spaces)"
-                diags.append(
-                    Diagnostic(
-                        f"{output}:{name}",
-                        None,
-                        None,
-                        f"objective id {oid!r} is not {kind}",
-                        "",
-                        "error",
-                        "scorm.objective-id",
-                    )
+        origin = origins.get(name)
+        bad = known.get(origin) if origin is not None else None
+        if bad is None:
+            bad = _bad_objective_ids(_bytes(members[name]), version)
+        if origin is not None:
+            seen[origin] = bad
+        for oid in bad:
+            diags.append(
+                Diagnostic(
+                    f"{output}:{name}",
+                    None,
+                    None,
+                    f"objective id {oid!r} is not {kind}",
+                    "",
+                    "error",
+                    "scorm.objective-id",
                 )
+            )
+    if memo is not None and seen != known:
+        memo.put(key, seen)
     return diags
+
+
+def _bad_objective_ids(page: bytes, version: Version) -> list[str]:
+    m = DATA_SCRIPT_RE.search(page)
+    if not m:
+        return []
+    bad: list[str] = []
+    for objective in json.loads(m.group(1)).get("objectives", []):
+        oid = str(objective.get("id", ""))
+        ok = URI_RE.match(oid) and len(oid) <= 4000 if version == "2004" else CMI_IDENTIFIER_RE.match(oid)
+        if not ok:
+            bad.append(oid)
+    return bad
 
 
 def check_lom(data: bytes, where: str) -> list[Diagnostic]:

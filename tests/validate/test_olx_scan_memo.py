@@ -277,3 +277,27 @@ def test_an_unchanged_tree_rewrites_no_memo_entry(members: dict[str, Member]) ->
     _edit("html/u-intro.html-1.html", "<p>", "<p>Edited. ")(members)
     Tree(_Under(Fetches(members), "course/"), "course/", memo).scan()
     assert memo.puts == written + 2  # the facts of the edited file's bucket, and the buckets' results
+
+
+def test_an_edit_gathers_the_tags_of_the_rescanned_files_only(
+    members: dict[str, Member], course: Course, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tags.csv has a row per block of the course; an edit rescans one bucket and needs its rows."""
+    memo = DictMemo()
+    assert check_olx(members, course.competences, memo) == []
+    asked: list[set[str] | None] = []
+    real = Tree._tag_rows
+
+    def recording(self: Tree, only: set[str] | None = None) -> Any:
+        asked.append(only)
+        return real(self, only)
+
+    monkeypatch.setattr(Tree, "_tag_rows", recording)
+    mutated = dict(members)
+    _edit("vertical/u-intro.xml", 'learning_outcomes="', 'learning_outcomes=" ')(mutated)
+    found = check_olx(mutated, course.competences, memo)
+    (only,) = asked
+    assert only is not None and "vertical/u-intro.xml" in only
+    assert len(only) < len([n for n in members if n.startswith("course/") and n.endswith(".xml")])
+    assert found == check_olx(mutated, course.competences)  # as a full scan reports it
+    assert asked[1:] == [None]  # which gathers every row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,47 @@ def test_safe_href_refuses_exactly_what_a_parent_step_would_escape(href: str) ->
 
     expected = bool(href) and ".." not in PurePosixPath(href.split("#", 1)[0].split("?", 1)[0]).parts
     assert scorm._safe_href(href) == expected
+
+
+class _Pages(dict):  # type: ignore[type-arg]
+    """A build's members: each page made by a cache piece carries its origin; reads are counted."""
+
+    def __init__(self, members: dict[str, Member], origins: dict[str, str]):
+        super().__init__(members)
+        self.origins = origins
+        self.read: list[str] = []
+
+    def __getitem__(self, name: str) -> Member:
+        self.read.append(name)
+        return super().__getitem__(name)
+
+
+class _Memo:
+    def __init__(self) -> None:
+        self.entries: dict[str, object] = {}
+
+    def get(self, key: str) -> object | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, body: object) -> None:
+        self.entries[key] = json.loads(json.dumps(body))  # as the build cache gives it back
+
+
+def test_runtime_objective_ids_are_remembered_by_the_piece_that_made_each_page(tmp_path: Path) -> None:
+    members = package(tmp_path, "1.2")
+    good = members["sco/u-report.html"]
+    members["sco/u-report.html"] = good.replace(b'"id":"TM.U2.R1"', b'"id":"TM U2 R1"')  # type: ignore[union-attr]
+    pages = sorted(n for n in members if n.endswith(".html"))
+    origins = {n: f"origin of {n}" for n in pages}
+    memo = _Memo()
+    first = _Pages(members, origins)
+    found = scorm.check_sco_data(first, "1.2", "p.zip", memo)
+    assert [d.code for d in found] == ["scorm.objective-id"] and set(first.read) == set(pages)
+    again = _Pages(members, origins)
+    assert scorm.check_sco_data(again, "1.2", "p.zip", memo) == found
+    assert again.read == []  # every page known by its origin: none read
+    members["sco/u-report.html"] = good
+    fixed = _Pages(members, origins | {"sco/u-report.html": "origin of the edited page"})
+    assert scorm.check_sco_data(fixed, "1.2", "p.zip", memo) == []
+    assert fixed.read == ["sco/u-report.html"]  # only the page another piece made
+    assert scorm.check_sco_data(dict(members), "1.2", "p.zip") == []  # without a memo: as before
