@@ -163,11 +163,17 @@ def _cpu_children() -> float:
     return r.ru_utime + r.ru_stime
 
 
+_BUILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+"""The environment of every measured command. A shell that sets ``PYTHONDONTWRITEBYTECODE``
+(some CI images and sandboxes do) makes each build compile coursepack's modules again, ~0.14 s of
+a one-unit edit at 2,000 units that no user pays: an install writes the bytecode once."""
+
+
 def measure(cmd: list[str], cwd: Path | None = None) -> dict[str, float]:
     """CPU seconds (user+sys, all processes), wall seconds, and peak summed PSS (MB) of the tree."""
     cpu0 = _cpu_children()
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, env=_BUILD_ENV)
     peak = [0]
 
     def sample() -> None:
