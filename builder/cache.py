@@ -635,18 +635,39 @@ class ZipReuse:
     """
 
     def __init__(self, store: BuildCache, published: Path):
+        from builder import zipraw
+
         self.store = store
         self.index: dict[str, list[Any]] = {}
-        self.blob: bytes | None = None
+        self.source: zipraw.Source | None = None
+        """The published archive, read by place (never whole: ~65 MB at 20,000 units), through the
+        file hashed here: a build publishing meanwhile renames a new file over it, which leaves
+        this one as it was."""
         self.shas: dict[str, str] = {}
         self.origins: dict[str, str] = {}
         try:
-            data = published.read_bytes()
-            raw = store.get_raw(self.index_key(hashlib.sha256(data).hexdigest()))
+            f = open(published, "rb", buffering=0)  # noqa: SIM115 - closed by close()
+        except OSError:
+            return
+        try:
+            h, size = hashlib.sha256(), 0
+            buffer = bytearray(zipraw.Source.WINDOW)
+            with memoryview(buffer) as view:
+                while n := f.readinto(buffer):
+                    h.update(view[:n])
+                    size += n
+            raw = store.get_raw(self.index_key(h.hexdigest()))
             if raw is not None:
-                self.index, self.blob = json.loads(raw)["members"], data
+                self.index, self.source = json.loads(raw)["members"], zipraw.Source(f, size)
         except (OSError, ValueError, KeyError, TypeError):
-            self.blob, self.index = None, {}
+            self.source, self.index = None, {}
+        if self.source is None:
+            f.close()
+
+    def close(self) -> None:
+        if self.source is not None:
+            self.source.file.close()
+            self.source = None
 
     @staticmethod
     def index_key(archive_sha: str) -> str:
@@ -657,16 +678,16 @@ class ZipReuse:
         from builder import zipraw
 
         _, offset, csize, crc, size = old[:5]
-        assert self.blob is not None
-        if offset + csize > len(self.blob):
+        assert self.source is not None
+        if offset + csize > self.source.size:
             return None
         MADE["zip-reused"] += 1
-        return zipraw.Deflated(crc, size, memoryview(self.blob)[offset : offset + csize], offset)
+        return zipraw.Deflated(crc, size, None, offset, csize)
 
     def reused(self, name: str, origin: str) -> Any | None:
         """The stored member, without its content, when the index gives ``name`` this ``origin``."""
         old = self.index.get(name)
-        if self.blob is None or old is None or len(old) < 6 or old[5] != origin:
+        if self.source is None or old is None or len(old) < 6 or old[5] != origin:
             return None
         found = self._stored(old)
         if found is not None:
@@ -681,7 +702,7 @@ class ZipReuse:
         if origin is not None:
             self.origins[name] = origin
         old = self.index.get(name)
-        if self.blob is not None and old is not None and old[0] == sha and old[4] == len(content):
+        if self.source is not None and old is not None and old[0] == sha and old[4] == len(content):
             found = self._stored(old)
             if found is not None:
                 return found

@@ -1034,3 +1034,50 @@ def test_successive_edits_each_give_the_clean_bytes(src: Path, tmp_path: Path) -
         unit.write_text(text + f"\nEdit number {n}.\n", encoding="utf-8")
         build(src, out)
         assert files(out) == clean(src, tmp_path), n
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate"])
+def test_a_damaged_published_zip_reuses_nothing_and_gives_the_clean_bytes(
+    src: Path, tmp_path: Path, damage: str
+) -> None:
+    """The archive being replaced is read by place after its sha256 was checked through the same
+    open file: bytes flipped or cut off make it unknown, so every member is deflated anew."""
+    out = tmp_path / "dist"
+    build(src, out, "-t", "scorm2004")
+    (package,) = out.glob("*.zip")
+    data = package.read_bytes()
+    package.unlink()  # its own inode: the cache's blob of it stays intact
+    if damage == "flip":
+        package.write_bytes(data[:100] + bytes([data[100] ^ 1]) + data[101:])
+    else:
+        package.write_bytes(data[: len(data) // 2])
+    edit_unit(src)
+    cache.MADE.clear()
+    build(src, out, "-t", "scorm2004")
+    assert cache.MADE["zip-reused"] == 0
+    assert files(out) == clean(src, tmp_path, "-t", "scorm2004")
+
+
+def test_an_edit_never_reads_the_published_zip_whole(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The package being replaced (~65 MB at 20,000 units) is hashed in chunks and its unchanged
+    records copied by place; reading it whole was that much of an edit's peak memory."""
+    out = tmp_path / "dist"
+    build(src, out, "-t", "scorm2004")
+    edit_unit(src)
+    whole: list[str] = []
+    real = Path.read_bytes
+
+    def spy(self: Path) -> bytes:
+        if self.suffix == ".zip":
+            whole.append(self.name)
+        return real(self)
+
+    cache.MADE.clear()
+    with monkeypatch.context() as m:
+        m.setattr(Path, "read_bytes", spy)
+        build(src, out, "-t", "scorm2004")
+    assert cache.MADE["zip-reused"] > 10
+    assert whole == []
+    assert files(out) == clean(src, tmp_path, "-t", "scorm2004")
