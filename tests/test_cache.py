@@ -901,20 +901,39 @@ def test_get_raw_split_is_get_raw_partitioned(tmp_path: Path, data: bytes) -> No
 
 
 def test_the_stored_course_is_the_models_json_as_a_fresh_dump_gives_it(src: Path, tmp_path: Path) -> None:
-    """The course entry is written from the serialiser's bytes (no str between): the very bytes
-    of ``model_dump_json()``, which the course key and a cached load hash."""
+    """The course entry is written from the serialiser's bytes (no str between), a line for the
+    course without its sections and one per section: put back together, the very bytes of
+    ``model_dump_json()``, which the course key and a cached load hash."""
     from builder.source import load_course
 
     course = load_course(src)
     store = tmp_path / "c"
     cache.store_course(store, "b" * 64, ["u1", "u2"], course)
-    units, model = cache.BuildCache(store).get_raw_split("b" * 64)  # type: ignore[misc]
+    units, rest = cache.BuildCache(store).get_raw_split("b" * 64)  # type: ignore[misc]
     assert units == b'["u1", "u2"]'
-    assert model == course.model_dump_json().encode()
+    head, *sections = rest.split(b"\n")
+    before, after = head.split(b'"sections":[]')
+    assert before + b'"sections":[' + b",".join(sections) + b"]" + after == course.model_dump_json().encode()
+    assert len(sections) == len(course.sections)
     again = cache.cached_course(store, "b" * 64)
     assert again == course
     assert cache.model_key(again) == cache.text_key(course.model_dump_json())
 
+
+def test_a_course_entry_cut_short_or_altered_is_a_miss(src: Path, tmp_path: Path) -> None:
+    """A course entry whose bytes no longer hash to its sha256 line is never validated."""
+    from builder.source import load_course
+
+    course = load_course(src)
+    store = tmp_path / "c"
+    for damage in ("cut", "flip"):
+        cache.store_course(store, "b" * 64, [], course)
+        path = cache.BuildCache(store)._raw_path("b" * 64)
+        data = path.read_bytes()
+        damaged = data[: len(data) - 200] if damage == "cut" else data.replace(b"Digital", b"Digitas", 1)
+        assert damaged != data
+        path.write_bytes(damaged)
+        assert cache.cached_course(store, "b" * 64) is None
 
 
 @pytest.mark.parametrize("damage", ["no-newline", "truncated", "flip", "other-key", "missing"])
@@ -1081,3 +1100,35 @@ def test_an_edit_never_reads_the_published_zip_whole(
     assert cache.MADE["zip-reused"] > 10
     assert whole == []
     assert files(out) == clean(src, tmp_path, "-t", "scorm2004")
+
+
+def test_a_cached_load_validates_the_model_a_section_at_a_time(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole-course entry is validated as the course without its sections, then section by
+    section: the model's JSON (138 MB at 20,000 units) is never one text in memory. The model
+    and its key are those of a fresh load."""
+    import hashlib
+
+    from builder.model import Course, Section
+    from builder.source import load_course
+
+    store = tmp_path / "cache"
+    fresh = load_course(src)
+    load_course(src, cache_dir=store)
+    texts: list[int] = []
+    for model in (Course, Section):
+        real = model.model_validate_json
+
+        def spy(data, *args, real=real, **kwargs):  # type: ignore[no-untyped-def]
+            texts.append(len(data))
+            return real(data, *args, **kwargs)
+
+        monkeypatch.setattr(model, "model_validate_json", spy)
+    hit = load_course(src, cache_dir=store)
+    monkeypatch.undo()
+    whole = fresh.model_dump_json().encode()
+    assert hit == fresh
+    assert len(texts) == 1 + len(fresh.sections) >= 3
+    assert max(texts) < len(whole) / 2
+    assert cache.model_key(hit) == hashlib.sha256(whole).hexdigest()
