@@ -28,10 +28,11 @@ A third kind, **pieces**, serves a target that must be rendered again (one unit 
 rendered pieces of its outputs — a unit's OLX files, a SCO page, a manifest, the handbook — are
 memoised by ``piece(kind, parts, make)`` under the digest of everything the piece reads (``parts``:
 the unit's model, the course-level context, its neighbours or position where the piece shows them)
-plus ``code_fingerprint()``. Each target keeps one *pack* entry holding the pieces its last build
-used: its index is read when the target starts and each piece by place when asked for (the pack
-is never in memory whole), and it is written once when the target ends; pieces not used are
-dropped with it. Outside a build (``check``, ``serve``, library callers) ``piece`` just calls ``make``.
+plus ``code_fingerprint()``. Each target keeps one *pack* (``builder.record_pack``: a base entry
+and a small delta) holding the pieces its last build used: its index is read when the target
+starts and each piece by place when asked for (the pack is never in memory whole), and what
+changed is written once when the target ends. Outside a build (``check``, ``serve``, library
+callers) ``piece`` just calls ``make``.
 Which documents are outdated is thus decided per piece, by key, never by comparing timestamps.
 
 It lives beside the outputs, in ``<out>/.coursepack-cache/`` with a ``.gitignore`` of ``*``.
@@ -58,7 +59,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from builder import __version__
-from builder.scratch import ScratchFile
+from builder.record_pack import RecordPack
 
 CACHE_DIR = ".coursepack-cache"
 FORMAT = "3"
@@ -365,6 +366,10 @@ class RawEntry:
         if offset < 0 or length < 0 or offset + length > self.size:
             raise OSError(f"cache entry has {self.size} bytes, not {offset}+{length}")
         at = self._start + offset
+        if _PREAD:  # one call gives it all but at the rare short read: thousands of pieces a build
+            chunk = os.pread(self._file.fileno(), length, at)
+            if len(chunk) == length:
+                return chunk
         parts: list[bytes] = []
         got = 0
         while got < length:
@@ -444,190 +449,97 @@ re-rendered only the pieces it touched."""
 class Pieces:
     """The rendered pieces of one target, reused from its last build when their key matches.
 
-    Values are ``bytes``, ``str``, or JSON-able structures (lists, not tuples, so that what comes
-    back is what was made). The pack is one binary entry (``BuildCache.put_raw_stream``): an index
-    (the count, then per piece its 32-byte key, a type byte and a length) followed by the values
-    in index order. A build reads the index and then each piece it asks for, by place
-    (``BuildCache.open_raw``): reading the pack whole held every SCO page of the last build in
-    a worker's heap (160 MB per target at 20,000 units), and three copies of it while it was
-    sliced. While the target renders, each piece's bytes go to an unnamed scratch file as soon as
-    they are made (only key, offset and length stay in memory), so the pack adds nothing that
-    grows with the course but its index to a worker's heap.
+    Values are ``bytes``, ``str``, a list of ``str`` (stored as lengths and UTF-8, no JSON to
+    decode), or JSON-able structures (lists, not tuples, so that what comes back is what was
+    made). They are records of one ``RecordPack`` per target (base and delta, read by place:
+    reading the pack whole held every SCO page of the last build in a worker's heap, 160 MB per
+    target at 20,000 units), under the sha256 of the pack's key, the kind and ``repr(parts)``.
+    That digest names the code, the target and everything the piece reads, so it is also the
+    piece's *origin* (``piece_and_origin``) as it is.
     """
 
-    _COUNT = struct.Struct("<I")
-    _HEAD = struct.Struct("<32scQ")
-    _CHUNK = 1 << 20
-    _BASE, _DELTA, _SPILLED = 0, 1, 2
-    """Where a piece's bytes lie: in the base pack, in the delta pack, in this build's scratch file."""
-    DELTA_SHARE = 8
-    """The delta is folded into a new base once it holds more than 1/``DELTA_SHARE`` of the base."""
+    DELTA_SHARE = RecordPack.DELTA_SHARE
 
     def __init__(self, store: BuildCache, namespace: str):
         self.store = store
         self.key = digest("pieces", code_fingerprint(), namespace)
-        self.delta_key = digest("pieces delta", self.key)
-        self.old: dict[bytes, tuple[bytes, int, int, int]] | None = None
-        """Per piece of the last builds: its type byte, which pack holds it, and where in it."""
-        self._packs: list[RawEntry | None] = [None, None]
-        self.new: dict[bytes, tuple[bytes, int, int, int]] = {}
-        """Per piece of this build: its type byte, and where its bytes lie (base pack or scratch)."""
-        self.changed = False
-        self._delta_kept = False
+        self.pack = RecordPack(store, self.key)
+        self.delta_key = self.pack.delta_key
+        self._seed = hashlib.sha256(f"{self.key}\0".encode())
         self.kept: list[str] = []
         """Other raw entries of this target (zip indexes, ``zip_reuse``) that a hit must keep."""
-        self._spill: ScratchFile | None = None
 
     def keys(self) -> list[str]:
         """The raw entries this target used: what its target entry lists for ``keep_raw``."""
-        own = [self.key, self.delta_key] if self._delta_kept else [self.key]
-        return (own if self.new else []) + self.kept
+        return self.pack.keys() + self.kept
 
-    def _load_pack(self, key: str, which: int, old: dict[bytes, tuple[bytes, int, int, int]]) -> bool:
-        """Add a pack's index to ``old``; its values stay on disk until asked for. A pack whose
-        index does not add up to its size is no pack."""
-        pack = self.store.open_raw(key)
-        if pack is None:
-            return False
-        found: dict[bytes, tuple[bytes, int, int, int]] = {}
-        try:
-            (count,) = self._COUNT.unpack(pack.read(0, self._COUNT.size))
-            head = self._HEAD
-            index = pack.read(self._COUNT.size, count * head.size)
-            at = self._COUNT.size + len(index)
-            for key_, tag, size in head.iter_unpack(index):
-                found[key_] = (tag, which, at, size)
-                at += size
-        except (OSError, struct.error):
-            pack.close()
-            return False
-        if at != pack.size:
-            pack.close()
-            return False
-        old.update(found)
-        self._packs[which] = pack
-        return True
-
-    def _load(self) -> dict[bytes, tuple[bytes, int, int, int]]:
-        """The base pack's index, with the delta's on top (a delta without its base is ignored:
-        the next save writes a whole base)."""
-        old: dict[bytes, tuple[bytes, int, int, int]] = {}
-        if self._load_pack(self.key, self._BASE, old):
-            self._load_pack(self.delta_key, self._DELTA, old)
-        return old
-
-    def _put(self, data: bytes | memoryview) -> tuple[int, int]:
-        if self._spill is None:
-            self._spill = ScratchFile(self.store.root)
-        return self._spill.append(data)
-
-    def _read(self, where: int, at: int, size: int) -> bytes:
-        if where == self._SPILLED:
-            assert self._spill is not None
-            return self._spill.read(at, size)
-        pack = self._packs[where]
-        if pack is None:
-            raise OSError("pack closed")
-        return pack.read(at, size)
-
-    def _chunks(self, pieces: dict[bytes, tuple[bytes, int, int, int]]) -> Iterator[bytes]:
-        """A pack: the index of ``pieces``, then their values (from the scratch file)."""
-        head = self._HEAD
-        yield self._COUNT.pack(len(pieces))
-        index = bytearray()
-        for key, (tag, _where, _at, size) in pieces.items():
-            index += head.pack(key, tag, size)
-            if len(index) >= self._CHUNK:
-                yield bytes(index)
-                index.clear()
-        yield bytes(index)
-        for _tag, where, at, size in pieces.values():
-            for start in range(at, at + size, self._CHUNK):
-                yield self._read(where, start, min(self._CHUNK, at + size - start))
+    def key_of(self, kind: str, parts: tuple[object, ...]) -> bytes:
+        """The piece's key: repr is unambiguous for the JSON-able parts, and fast."""
+        h = self._seed.copy()
+        h.update(f"{kind}\0{parts!r}".encode())
+        return h.digest()
 
     def get(self, kind: str, parts: tuple[object, ...], make: Callable[[], T]) -> T:
-        key = hashlib.sha256(f"{kind}{parts!r}".encode()).digest()  # repr: unambiguous, and fast
-        data: bytes | memoryview | None = None
-        placed = self.new.get(key)
-        if placed is not None:
-            tag, where, at, size = placed
-            data = self._read(where, at, size)
-        else:
-            if self.old is None:
-                self.old = self._load()
-            stored = self.old.get(key)
-            if stored is not None:
-                tag, where, at, size = stored
-                try:
-                    data = self._read(where, at, size)
-                except OSError:  # verified when opened; a read that fails now is a miss all the same
-                    data = None
-                if data is not None and where == self._BASE:
-                    # Left where it is: an edit that keeps the base writes only the delta.
-                    self.new[key] = stored
-                elif data is not None:
-                    self.new[key] = (tag, self._SPILLED, *self._put(data))
-            if data is None:
-                value = make()
-                MADE[kind] += 1
-                self.changed = True
-                if isinstance(value, bytes):
-                    tag, data = b"b", value
-                elif isinstance(value, str):
-                    tag, data = b"s", value.encode()
-                else:
-                    tag, data = b"j", json.dumps(value, separators=(",", ":")).encode()
-                self.new[key] = (tag, self._SPILLED, *self._put(data))
-        if tag == b"b":
-            return bytes(data)  # type: ignore[return-value]
-        if tag == b"s":
-            return str(data, "utf-8")  # type: ignore[return-value]
-        return json.loads(bytes(data))  # type: ignore[no-any-return]
+        return self.get_by_key(self.key_of(kind, parts), kind, make)
+
+    def get_by_key(self, key: bytes, kind: str, make: Callable[[], T]) -> T:
+        found = self.pack.lookup(key)
+        if found is None:
+            value = make()
+            MADE[kind] += 1
+            tag, data = _encode(value)
+            self.pack.put(key, tag, data)
+            return value
+        try:
+            return _decode(*found)  # type: ignore[no-any-return]
+        except (ValueError, struct.error):  # verified, so not damaged: written by other code
+            self.pack.drop(key)
+            return self.get_by_key(key, kind, make)
 
     def save(self) -> None:
-        """Keep the pieces this build used for the next. Nothing made: the packs stay as they are
-        (a piece's key names everything it reads, so an unused record is stale, never wrong). Few
-        made: only the pieces not in the base go to a new delta — rewriting a 20 MB pack for one
-        edited unit cost more than reading it. Else one new base holds exactly the pieces used."""
-        if not self.new:
-            return
-        base, delta = self._packs
-        if not self.changed and base is not None:
-            self.store.keep_raw(self.key)
-            if delta is not None:
-                self.store.keep_raw(self.delta_key)
-                self._delta_kept = True
-            return
-        outside = {k: v for k, v in self.new.items() if v[1] != self._BASE}
-        if base is not None and sum(v[3] for v in outside.values()) * self.DELTA_SHARE <= base.size:
-            if delta is not None:  # every record read from it was copied to the scratch file
-                delta.close()
-                self._packs[self._DELTA] = None
-            self.store.put_raw_stream(self.delta_key, self._chunks(outside))
-            self.store.keep_raw(self.key)
-            self._delta_kept = True
-            return
-        # A new base: the pieces still in the old one are copied out first, so that no pack is
-        # open while its entry is replaced (Windows renames nothing over an open file).
-        for key, (tag, where, at, size) in list(self.new.items()):
-            if where == self._BASE:
-                self.new[key] = (tag, self._SPILLED, *self._put(self._read(where, at, size)))
-        for i, pack in enumerate(self._packs):
-            if pack is not None:
-                pack.close()
-                self._packs[i] = None
-        self.store.put_raw_stream(self.key, self._chunks(self.new))
+        """Keep the pieces this build used for the next (``RecordPack.save``): nothing made writes
+        nothing, few made write a delta, many a new base."""
+        self.pack.save()
 
     def close(self) -> None:
         """Drop the scratch file (and the last build's pack held for reuse)."""
-        if self._spill is not None:
-            self._spill.close()
-            self._spill = None
-        for i, pack in enumerate(self._packs):
-            if pack is not None:
-                pack.close()
-                self._packs[i] = None
-        self.old = None
+        self.pack.close()
+
+
+_TEXTS = struct.Struct("<I")
+
+
+def _encode(value: Any) -> tuple[bytes, bytes]:
+    """A piece's type byte and bytes: bytes and str as they are, a list of str as its count, the
+    UTF-8 length of each and the texts (an OLX unit's files; JSON decoding them was most of what
+    reusing them cost), anything else as JSON."""
+    if isinstance(value, bytes):
+        return b"b", value
+    if isinstance(value, str):
+        return b"s", value.encode()
+    if isinstance(value, list) and value and all(type(v) is str for v in value):
+        encoded = [v.encode() for v in value]
+        head = struct.pack(f"<I{len(encoded)}I", len(encoded), *map(len, encoded))
+        return b"t", head + b"".join(encoded)
+    return b"j", json.dumps(value, separators=(",", ":")).encode()
+
+
+def _decode(tag: bytes, data: bytes | memoryview) -> Any:
+    if tag == b"b":
+        return bytes(data)
+    if tag == b"s":
+        return str(data, "utf-8")
+    if tag == b"t":
+        view = memoryview(data)
+        (count,) = _TEXTS.unpack_from(view, 0)
+        sizes = struct.unpack_from(f"<{count}I", view, _TEXTS.size)
+        at = _TEXTS.size * (count + 1)
+        texts = []
+        for size in sizes:
+            texts.append(str(view[at : at + size], "utf-8"))
+            at += size
+        return texts
+    return json.loads(bytes(data))
 
 
 class ZipReuse:
@@ -781,9 +693,8 @@ def piece_and_origin(
     when the build does not memoise."""
     if _PIECES is None:
         return make(), None
-    got = parts()
-    origin = hashlib.sha256(f"{_PIECES.key}{kind}{got!r}".encode()).hexdigest()
-    return _PIECES.get(kind, got, make), origin
+    key = _PIECES.key_of(kind, parts())  # names the code, the target's pack and what the piece reads
+    return _PIECES.get_by_key(key, kind, make), key.hex()
 
 
 def piece(kind: str, parts: Callable[[], tuple[object, ...]], make: Callable[[], T]) -> T:

@@ -6,7 +6,6 @@ Exit codes: 0 success; 1 the course has errors (source, checks or validation); 2
 
 from __future__ import annotations
 
-import gc
 import sys
 import time
 import traceback
@@ -15,7 +14,7 @@ from typing import NoReturn
 
 import click
 
-from builder import __version__
+from builder import __version__, gcpause
 from builder.archive import EpochError
 from builder.diagnostics import Diagnostic, SourceErrors
 from builder.model import Course
@@ -330,21 +329,16 @@ def build(
     # The courses live until the build ends. They are built with the cycle collector paused (each
     # collection would walk the growing model again) and then frozen out of its sight before it
     # resumes, so that the first collection after loading does not walk them all (~0.1 s CPU at
-    # 2,000 units); ``pipeline.run`` keeps them frozen while the targets run. The build thaws
-    # them when it ends, for a caller in the same process (tests).
-    own_collector = gc.isenabled() and gc.get_freeze_count() == 0
-    if own_collector:
-        gc.disable()
-    try:
-        started = time.time()  # cache files not used since then are pruned, the loader's included
+    # 2,000 units); ``pipeline.run``'s own freeze nests inside this one. The build thaws them
+    # when it ends, for a caller in the same process (tests).
+    started = time.time()  # cache files not used since then are pruned, the loader's included
+    with gcpause.paused():
         source_course = _load(ctx, src, fmt, None if no_cache else out / CACHE_DIR)
         names = expand_targets(targets or ("all",))
         with_report = set(names) == set(TARGETS)
         options = _options(scorm_edition, sco, split, map_info)
         courses, i18n_diags = _translations(ctx, source_course, src, langs, strict)
-        if own_collector:
-            gc.freeze()
-            gc.enable()
+    with gcpause.frozen():
         _stop_on_translation_errors(i18n_diags, src, "published")
         if i18n_diags and not ctx.quiet and fmt == "text":
             _print_diagnostics(i18n_diags)
@@ -353,10 +347,6 @@ def build(
         for course in courses:
             cache = not no_cache
             _build_one(ctx, src, course, out, names, options, jobs, show, fmt, with_report, cache, started)
-    finally:
-        if own_collector:
-            gc.unfreeze()
-            gc.enable()
     global _LEAVE_FAST
     _LEAVE_FAST = True
 

@@ -23,6 +23,7 @@ traceback): an lxml error log, say, cannot be pickled and used to surface as a p
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import multiprocessing as mp
@@ -36,7 +37,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builder import archive, progress
+from builder import archive, gcpause, progress
 from builder.diagnostics import Diagnostic, SourceErrors, escalate
 from builder.model import Course
 from builder.targets import TARGETS, BuildOptions, Output, renderer
@@ -687,9 +688,8 @@ def run(
         # The course and everything loaded so far live until the run ends: out of the collector's
         # reach (as before a fork, below), the full collections that the targets' allocations set
         # off no longer walk the model's millions of objects (~0.3 s of a one-unit edit at 2,000
-        # units, a tenth of it).
-        gc.freeze()
-        try:
+        # units, a tenth of it). Nested in the CLI's freeze, it leaves the thawing to it.
+        with gcpause.frozen():
             for name in targets:
                 previous = progress.set_sink(lambda n, name=name: tally.add(name, n))
                 try:
@@ -699,8 +699,6 @@ def run(
                 tally.finish(name)
                 if on_done:
                     on_done(name)
-        finally:
-            gc.unfreeze()
     else:
         global _FORKED, _QUEUE
         # Forked workers inherit the course; with Typst loaded, a fork server (``_pool_context``)
@@ -713,10 +711,11 @@ def run(
         if _QUEUE is not None:
             reader = threading.Thread(target=_read_progress, args=(_QUEUE, tally), daemon=True)
             reader.start()
+        thaw = contextlib.ExitStack()
         if fork:
             # What exists now is shared with the forked workers: out of the collector's reach, its
             # pages are not copied into each worker by the collector's bookkeeping.
-            gc.freeze()
+            thaw.enter_context(gcpause.frozen())
         try:
             # One target at a time runs here, beside ``workers - 1`` forked workers: a worker's
             # first writes copy the course's pages into it (its refcounts), so each worker holds
@@ -755,8 +754,7 @@ def run(
                     wait([fut for fut, (_name, local) in running.items() if local])
                     raise
         finally:
-            if fork:
-                gc.unfreeze()
+            thaw.close()
             if _QUEUE is not None:
                 _QUEUE.put(None)
                 if reader is not None:

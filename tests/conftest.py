@@ -35,6 +35,26 @@ def sample_course() -> Course:
     return load_course(SAMPLE_SRC)
 
 
+SAMPLE_EPOCH = "1700000000"
+"""The source date the cache tests build with: the same every run, so builds compare byte for byte."""
+
+
+@pytest.fixture
+def sample_src(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the sample course that a test may edit, built at ``SAMPLE_EPOCH``."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SAMPLE_EPOCH)
+    folder = tmp_path / "src"
+    shutil.copytree(SAMPLE_SRC, folder)
+    return folder
+
+
+@pytest.fixture
+def src(sample_src: Path) -> Path:
+    """The course a test edits: the sample course, unless a folder's conftest chooses another
+    (``tests/source``: a fresh scaffold)."""
+    return sample_src
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

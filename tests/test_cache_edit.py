@@ -11,17 +11,9 @@ import pytest
 
 from builder import cache
 from builder.targets import scorm_common
-from tests.test_cache import EPOCH, ROOT, _units, build, clean, edit_unit, files
+from tests.test_cache import _units, build, clean, edit_unit, files
 
 BANK = "moodle-questions"
-
-
-@pytest.fixture
-def src(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    folder = tmp_path / "src"
-    shutil.copytree(ROOT / "course_src", folder)
-    return folder
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[object]:

@@ -22,17 +22,15 @@ through ``ctx.error``, called from ``load`` below before the cross-checks.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder import cache
+from builder import cache, gcpause
 from builder.archive import source_epoch
 from builder.diagnostics import Diagnostic, SourceErrors
 from builder.model import Asset, Course, Unit
@@ -59,24 +57,13 @@ def load_course(
     index are unchanged since an earlier successful load is not parsed again. Entries are written
     only once the whole course loaded without errors, so a failed load leaves nothing behind.
     """
-    with _collector_paused():
+    # Without the cycle collector running: a 2,000-unit course is millions of new objects, each
+    # batch of which started a collection that walked all the others (validating the cached model
+    # took 0.15 s CPU with it, 0.07 s without). Loading makes no cyclic garbage worth collecting
+    # meanwhile; the collector is as it was as soon as the model is built (``coursepack build``
+    # keeps it paused, then freezes the model before it resumes).
+    with gcpause.paused():
         return _load_course(Path(root), read_units, cache_dir)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Build the model without the cycle collector running: a 2,000-unit course is millions of new
-    objects, each batch of which started a collection that walked all the others (validating the
-    cached model took 0.15 s CPU with it, 0.07 s without). Loading makes no cyclic garbage worth
-    collecting meanwhile; the collector runs again as soon as the model is built — unless the
-    caller had paused it already (``coursepack build`` freezes the model before it resumes)."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def _load_course(root: Path, read_units: UnitsReader | None, cache_dir: Path | None) -> Course:
@@ -241,24 +228,18 @@ def load_units(ctx: ReadContext, files: list[Path]) -> dict[Path, Unit | None]:
     else:
         size = -(-len(todo) // workers)
         chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-        # Forked workers inherit a paused collector (``_collector_paused``); Markdown parses of
+        # Forked workers would inherit a paused collector (``load_course``); Markdown parses of
         # hundreds of units each are left the collector they would have had.
-        paused = not gc.isenabled()
-        gc.enable()
-        try:
-            with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
-                results = list(
-                    pool.map(
-                        _load_units,
-                        [ctx.root] * len(chunks),
-                        [ctx.assets] * len(chunks),
-                        [ctx.bad_names] * len(chunks),
-                        chunks,
-                    )
+        with gcpause.running(), ProcessPoolExecutor(max_workers=len(chunks)) as pool:
+            results = list(
+                pool.map(
+                    _load_units,
+                    [ctx.root] * len(chunks),
+                    [ctx.assets] * len(chunks),
+                    [ctx.bad_names] * len(chunks),
+                    chunks,
                 )
-        finally:
-            if paused:
-                gc.disable()
+            )
     for chunk, per_file in zip(chunks, results, strict=True):
         for f, parsed in zip(chunk, per_file, strict=True):
             done[f] = parsed

@@ -483,19 +483,22 @@ def _cached_unit(m: MutableMapping[str, Member], course: Course, unit: Unit, tag
     build when the unit and the course-level context (the tagger reads the competence map) are
     unchanged (``builder.cache.piece``)."""
 
-    def make() -> dict[str, Any]:
+    def make() -> list[str]:
+        # The rows, then each file's name and text: a list of texts, stored without JSON.
         own: dict[str, Member] = {}
         _render_unit(own, unit, tagger)
-        files = [[name, data.decode("utf-8")] for name, data in own.items()]  # type: ignore[union-attr]
-        return {"files": files, "rows": unit_rows_csv(unit, tagger)}
+        made = [unit_rows_csv(unit, tagger)]
+        for name, data in own.items():
+            made += [name, data.decode("utf-8")]  # type: ignore[union-attr]
+        return made
 
     parts = lambda: (course_context(course), model_key(unit))  # noqa: E731
     made = piece("olx-unit", parts, make)
-    for name, text in made["files"]:
+    for name, text in zip(made[1::2], made[2::2], strict=True):
         if name in m:
             raise ValueError(f"two OLX files would be written to {name}: ids must be unique")
         m[name] = text.encode("utf-8")
-    return made["rows"]  # type: ignore[no-any-return]
+    return made[0]
 
 
 def _render_unit(m: MutableMapping[str, Member], unit: Unit, tagger: Tagger) -> None:

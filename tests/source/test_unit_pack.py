@@ -4,25 +4,22 @@ equals a fresh one, whatever changed, and whatever happened to the pack."""
 
 from __future__ import annotations
 
-import shutil
+import struct
 from pathlib import Path
 
 import pytest
 
 from builder import cache
 from builder.diagnostics import SourceErrors
-from builder.source import load_course, loader, unit_pack
+from builder.record_pack import BASE, RecordPack
+from builder.source import load_course, loader
 from builder.source.unit_pack import UnitPack
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def src(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    folder = tmp_path / "src"
-    shutil.copytree(ROOT / "course_src", folder)
-    return folder
+def src(sample_src: Path) -> Path:
+    """The sample course (several sections and units), not the reader tests' one-unit scaffold."""
+    return sample_src
 
 
 @pytest.fixture
@@ -37,6 +34,13 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
     monkeypatch.setattr(loader, "_load_units", counting)
     return seen
+
+
+def _records(store: Path, src: Path) -> tuple[int, int]:
+    """How many records the unit pack holds in its base, and in its delta only."""
+    places = UnitPack(store, src).pack._load().values()
+    in_base = sum(1 for p in places if p[1] == BASE)
+    return in_base, len(places) - in_base
 
 
 def _units(src: Path) -> list[Path]:
@@ -102,13 +106,12 @@ def test_an_edit_reads_one_pack_and_parses_only_the_edited_unit(
     store = tmp_path / "cache"
     load_course(src, cache_dir=store)
     assert list(store.glob("entries/*/*.json")) == []
-    pack = UnitPack(store, src)
-    assert len(pack.old) == len(_units(src))
+    assert UnitPack(store, src).pack.stored() == len(_units(src))
     parsed.clear()
     _prose(src)
     load_course(src, cache_dir=store)
     assert parsed == [_units(src)[0]]
-    assert len(UnitPack(store, src).old) == len(_units(src)) + 1  # the edit's record, in the delta
+    assert _records(store, src) == (len(_units(src)), 1)  # the edit's record, in the delta
 
 
 def test_an_edit_writes_only_its_records_until_the_delta_outgrows_the_base(src: Path, tmp_path: Path) -> None:
@@ -117,14 +120,12 @@ def test_an_edit_writes_only_its_records_until_the_delta_outgrows_the_base(src: 
     deleted unit's record is gone) and the delta is empty."""
     store = tmp_path / "cache"
     load_course(src, cache_dir=store)
-    pack = UnitPack(store, src)
-    base = next(store.glob(f"entries/*/{pack.key}.bin"))
+    base = next(store.glob(f"entries/*/{UnitPack(store, src).pack.key}.bin"))
     written = base.read_bytes()
     _prose(src)
     load_course(src, cache_dir=store)
     assert base.read_bytes() == written
-    pack = UnitPack(store, src)
-    assert len(pack.old) == len(pack.in_base) + 1
+    assert _records(store, src) == (len(_units(src)), 1)
     _delete(src)
     for i, unit in enumerate(_units(src)):
         _edit(unit, "\n---\n", f"\n---\n\nEdit {i}.\n\n")
@@ -135,8 +136,7 @@ def test_an_edit_writes_only_its_records_until_the_delta_outgrows_the_base(src: 
     else:
         pytest.fail("the base was never written again")
     assert 2 < i < len(_units(src)) - 1
-    pack = UnitPack(store, src)
-    assert len(pack.old) == len(pack.in_base) == len(_units(src))
+    assert _records(store, src) == (len(_units(src)), 0)
 
 
 @pytest.mark.parametrize(
@@ -149,9 +149,9 @@ def test_a_damaged_pack_is_a_miss_not_a_crash(
     store = tmp_path / "cache"
     load_course(src, cache_dir=store)
     _prose(src)  # the whole-course entry misses: the units come from the pack
-    pack = UnitPack(store, src)
+    pack = UnitPack(store, src).pack
     path = next(p for p in store.glob("entries/*/*.bin") if p.name.startswith(pack.key))
-    assert len(pack.old) == len(_units(src))
+    assert pack.stored() == len(_units(src))
     data = path.read_bytes()
     if damage == "truncated":
         path.write_bytes(data[: len(data) // 2])  # no longer verifies
@@ -159,9 +159,15 @@ def test_a_damaged_pack_is_a_miss_not_a_crash(
         cache.BuildCache(store).put_raw(pack.key, b"\xff" * 37)  # verifies, but is no pack
     else:
         # a well-formed pack whose records are not what the loader wrote
-        records = {key: (b'{"id": 1}', b"[not json") for key in pack.old}
-        cache.BuildCache(store).put_raw_stream(pack.key, unit_pack._write(records))
-        assert len(UnitPack(store, src).old) == len(records)
+        keys = list(pack._load())
+        pack.close()
+        path.unlink()
+        bad = RecordPack(store, pack.key)
+        for key in keys:
+            bad.put(key, b"u", struct.pack("<I", 9) + b'{"id": 1}' + b"[not json")
+        bad.save()
+        bad.close()
+        assert UnitPack(store, src).pack.stored() == len(keys)
     fresh = load_course(src)
     parsed.clear()
     assert load_course(src, cache_dir=store).model_dump_json() == fresh.model_dump_json()
