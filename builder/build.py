@@ -29,7 +29,7 @@ from pathlib import Path
 
 from builder.cache import CACHE_DIR, BuildCache
 from builder.model import Course
-from builder.pipeline import Result, Written, course_key, expand_targets, run
+from builder.pipeline import Result, SideJob, Written, course_key, expand_targets, run
 from builder.targets import BuildOptions
 
 try:
@@ -205,6 +205,17 @@ def _write_reports(course: Course, staging: Path, cache_dir: Path | None) -> lis
     return paths
 
 
+def _report_job(course: Course, staging: Path | None, cache_dir: Path | None) -> list[str]:
+    """``_write_reports`` as the build's side job (``pipeline.SideJob``): it runs on whichever core
+    a target leaves free, instead of alone after the targets (~0.6 s of a 2,000-unit build's wall
+    time). Returns the file names, relative to ``staging``."""
+    assert staging is not None
+    return [p.name for p in _write_reports(course, staging, cache_dir)]
+
+
+REPORT_JOB = SideJob("coverage report", _report_job)
+
+
 def report_facts(course: Course) -> str:
     """Everything ``coverage(course)`` reads besides the course-level context, as one JSON text:
     the outline (ids and titles), per unit its id, title, source, outcomes and its problems' ids
@@ -264,13 +275,14 @@ def build(
             on_done=on_done,
             cache_dir=cache_dir,
             on_units=on_units,
+            side=[REPORT_JOB] if report else [],
         )
         if result.errors:
             return result, []
         staged = [(name, *f) for name in targets for f in result.targets[name].files]
         if report:
-            for path in _write_reports(course, staging, cache_dir):
-                staged.append(("report", path.name, path.stat().st_size, "coverage report"))
+            for filename in result.side[REPORT_JOB.name]:
+                staged.append(("report", filename, (staging / filename).stat().st_size, "coverage report"))
         written = []
         for name, filename, size, summary in staged:
             os.replace(staging / filename, out / filename)

@@ -69,6 +69,18 @@ class OutputCheck:
     per chapter, so an edit re-runs olxcleaner over one chapter, not the course."""
 
 
+@dataclass(frozen=True)
+class SideJob:
+    """Work a build does beside its targets (the coverage report), run on the run's workers like a
+    target — after the targets, being short — so that it fills a core instead of running alone
+    once they are done. ``run(course, staging, cache_dir)`` must pickle (a module-level function);
+    what it returns is ``Result.side[name]``. It runs even when a target has errors (its files
+    are then left in staging, which is not published)."""
+
+    name: str
+    run: Callable[[Course, Path | None, Path | None], Any]
+
+
 class CheckMemo:
     """A check's own entries in the build cache, remembered by key: the check's entry lists them,
     so that whenever the check's findings are reused its entries are kept from pruning too."""
@@ -275,6 +287,8 @@ class Result:
     checks: list[str]
     """Names of the checks that ran, for ``check`` to say plainly what was validated."""
     targets: dict[str, TargetResult]
+    side: dict[str, Any] = field(default_factory=dict)
+    """What each ``SideJob`` of the run returned, by name."""
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -563,11 +577,31 @@ def _worker(
         _give_back_memory()
 
 
-def _in_thread(fn: Callable[..., TargetResult], *args: Any) -> Future[TargetResult]:
+def _side_worker(job: SideJob, course: Course | None, staging: Path | None, cache_dir: Path | None) -> Any:
+    """A ``SideJob`` in a worker process, like ``_worker``."""
+    try:
+        return job.run(course or _FORKED, staging, cache_dir)  # type: ignore[arg-type]
+    except BaseException as exc:
+        raise WorkerError.wrap(exc) from None
+    finally:
+        _give_back_memory()
+
+
+def _side_here(job: SideJob, course: Course, staging: Path | None, cache_dir: Path | None) -> Any:
+    """A ``SideJob`` in the main process, beside the workers, like ``_here``."""
+    try:
+        return job.run(course, staging, cache_dir)
+    except BaseException as exc:
+        raise WorkerError.wrap(exc) from None
+    finally:
+        _give_back_memory()
+
+
+def _in_thread(fn: Callable[..., Any], *args: Any) -> Future[Any]:
     """``fn(*args)`` in a daemon thread, as a future: Ctrl-C stops the main thread's wait and the
     process exits without waiting for the target (a thread pool would join it first, minutes at
     20,000 units; the worker processes get the interrupt themselves)."""
-    fut: Future[TargetResult] = Future()
+    fut: Future[Any] = Future()
 
     def body() -> None:
         if not fut.set_running_or_notify_cancel():
@@ -577,7 +611,8 @@ def _in_thread(fn: Callable[..., TargetResult], *args: Any) -> Future[TargetResu
         except BaseException as exc:
             fut.set_exception(exc)
 
-    threading.Thread(target=body, name=f"coursepack-{args[0]}", daemon=True).start()
+    label = args[0].name if isinstance(args[0], SideJob) else args[0]
+    threading.Thread(target=body, name=f"coursepack-{label}", daemon=True).start()
     return fut
 
 
@@ -617,6 +652,15 @@ def _give_back_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)  # the C library this process runs on
 
 
+def _forget_shared_renders() -> None:
+    """Drop what the targets of a run shared in this process (``scorm_common.PAGE_FRAMES``: unit
+    pages without their runtime data), so that a long-lived process (``coursepack serve``, a
+    library caller) does not hold a built course's pages after its run."""
+    scorm = sys.modules.get("builder.targets.scorm_common")
+    if scorm is not None:
+        scorm.PAGE_FRAMES.forget()
+
+
 PARALLEL_MIN_UNITS = 100
 """Below this many units a run stays in one process: on a 2-core machine starting workers and
 sending each a copy of the course costs more than rendering the targets side by side saves
@@ -638,6 +682,21 @@ COST_ORDER: tuple[str, ...] = (
 olxcleaner ~3 s, each SCORM flavour ~1.5 s, the rest < 0.5 s). Workers take them in this order, so
 the longest starts first and the short ones fill the other core: in build order, the handbook
 came last and ran alone while the other core idled."""
+
+
+SHARED_PAGES = frozenset({"scorm12", "scorm2004", "cmi5"})
+"""Targets whose unit pages one process renders once for them all (``scorm_common.PageFrames``)."""
+
+
+def pick_for_worker(pending: list[str | SideJob], here: str | SideJob | None) -> int:
+    """Which pending job a worker takes, given what the main process renders (``here``): the next
+    one, unless that is a target sharing unit pages with the one ``here`` — the main process will
+    render it for a third of the cost — while other work is pending; then the first such work."""
+    if here in SHARED_PAGES and pending and pending[0] in SHARED_PAGES:
+        for i, item in enumerate(pending):
+            if item not in SHARED_PAGES:
+                return i
+    return 0
 
 
 def by_cost(targets: list[str]) -> list[str]:
@@ -675,12 +734,16 @@ def run(
     on_done: Callable[[str], None] | None = None,
     cache_dir: Path | None = None,
     on_units: Callable[[int], None] | None = None,
+    side: Iterable[SideJob] = (),
 ) -> Result:
     """Render and check ``targets``; with ``staging``, also write the outputs of error-free targets there.
+    ``side`` jobs run beside them, after them in the queue (``SideJob``).
 
     The caller publishes (``builder.build``) only when ``Result.errors`` is empty.
     """
     results: dict[str, TargetResult] = {}
+    side_results: dict[str, Any] = {}
+    side = list(side)
     workers = max(1, min(len(targets), jobs)) if jobs else default_jobs(course, targets)
     digest = course_key(course) if cache_dir is not None and staging is not None else None
     tally = _Tally(len(course.units()), on_units)
@@ -690,15 +753,20 @@ def run(
         # off no longer walk the model's millions of objects (~0.3 s of a one-unit edit at 2,000
         # units, a tenth of it). Nested in the CLI's freeze, it leaves the thawing to it.
         with gcpause.frozen():
-            for name in targets:
-                previous = progress.set_sink(lambda n, name=name: tally.add(name, n))
-                try:
-                    results[name] = run_target(name, course, options, staging, cache_dir, digest)
-                finally:
-                    progress.set_sink(previous)
-                tally.finish(name)
-                if on_done:
-                    on_done(name)
+            try:
+                for name in targets:
+                    previous = progress.set_sink(lambda n, name=name: tally.add(name, n))
+                    try:
+                        results[name] = run_target(name, course, options, staging, cache_dir, digest)
+                    finally:
+                        progress.set_sink(previous)
+                    tally.finish(name)
+                    if on_done:
+                        on_done(name)
+                for job in side:
+                    side_results[job.name] = job.run(course, staging, cache_dir)
+            finally:
+                _forget_shared_renders()
     else:
         global _FORKED, _QUEUE
         # Forked workers inherit the course; with Typst loaded, a fork server (``_pool_context``)
@@ -720,33 +788,43 @@ def run(
             # One target at a time runs here, beside ``workers - 1`` forked workers: a worker's
             # first writes copy the course's pages into it (its refcounts), so each worker holds
             # a model of its own; the main process, idle while it waited, was one copy too many.
-            pending = by_cost(targets)
+            pending: list[str | SideJob] = [*by_cost(targets), *side]
             with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
                 sent = None if fork else course
-                running: dict[Future[TargetResult], tuple[str, bool]] = {}
+                running: dict[Future[Any], tuple[str | SideJob, bool]] = {}
 
                 def start() -> None:
                     busy = [local for _name, local in running.values()]
+                    here = next((item for item, local in running.values() if local), None)
                     while pending and busy.count(False) < workers - 1:
-                        name = pending.pop(0)
-                        fut = pool.submit(_worker, name, sent, options, staging, cache_dir, digest)
-                        running[fut] = (name, False)
+                        item = pending.pop(pick_for_worker(pending, here))
+                        if isinstance(item, SideJob):
+                            fut = pool.submit(_side_worker, item, sent, staging, cache_dir)
+                        else:
+                            fut = pool.submit(_worker, item, sent, options, staging, cache_dir, digest)
+                        running[fut] = (item, False)
                         busy.append(False)
                     if pending and True not in busy:
-                        name = pending.pop(0)
-                        job = (name, course, options, staging, cache_dir, digest, tally)
-                        running[_in_thread(_here, *job)] = (name, True)
+                        item = pending.pop(0)
+                        if isinstance(item, SideJob):
+                            running[_in_thread(_side_here, item, course, staging, cache_dir)] = (item, True)
+                        else:
+                            job = (item, course, options, staging, cache_dir, digest, tally)
+                            running[_in_thread(_here, *job)] = (item, True)
 
                 start()
                 try:
                     while running:
                         done, _ = wait(running, return_when=FIRST_COMPLETED)
                         for fut in done:
-                            name, _local = running.pop(fut)
-                            results[name] = fut.result()
-                            tally.finish(name)
+                            item, _local = running.pop(fut)
+                            if isinstance(item, SideJob):
+                                side_results[item.name] = fut.result()
+                                continue
+                            results[item] = fut.result()
+                            tally.finish(item)
                             if on_done:
-                                on_done(name)
+                                on_done(item)
                         start()
                 except Exception:
                     # A failed target ends the run, but not under the target still rendering
@@ -754,6 +832,7 @@ def run(
                     wait([fut for fut, (_name, local) in running.items() if local])
                     raise
         finally:
+            _forget_shared_renders()
             thaw.close()
             if _QUEUE is not None:
                 _QUEUE.put(None)
@@ -773,4 +852,4 @@ def run(
     if strict:  # warnings become errors; notes (advice about an LMS) stay notes
         diags = escalate(diags)
     diags = sorted(set(diags), key=lambda d: (d.file, d.line or 0, d.column or 0, d.message))
-    return Result(diags, ran, {n: results[n] for n in targets})
+    return Result(diags, ran, {n: results[n] for n in targets}, side_results)

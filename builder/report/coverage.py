@@ -30,7 +30,7 @@ from builder.archive import write_file
 from builder.diagnostics import Diagnostic
 from builder.i18n import ui as ui_tables
 from builder.model import WEB_URI, Course, LearningUnit, Outcome
-from builder.templates import render_bytes
+from builder.templates import Environment, render_bytes
 from builder.validate.competences import Totals, check_competences, totals
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -246,7 +246,7 @@ def _num_in_language(context: jinja2.runtime.Context, value: float | None) -> st
 
 @cache
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

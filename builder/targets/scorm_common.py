@@ -458,6 +458,62 @@ def render_sco_page(context: Mapping[str, object]) -> str:
     return _sco_template().render(context)
 
 
+_DATA_SLOT = Markup("\x00coursepack-sco-data\x00")
+"""Stands in for a page's runtime data (``{{ data }}``) while its frame is rendered. The template
+writes the data after all of the unit's text, so the slot is the last occurrence of this string
+on the page whatever the course text holds."""
+
+FRAME_BUDGET = 16 * 2**20
+"""Bytes of frames one process keeps: a 2,000-unit course's pages (~12 MB) fit; at 20,000 units
+the first ~2,700 are shared and the rest rendered per package, so memory stays bounded."""
+
+
+class PageFrames:
+    """Unit pages without their runtime data, shared by the packages built in one process.
+
+    A unit SCO's page is the same in the SCORM 1.2, SCORM 2004 and cmi5 packages but for the
+    runtime data (``sco_data``: version, suspend limit, objective and interaction ids), which the
+    template writes in one place. Rendering the page once with a slot there and joining each
+    package's data into it gives the bytes of a full render (the slot is plain ``Markup`` text, as
+    the data is) for a third of the templating: the three packages' 6,000 renders were ~1.3 s CPU
+    of a cold 2,000-unit build. The pipeline forgets the frames when its run ends (``forget``).
+    """
+
+    def __init__(self) -> None:
+        self.course: Course | None = None
+        self.frames: dict[tuple[object, ...], tuple[Unit, bytes, bytes]] = {}
+        self.size = 0
+
+    def page(
+        self, course: Course, unit: Unit, key: tuple[object, ...], context: Mapping[str, object]
+    ) -> bytes:
+        """The page of ``context`` (``sco_page_context`` for ``unit`` alone), as bytes; ``key`` holds
+        everything but the course and the unit that the page's text follows from besides the data
+        (its position, the package's unit count, which units its links reach, the SCO mode)."""
+        if self.course is not course:
+            self.forget()
+            self.course = course
+        data = str(context["data"]).encode("utf-8")
+        frame = self.frames.get(key)
+        if frame is not None and frame[0] is unit:
+            return frame[1] + data + frame[2]
+        text = _sco_template().render({**context, "data": _DATA_SLOT})
+        head, slot, tail = text.rpartition(_DATA_SLOT)
+        if not slot:  # the template no longer writes the data: render the page whole
+            return _sco_template().render(context).encode("utf-8")
+        head_bytes, tail_bytes = head.encode("utf-8"), tail.encode("utf-8")
+        if self.size + len(head_bytes) + len(tail_bytes) <= FRAME_BUDGET:
+            self.frames[key] = (unit, head_bytes, tail_bytes)
+            self.size += len(head_bytes) + len(tail_bytes)
+        return head_bytes + data + tail_bytes
+
+    def forget(self) -> None:
+        self.course, self.frames, self.size = None, {}, 0
+
+
+PAGE_FRAMES = PageFrames()
+
+
 # --------------------------------------------------------------------------- package
 
 
@@ -568,9 +624,9 @@ def build_package(
                     course_context(course), model_key(unit), flavor.version, flavor.edition,
                     options.sco, n, total, reach,
                 ),
-                lambda unit=unit, n=n: _sco_template().render(
-                    page_context([unit], "unit", n)
-                ).encode("utf-8"),
+                lambda unit=unit, n=n: PAGE_FRAMES.page(
+                    course, unit, (unit.id, n, total, reach, options.sco), page_context([unit], "unit", n)
+                ),
             )  # fmt: skip
             members.set(href, page, origin)  # the zip reuses it by origin, unread
             progress.unit_done()

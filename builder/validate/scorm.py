@@ -176,9 +176,12 @@ def _streamed(data: bytes, version: Version, edition: Edition) -> _Facts | None:
         huge_tree=False,
     )
     try:
+        start, end = facts._start, facts._end  # ``feed``, without a call per event to choose
         for event, el in events:
-            facts.feed(event, el)
-            if event == "end":
+            if event == "start":
+                start(el)
+            else:
+                end(el)
                 el.clear()
                 while el.getprevious() is not None:
                     del el.getparent()[0]  # type: ignore[union-attr]
@@ -199,6 +202,36 @@ class _Resource:
 
     def get(self, name: str, default: str | None = None) -> str | None:
         return self.attrs.get(name, default)
+
+
+_OBJECTIVE = f"{{{NS_IMSSS}}}objective"
+_PRIMARY_OBJECTIVE = f"{{{NS_IMSSS}}}primaryObjective"
+_MAP_INFO = f"{{{NS_IMSSS}}}mapInfo"
+_LOM_ID = f"{{{NS_IMSMD}}}id"
+_MASTERY_SCORE = f"{{{NS_ADLCP12}}}masteryscore"
+
+
+class _Tags:
+    """The qualified tags ``_Facts`` compares with, made once per manifest rather than per element."""
+
+    def __init__(self, cp: str, adlcp: str):
+        for name in (
+            "metadata", "organizations", "organization", "resource", "file", "dependency", "item",
+            "title", "schemaversion", "schema",
+        ):  # fmt: skip
+            setattr(self, name, f"{{{cp}}}{name}")
+        self.location = f"{{{adlcp}}}location"
+
+    metadata: str
+    organizations: str
+    organization: str
+    resource: str
+    file: str
+    dependency: str
+    item: str
+    title: str
+    schemaversion: str
+    schema: str
 
 
 class _Facts:
@@ -239,6 +272,7 @@ class _Facts:
         self.starts: list[int] = []
         self.objective_ids: list[str | None] = []
         self.map_ids: list[str | None] = []
+        self.tags = _Tags(self.cp, self.adlcp)
 
     def q(self, tag: str) -> str:
         return f"{{{self.cp}}}{tag}"
@@ -251,24 +285,29 @@ class _Facts:
 
     def _start(self, el: etree._Element) -> None:
         tag = el.tag
-        qname = etree.QName(el)
-        ns = qname.namespace
+        # The namespace and local name ``etree.QName(el)`` gives, read off the "{ns}local" string
+        # (a QName object per element was a tenth of the check of a 2,000-unit manifest).
+        if type(tag) is str:
+            ns, _, local = tag[1:].partition("}") if tag[:1] == "{" else (None, "", tag)
+        else:
+            qname = etree.QName(el)
+            ns, local = qname.namespace, qname.localname
         if self.depth == 0:
             self.root_ns = ns
         # --- prefixes (Moodle matches literal names)
-        if ns == self.cp and el.prefix is not None:
-            self.prefix.append(
-                (f"IMS CP element <{el.prefix}:{qname.localname}> must be unprefixed", "scorm.prefix")
-            )
+        if ns == self.cp:
+            if el.prefix is not None:
+                self.prefix.append(
+                    (f"IMS CP element <{el.prefix}:{local}> must be unprefixed", "scorm.prefix")
+                )
         elif ns in REQUIRED_PREFIX and el.prefix != REQUIRED_PREFIX[ns]:
             self.prefix.append(
-                (
-                    f"element {qname.localname} in {ns} must use the prefix {REQUIRED_PREFIX[ns]}:",
-                    "scorm.prefix",
-                )
+                (f"element {local} in {ns} must use the prefix {REQUIRED_PREFIX[ns]}:", "scorm.prefix")
             )
         for attr in el.attrib:
-            ans = etree.QName(attr).namespace
+            if attr[:1] != "{":
+                continue  # no namespace
+            ans = attr[1 : attr.index("}")]
             if ans in REQUIRED_PREFIX:
                 prefix = next((p for p, u in el.nsmap.items() if u == ans), None)
                 if prefix != REQUIRED_PREFIX[ans]:
@@ -286,28 +325,28 @@ class _Facts:
         if other is not None:
             self.repeated_id |= other in self.ids or other in self.other_ids
             self.other_ids.add(other)
-        q = self.q
-        if self.depth == 1 and tag == q("metadata") and not self.meta_seen:
+        t = self.tags
+        if self.depth == 1 and tag == t.metadata and not self.meta_seen:
             self.meta_seen, self.meta_depth = True, self.depth
-        elif self.depth == 1 and tag == q("organizations") and not self.orgs_seen:
+        elif self.depth == 1 and tag == t.organizations and not self.orgs_seen:
             self.orgs_seen, self.default = True, el.get("default")
-        if tag == q("organization"):
+        if tag == t.organization:
             self.org_ids.add(ident)
-        elif tag == q("resource"):
+        elif tag == t.resource:
             res = _Resource(ident, dict(el.attrib))
             self.resources[ident] = res  # the last of a repeated identifier, at the first one's place
             self.open_resources.append(res)
-        elif tag == q("file"):
+        elif tag == t.file:
             for res in self.open_resources:  # a <file> belongs to every <resource> around it
                 res.files.append(el.get("href") or "")
-        elif tag == q("dependency"):
+        elif tag == t.dependency:
             self.dependencies.append(el.get("identifierref"))
-        elif tag == f"{{{NS_IMSSS}}}objective" or tag == f"{{{NS_IMSSS}}}primaryObjective":
+        elif tag in (_OBJECTIVE, _PRIMARY_OBJECTIVE):
             self.objective_ids.append(el.get("objectiveID"))
-        elif tag == f"{{{NS_IMSSS}}}mapInfo":
+        elif tag == _MAP_INFO:
             self.map_ids.append(el.get("targetObjectiveID"))
-        parent = self.open_items[-1] if self.open_items else None
-        if tag == q("item"):
+        if tag == t.item:
+            parent = self.open_items[-1] if self.open_items else None
             if parent is not None:
                 parent[2] = True  # it has an <item> child: not a leaf
             entry: list[object] = [ident, el.get("identifierref"), False]
@@ -324,22 +363,22 @@ class _Facts:
         seq = self.starts.pop()
         self.open_items.pop()
         tag = el.tag
-        q = self.q
-        if tag == q("resource"):
+        t = self.tags
+        if tag == t.resource:
             self.open_resources.pop()
-        elif tag == q("title"):
+        elif tag == t.title:
             self.texts["title"].append((seq, el.text or ""))
-        elif tag == f"{{{self.adlcp}}}location":
+        elif tag == t.location:
             self.texts["location"].append((seq, el.text or ""))
-        elif tag == f"{{{NS_IMSMD}}}id":
+        elif tag == _LOM_ID:
             self.texts["id"].append((seq, el.text))  # type: ignore[arg-type]
-        elif tag == f"{{{NS_ADLCP12}}}masteryscore":
+        elif tag == _MASTERY_SCORE:
             self.texts["ms"].append((seq, el.text))  # type: ignore[arg-type]
         if self.meta_depth is not None and self.depth == self.meta_depth + 1:
             # a child of the first <metadata>: findtext gives the first one's text, "" if it has none
-            if tag == q("schemaversion") and self.schemaversion is None:
+            if tag == t.schemaversion and self.schemaversion is None:
                 self.schemaversion = el.text or ""
-            elif tag == q("schema") and self.schema is None:
+            elif tag == t.schema and self.schema is None:
                 self.schema = el.text or ""
         if self.meta_depth is not None and self.depth == self.meta_depth:
             self.meta_depth = None
