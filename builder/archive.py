@@ -477,14 +477,17 @@ def _write_zip_raw(members: Mapping[str, Member], dest: Path, stamp: tuple[int, 
         return reuse.deflated(name, _bytes(member), origin)  # type: ignore[no-any-return]
 
     names = [check_member_name(n) for n in sorted(members)]
-    with atomic_path(dest) as tmp:
-        with open(tmp, "wb") as f:
-            try:
-                pairs = [(n, lambda n=n: deflated(n)) for n in names]
-                blob, where = zipraw.write(f, pairs, stamp, FILE_MODE, source=reuse.blob)
-            except zipraw.TooBig as exc:
-                raise _TooBigForRaw(str(exc)) from None
-        reuse.save(blob, where)
+    try:
+        with atomic_path(dest) as tmp:
+            with open(tmp, "wb") as f:
+                try:
+                    pairs = [(n, lambda n=n: deflated(n)) for n in names]
+                    blob, where = zipraw.write(f, pairs, stamp, FILE_MODE, source=reuse.source)
+                except zipraw.TooBig as exc:
+                    raise _TooBigForRaw(str(exc)) from None
+            reuse.save(blob, where)
+    finally:
+        reuse.close()
 
 
 def write_zip(members: MemberSource, dest: Path, epoch: int) -> None:

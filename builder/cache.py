@@ -403,6 +403,17 @@ class RawEntry:
             got += len(chunk)
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
+    def lines(self) -> Iterator[bytes]:
+        """The entry's data line by line (each without its newline), one line in memory at a time."""
+        f, left = self._file, self.size
+        f.seek(self._start)
+        while left > 0:
+            line = f.readline(left)
+            if not line:
+                raise OSError(f"cache entry is short: {left} bytes missing")
+            left -= len(line)
+            yield line[:-1] if line.endswith(b"\n") else line
+
     def close(self) -> None:
         self._file.close()
 
@@ -566,18 +577,39 @@ class ZipReuse:
     """
 
     def __init__(self, store: BuildCache, published: Path):
+        from builder import zipraw
+
         self.store = store
         self.index: dict[str, list[Any]] = {}
-        self.blob: bytes | None = None
+        self.source: zipraw.Source | None = None
+        """The published archive, read by place (never whole: ~65 MB at 20,000 units), through the
+        file hashed here: a build publishing meanwhile renames a new file over it, which leaves
+        this one as it was."""
         self.shas: dict[str, str] = {}
         self.origins: dict[str, str] = {}
         try:
-            data = published.read_bytes()
-            raw = store.get_raw(self.index_key(hashlib.sha256(data).hexdigest()))
+            f = open(published, "rb", buffering=0)  # noqa: SIM115 - closed by close()
+        except OSError:
+            return
+        try:
+            h, size = hashlib.sha256(), 0
+            buffer = bytearray(zipraw.Source.WINDOW)
+            with memoryview(buffer) as view:
+                while n := f.readinto(buffer):
+                    h.update(view[:n])
+                    size += n
+            raw = store.get_raw(self.index_key(h.hexdigest()))
             if raw is not None:
-                self.index, self.blob = json.loads(raw)["members"], data
+                self.index, self.source = json.loads(raw)["members"], zipraw.Source(f, size)
         except (OSError, ValueError, KeyError, TypeError):
-            self.blob, self.index = None, {}
+            self.source, self.index = None, {}
+        if self.source is None:
+            f.close()
+
+    def close(self) -> None:
+        if self.source is not None:
+            self.source.file.close()
+            self.source = None
 
     @staticmethod
     def index_key(archive_sha: str) -> str:
@@ -588,16 +620,16 @@ class ZipReuse:
         from builder import zipraw
 
         _, offset, csize, crc, size = old[:5]
-        assert self.blob is not None
-        if offset + csize > len(self.blob):
+        assert self.source is not None
+        if offset + csize > self.source.size:
             return None
         MADE["zip-reused"] += 1
-        return zipraw.Deflated(crc, size, memoryview(self.blob)[offset : offset + csize], offset)
+        return zipraw.Deflated(crc, size, None, offset, csize)
 
     def reused(self, name: str, origin: str) -> Any | None:
         """The stored member, without its content, when the index gives ``name`` this ``origin``."""
         old = self.index.get(name)
-        if self.blob is None or old is None or len(old) < 6 or old[5] != origin:
+        if self.source is None or old is None or len(old) < 6 or old[5] != origin:
             return None
         found = self._stored(old)
         if found is not None:
@@ -612,7 +644,7 @@ class ZipReuse:
         if origin is not None:
             self.origins[name] = origin
         old = self.index.get(name)
-        if self.blob is not None and old is not None and old[0] == sha and old[4] == len(content):
+        if self.source is not None and old is not None and old[0] == sha and old[4] == len(content):
             found = self._stored(old)
             if found is not None:
                 return found
@@ -802,34 +834,91 @@ def source_key(root: Path, cache_dir: Path, shas: dict[str, str] | None = None) 
 
 def cached_course(cache_dir: Path, key: str) -> Any | None:
     """The course model stored under ``key`` (``source_key``), or None. Only ``builder.model`` is
-    imported, not the readers: a no-op rebuild needs none of them."""
+    imported, not the readers: a no-op rebuild needs none of them.
+
+    The entry is verified in chunks and validated a line at a time: the course without its
+    sections, then each section (``store_course``). Validating the model's JSON whole held all of
+    it (138 MB at 20,000 units) beside the model it was becoming: most of a no-op's peak."""
     if not cache_dir.is_dir():
         return None
-    from builder.model import Course
+    from builder.model import Course, Section
 
     store = BuildCache(cache_dir)
-    raw = store.get_raw_split(key)  # the model's JSON is not copied out of the entry again
-    if raw is None:
+    entry = store.open_raw(key)
+    if entry is None:
         return None
-    used, model = raw
     try:
-        course = Course.model_validate_json(model)
-        used_keys = json.loads(used)
-    except ValueError:
+        lines = entry.lines()
+        used_keys = json.loads(next(lines))
+        head = next(lines)
+        course = Course.model_validate_json(head)
+        sections = []
+        h = _SplitHash(head)
+        for line in lines:
+            sections.append(Section.model_validate_json(line))
+            h.section(line)
+    except (ValueError, OSError, StopIteration):
         return None
+    finally:
+        entry.close()
+    if course.sections or h.prefix is None:
+        return None
+    course.__dict__["sections"] = sections  # validated above; assignment would validate it again
     for used_key in used_keys:
         store.keep_raw(used_key)  # the unit pack: the next edit parses one unit, not all of them
-    remember_model_key(course, model)
+    _MODELS[(id(course), _NO_DUMP_OPTIONS)] = (course, h.hexdigest())
     return course
 
 
+_SECTIONS = b',"sections":[]'
+
+
+class _SplitHash:
+    """The sha256 of a course's whole JSON (``model_key``), from its head (the course with
+    ``sections: []``) and its sections' JSON one by one: the whole text is never joined."""
+
+    def __init__(self, head: bytes):
+        self.prefix: bytes | None = None
+        at = head.find(_SECTIONS)
+        if at < 0 or head.find(_SECTIONS, at + 1) >= 0:
+            return
+        self.prefix, self.suffix = head[: at + len(_SECTIONS) - 1], head[at + len(_SECTIONS) - 1 :]
+        self.sha, self.count = hashlib.sha256(self.prefix), 0
+
+    def section(self, text: bytes) -> None:
+        if self.prefix is None:
+            return
+        if self.count:
+            self.sha.update(b",")
+        self.sha.update(text)
+        self.count += 1
+
+    def hexdigest(self) -> str:
+        self.sha.update(self.suffix)
+        return self.sha.hexdigest()
+
+
 def store_course(cache_dir: Path, key: str, used: list[str], course: Any) -> None:
-    """Keep a loaded course under ``key`` with the raw entries it was read from (``used``)."""
-    # ``model_dump_json().encode()``'s bytes, without the str between (4 bytes a character once
-    # one title has an em dash) nor a joined copy: 140 MB each at 20,000 units.
-    model = course.__pydantic_serializer__.to_json(course)
-    remember_model_key(course, model)
-    BuildCache(cache_dir).put_raw_stream(key, [json.dumps(used).encode() + b"\n", model])
+    """Keep a loaded course under ``key`` with the raw entries it was read from (``used``): one
+    line of those keys, one of the course without its sections, then one line per section (JSON
+    has no raw newlines), so that neither writing nor reading it holds the whole text at once."""
+    head = course.__pydantic_serializer__.to_json(course.model_copy(update={"sections": []}))
+    h = _SplitHash(head)
+    if h.prefix is None:  # a field's JSON looks like the sections' place: not split, not stored
+        return
+    sections = course.sections
+
+    def chunks() -> Iterator[bytes]:
+        yield json.dumps(used).encode() + b"\n"
+        yield head
+        for section in sections:
+            text = section.__pydantic_serializer__.to_json(section)
+            h.section(text)
+            yield b"\n" + text
+
+    BuildCache(cache_dir).put_raw_stream(key, chunks())
+    if h.count == len(sections):  # every section hashed (a failed write may stop early)
+        _MODELS[(id(course), _NO_DUMP_OPTIONS)] = (course, h.hexdigest())
 
 
 def remember_model_key(model: Any, text: bytes) -> None:

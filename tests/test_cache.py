@@ -895,20 +895,39 @@ def test_get_raw_split_is_get_raw_partitioned(tmp_path: Path, data: bytes) -> No
 
 
 def test_the_stored_course_is_the_models_json_as_a_fresh_dump_gives_it(src: Path, tmp_path: Path) -> None:
-    """The course entry is written from the serialiser's bytes (no str between): the very bytes
-    of ``model_dump_json()``, which the course key and a cached load hash."""
+    """The course entry is written from the serialiser's bytes (no str between), a line for the
+    course without its sections and one per section: put back together, the very bytes of
+    ``model_dump_json()``, which the course key and a cached load hash."""
     from builder.source import load_course
 
     course = load_course(src)
     store = tmp_path / "c"
     cache.store_course(store, "b" * 64, ["u1", "u2"], course)
-    units, model = cache.BuildCache(store).get_raw_split("b" * 64)  # type: ignore[misc]
+    units, rest = cache.BuildCache(store).get_raw_split("b" * 64)  # type: ignore[misc]
     assert units == b'["u1", "u2"]'
-    assert model == course.model_dump_json().encode()
+    head, *sections = rest.split(b"\n")
+    before, after = head.split(b'"sections":[]')
+    assert before + b'"sections":[' + b",".join(sections) + b"]" + after == course.model_dump_json().encode()
+    assert len(sections) == len(course.sections)
     again = cache.cached_course(store, "b" * 64)
     assert again == course
     assert cache.model_key(again) == cache.text_key(course.model_dump_json())
 
+
+def test_a_course_entry_cut_short_or_altered_is_a_miss(src: Path, tmp_path: Path) -> None:
+    """A course entry whose bytes no longer hash to its sha256 line is never validated."""
+    from builder.source import load_course
+
+    course = load_course(src)
+    store = tmp_path / "c"
+    for damage in ("cut", "flip"):
+        cache.store_course(store, "b" * 64, [], course)
+        path = cache.BuildCache(store)._raw_path("b" * 64)
+        data = path.read_bytes()
+        damaged = data[: len(data) - 200] if damage == "cut" else data.replace(b"Digital", b"Digitas", 1)
+        assert damaged != data
+        path.write_bytes(damaged)
+        assert cache.cached_course(store, "b" * 64) is None
 
 
 @pytest.mark.parametrize("damage", ["no-newline", "truncated", "flip", "other-key", "missing"])
@@ -1034,3 +1053,82 @@ def test_successive_edits_each_give_the_clean_bytes(
         unit.write_text(text + f"\nEdit number {n}.\n", encoding="utf-8")
         build(src, out)
         assert files(out) == clean(src, tmp_path), n
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate"])
+def test_a_damaged_published_zip_reuses_nothing_and_gives_the_clean_bytes(
+    src: Path, tmp_path: Path, damage: str
+) -> None:
+    """The archive being replaced is read by place after its sha256 was checked through the same
+    open file: bytes flipped or cut off make it unknown, so every member is deflated anew."""
+    out = tmp_path / "dist"
+    build(src, out, "-t", "scorm2004")
+    (package,) = out.glob("*.zip")
+    data = package.read_bytes()
+    package.unlink()  # its own inode: the cache's blob of it stays intact
+    if damage == "flip":
+        package.write_bytes(data[:100] + bytes([data[100] ^ 1]) + data[101:])
+    else:
+        package.write_bytes(data[: len(data) // 2])
+    edit_unit(src)
+    cache.MADE.clear()
+    build(src, out, "-t", "scorm2004")
+    assert cache.MADE["zip-reused"] == 0
+    assert files(out) == clean(src, tmp_path, "-t", "scorm2004")
+
+
+def test_an_edit_never_reads_the_published_zip_whole(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The package being replaced (~65 MB at 20,000 units) is hashed in chunks and its unchanged
+    records copied by place; reading it whole was that much of an edit's peak memory."""
+    out = tmp_path / "dist"
+    build(src, out, "-t", "scorm2004")
+    edit_unit(src)
+    whole: list[str] = []
+    real = Path.read_bytes
+
+    def spy(self: Path) -> bytes:
+        if self.suffix == ".zip":
+            whole.append(self.name)
+        return real(self)
+
+    cache.MADE.clear()
+    with monkeypatch.context() as m:
+        m.setattr(Path, "read_bytes", spy)
+        build(src, out, "-t", "scorm2004")
+    assert cache.MADE["zip-reused"] > 10
+    assert whole == []
+    assert files(out) == clean(src, tmp_path, "-t", "scorm2004")
+
+
+def test_a_cached_load_validates_the_model_a_section_at_a_time(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole-course entry is validated as the course without its sections, then section by
+    section: the model's JSON (138 MB at 20,000 units) is never one text in memory. The model
+    and its key are those of a fresh load."""
+    import hashlib
+
+    from builder.model import Course, Section
+    from builder.source import load_course
+
+    store = tmp_path / "cache"
+    fresh = load_course(src)
+    load_course(src, cache_dir=store)
+    texts: list[int] = []
+    for model in (Course, Section):
+        real = model.model_validate_json
+
+        def spy(data, *args, real=real, **kwargs):  # type: ignore[no-untyped-def]
+            texts.append(len(data))
+            return real(data, *args, **kwargs)
+
+        monkeypatch.setattr(model, "model_validate_json", spy)
+    hit = load_course(src, cache_dir=store)
+    monkeypatch.undo()
+    whole = fresh.model_dump_json().encode()
+    assert hit == fresh
+    assert len(texts) == 1 + len(fresh.sections) >= 3
+    assert max(texts) < len(whole) / 2
+    assert cache.model_key(hit) == hashlib.sha256(whole).hexdigest()

@@ -144,3 +144,56 @@ def test_a_members_origin_goes_with_the_content_it_was_set_with() -> None:
     members.set("sco/a.html", b"a", "origin-a")
     del members["sco/a.html"]
     assert members.origins == {}
+
+
+def test_the_old_archive_is_read_by_place_in_bounded_reads(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Records copied from the archive being replaced come from the file through reads of at most
+    one window, never from the whole archive in memory; the bytes are still zipfile's."""
+    members = {f"sco/u{i:03}.html": f"<p>page {i}</p>".encode() * (40 + i) for i in range(200)}
+    first, where = _written(members)
+    old = tmp_path / "old.zip"
+    old.write_bytes(first)
+    monkeypatch.setattr(zipraw.Source, "WINDOW", 512)
+    reads: list[int] = []
+    real = zipraw.Source._pread
+
+    def pread(self, offset: int, length: int) -> bytes:  # type: ignore[no-untyped-def]
+        reads.append(length)
+        return real(self, offset, length)
+
+    monkeypatch.setattr(zipraw.Source, "_pread", pread)
+    edited = dict(members)
+    edited["sco/u100.html"] = b"<p>edited</p>"
+    del where["sco/u100.html"]
+
+    def get(name: str) -> zipraw.Deflated:
+        if name in where:
+            at, csize, crc, size = where[name]
+            return zipraw.Deflated(crc, size, None, at, csize)
+        return zipraw.deflate(edited[name])
+
+    out = io.BytesIO()
+    with open(old, "rb", buffering=0) as f:
+        source = zipraw.Source(f, len(first))
+        zipraw.write(out, [(n, lambda n=n: get(n)) for n in sorted(edited)], STAMP, archive.FILE_MODE, source)
+    assert out.getvalue() == _zipfile_bytes(edited)
+    assert reads and max(reads) <= 512 < len(first)
+
+
+def test_a_stored_member_whose_header_differs_is_read_from_the_old_file() -> None:
+    """A new timestamp: no record can be copied whole, so each stored stream is read from the old
+    archive by place (``Deflated.data`` None) and written behind the new header."""
+    members = {"a.html": b"a" * 5000, "b.html": bytes(range(256)) * 30}
+    first, where = _written(members)
+    later = (2024, 1, 2, 3, 4, 6)
+
+    def get(name: str) -> zipraw.Deflated:
+        at, csize, crc, size = where[name]
+        return zipraw.Deflated(crc, size, None, at, csize)
+
+    out = io.BytesIO()
+    zipraw.write(out, [(n, lambda n=n: get(n)) for n in sorted(members)], later, archive.FILE_MODE, first)
+    with zipfile.ZipFile(out) as zf:
+        assert zf.testzip() is None
+        assert {i.filename: zf.read(i) for i in zf.infolist()} == members
+        assert {i.date_time for i in zf.infolist()} == {later}
