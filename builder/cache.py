@@ -35,8 +35,9 @@ changed is written once when the target ends. Outside a build (``check``, ``serv
 callers) ``piece`` just calls ``make``.
 Which documents are outdated is thus decided per piece, by key, never by comparing timestamps.
 
-It lives beside the outputs, in ``<out>/.coursepack-cache/`` with a ``.gitignore`` of ``*``; the
-compiled Jinja templates of the current code are kept in its ``templates/`` (``builder.template_cache``).
+It lives beside the outputs, in ``<out>/.coursepack-cache/`` with a ``.gitignore`` of ``*``. It holds
+data only (bytes, JSON, our own packs), never code: compiled templates are not kept there (Jinja
+would unmarshal whatever code it found, and a cache folder can arrive with a partner's repository).
 """
 
 from __future__ import annotations

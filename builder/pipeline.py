@@ -454,7 +454,7 @@ def run_target(
     With ``cache_dir`` (only for builds), an unchanged target is copied from the cache instead, and
     checks whose inputs did not change reuse their findings (``builder.cache``).
     """
-    from builder import cache, template_cache
+    from builder import cache
     from builder.cache import BuildCache
 
     store = BuildCache(cache_dir) if cache_dir is not None and staging is not None else None
@@ -466,10 +466,7 @@ def run_target(
     used: list[str] = []
     # Rendered pieces (a unit's files, a SCO page…) are reused by key within the target (``builder.cache``).
     # One pack per target, options and course stem (a translated build is a course of its own).
-    with (
-        template_cache.kept_in(store.root if store is not None else None),
-        cache.pieces(store, cache.digest(name, asdict(options), course.stem)) as memo,
-    ):
+    with cache.pieces(store, cache.digest(name, asdict(options), course.stem)) as memo:
         result = _render_and_check(name, course, options, staging, store, used)
     if store is not None and staging is not None:
         files = [(f, store.store_file(staging / f), size, summary) for f, size, summary in result.files]

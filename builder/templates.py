@@ -18,8 +18,6 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from markupsafe import Markup, escape
 
-from builder import template_cache
-
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -110,7 +108,6 @@ def environment(name: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,  # templates do not change during a build; skip a stat() per lookup
-        bytecode_cache=template_cache.SHARED,  # compiled code kept in a build's cache folder
     )
     env.filters["xmltext"] = xml_text
     env.filters["cdata"] = cdata

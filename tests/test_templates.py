@@ -105,3 +105,11 @@ def test_autoescaped_text_is_written_without_a_markup_object_per_value(
     template = environment("scorm_templates").from_string("{% for t in texts %}<p>{{ t }}</p>{% endfor %}")
     assert template.render(texts=["a & b", "<c>"]) == "<p>a &amp; b</p><p>&lt;c&gt;</p>"
     assert calls == []
+
+
+@pytest.mark.parametrize("folder", ["olx_templates", "scorm_templates"])
+def test_compiled_templates_are_never_loaded_from_a_cache_folder(folder: str) -> None:
+    """Jinja's bytecode caches unmarshal whatever code they find; a build cache folder sits beside
+    the outputs and can arrive committed in a partner's repository, so no environment has one (the
+    ~0.04 s a rebuild spends compiling templates is the price)."""
+    assert environment(folder).bytecode_cache is None
