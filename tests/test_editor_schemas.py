@@ -26,6 +26,7 @@ from builder.editor_schemas import (
 )
 from builder.scaffold import scaffold
 from builder.source import load_course
+from builder.source import units as _units  # noqa: F401 — the unit reader imports every component's module
 from builder.source.blocks import COMPONENTS
 from builder.source.trainer_notes import NEAR_MISSES
 
