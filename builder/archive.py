@@ -450,8 +450,9 @@ class TarGzReuse:
         self.kept.append(key)
 
 
-class _TooBigForRaw(Exception):
-    """The raw writer met a member or an archive it leaves to ``zipfile`` (zip64, huge files)."""
+class _LeaveToZipfile(Exception):
+    """The raw writer met a member or an archive it leaves to ``zipfile`` (zip64, huge files), or
+    the archive it copied from changed while it was read: ``zipfile`` writes the same bytes anew."""
 
 
 RAW_MEMBER_MAX = 64 << 20
@@ -473,7 +474,7 @@ def _write_zip_raw(members: Mapping[str, Member], dest: Path, stamp: tuple[int, 
             return found  # type: ignore[no-any-return]
         member = members[name]
         if isinstance(member, Path) and member.stat().st_size > RAW_MEMBER_MAX:
-            raise _TooBigForRaw(name)
+            raise _LeaveToZipfile(name)
         return reuse.deflated(name, _bytes(member), origin)  # type: ignore[no-any-return]
 
     names = [check_member_name(n) for n in sorted(members)]
@@ -484,7 +485,11 @@ def _write_zip_raw(members: Mapping[str, Member], dest: Path, stamp: tuple[int, 
                     pairs = [(n, lambda n=n: deflated(n)) for n in names]
                     blob, where = zipraw.write(f, pairs, stamp, FILE_MODE, source=reuse.source)
                 except zipraw.TooBig as exc:
-                    raise _TooBigForRaw(str(exc)) from None
+                    raise _LeaveToZipfile(str(exc)) from None
+            if not reuse.unchanged():
+                # Written over in place while its records were copied (a rename leaves the open
+                # file as it was): the copied bytes may be neither old nor new. Never published.
+                raise _LeaveToZipfile(f"{dest.name} changed while it was read")
             reuse.save(blob, where)
     finally:
         reuse.close()
@@ -500,7 +505,7 @@ def write_zip(members: MemberSource, dest: Path, epoch: int) -> None:
             try:
                 _write_zip_raw(members, dest, stamp, reuse)
                 return
-            except _TooBigForRaw:
+            except _LeaveToZipfile:
                 pass  # zipfile below writes the very same bytes, with zip64 records where needed
     with atomic_path(dest) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:

@@ -588,11 +588,13 @@ class ZipReuse:
         this one as it was."""
         self.shas: dict[str, str] = {}
         self.origins: dict[str, str] = {}
+        self._stamp: tuple[int, int] | None = None
         try:
             f = open(published, "rb", buffering=0)  # noqa: SIM115 - closed by close()
         except OSError:
             return
         try:
+            self._stamp = self._stat(f)
             h, size = hashlib.sha256(), 0
             buffer = bytearray(zipraw.Source.WINDOW)
             with memoryview(buffer) as view:
@@ -606,6 +608,22 @@ class ZipReuse:
             self.source, self.index = None, {}
         if self.source is None:
             f.close()
+
+    @staticmethod
+    def _stat(f: Any) -> tuple[int, int]:
+        st = os.fstat(f.fileno())
+        return st.st_mtime_ns, st.st_size
+
+    def unchanged(self) -> bool:
+        """Whether the archive read by place is as it was when hashed. Renaming a new file over it
+        leaves the open file as it was; writing into it in place (no build does) does not, and
+        then what was copied from it cannot be trusted."""
+        if self.source is None:
+            return True
+        try:
+            return self._stat(self.source.file) == self._stamp
+        except OSError:
+            return False
 
     def close(self) -> None:
         if self.source is not None:

@@ -1077,6 +1077,33 @@ def test_a_damaged_published_zip_reuses_nothing_and_gives_the_clean_bytes(
     assert files(out) == clean(src, tmp_path, "-t", "scorm2004")
 
 
+def test_a_published_zip_written_over_in_place_while_copied_is_not_trusted(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The archive being replaced is hashed first and its records copied by place afterwards; if
+    something writes into it in place between the two, what was copied is neither the old bytes
+    nor the new, so the package is written anew by ``zipfile`` instead of published."""
+    from builder import zipraw
+
+    out = tmp_path / "dist"
+    build(src, out, "-t", "scorm2004")
+    (package,) = out.glob("*.zip")
+    edit_unit(src)
+    real = zipraw.write
+
+    def written_over_first(f, pairs, stamp, mode, source=None):  # type: ignore[no-untyped-def]
+        data = bytearray(package.read_bytes())
+        data[200:4200] = bytes(b ^ 0xFF for b in data[200:4200])  # local records of early members
+        with open(package, "r+b") as g:  # in place: the open file the copy reads sees it
+            g.write(data)
+        return real(f, pairs, stamp, mode, source=source)
+
+    with monkeypatch.context() as m:
+        m.setattr(zipraw, "write", written_over_first)
+        build(src, out, "-t", "scorm2004")
+    assert files(out) == clean(src, tmp_path, "-t", "scorm2004")
+
+
 def test_an_edit_never_reads_the_published_zip_whole(
     src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
