@@ -221,19 +221,10 @@ class BuildCache:
         off its lines held three copies of it at once (the course model's JSON: 140 MB each at
         20,000 units, on every no-op rebuild).
         """
-        got = self._read_raw(key, split=False)
-        return None if got is None else got[1]
-
-    def get_raw_split(self, key: str) -> tuple[bytes, bytes] | None:
-        """``get_raw(key).partition(b"\\n")`` without the copy: the first line and the rest."""
-        return self._read_raw(key, split=True)
-
-    def _read_raw(self, key: str, split: bool) -> tuple[bytes, bytes] | None:
         path = self._raw_path(key)
         try:
             with open(path, "rb") as f:
                 sha, named = f.readline(66), f.readline(len(key) + 2)
-                first = f.readline() if split else b""
                 # The rest straight from the unbuffered file: one read into one object of its size.
                 f.raw.seek(f.tell())
                 data = f.raw.readall()
@@ -242,16 +233,11 @@ class BuildCache:
         if named != key.encode() + b"\n" or sha[-1:] != b"\n" or data is None:
             return None
         h = hashlib.sha256(named)
-        h.update(first)
         h.update(data)
         if h.hexdigest().encode() != sha[:-1]:
             return None
         self._touch(path)
-        if not split:
-            return b"", data
-        if not first.endswith(b"\n"):  # the whole data is one line: partition's (data, b"")
-            return first, b""
-        return first[:-1], data
+        return data
 
     def open_raw(self, key: str) -> RawEntry | None:
         """A verified ``put_raw`` entry left on disk, to read by place (``RawEntry.read``), or None.
