@@ -130,11 +130,51 @@ def file_sha256(path: Path | str) -> str:
     return h.hexdigest()
 
 
+OWNER = "owner"
+"""The file naming the folder a cache was made in (its device and inode)."""
+
+
+def _folder_id(root: Path) -> bytes:
+    st = os.stat(root)
+    return f"{st.st_dev}:{st.st_ino}\n".encode()
+
+
+def _claim(root: Path) -> None:
+    """Use a cache folder only where it was made; start afresh in one copied, restored or checked
+    out from elsewhere.
+
+    The cache verifies what it reads against damage, not against forgery: its pieces are rendered
+    output, and a folder committed into a partner's repository (or unpacked from an archive)
+    could hold pieces keyed for the right code and source — a SCO page with script the escaping
+    would never have let through. A folder's device and inode cannot be chosen from outside, so
+    a cache carries the ones of the folder it was made in; any other is emptied before use. A
+    renamed output folder keeps its cache; a copied one builds cold once."""
+    try:
+        if (root / OWNER).read_bytes() == _folder_id(root):
+            return
+    except OSError:
+        pass
+    if root.is_symlink():
+        root.unlink()  # the link only: whatever it points to is not ours to empty
+    elif root.exists():
+        # Renamed aside first, so a concurrent build never sees it half-removed.
+        aside = root.with_name(f"{root.name}.discarded-{os.getpid()}-{time.monotonic_ns()}")
+        with contextlib.suppress(OSError):
+            os.rename(root, aside)
+            shutil.rmtree(aside, ignore_errors=True)
+    root.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=root)
+    with os.fdopen(fd, "wb") as f:
+        f.write(_folder_id(root))
+    os.replace(tmp, root / OWNER)
+
+
 class BuildCache:
     """One cache folder; safe to share between concurrent builds and their worker processes."""
 
     def __init__(self, root: Path):
         self.root = root
+        _claim(root)
         (root / "blobs").mkdir(parents=True, exist_ok=True)
         (root / "entries").mkdir(parents=True, exist_ok=True)
         ignore = root / ".gitignore"
