@@ -461,10 +461,10 @@ RAW_MEMBER_MAX = 64 << 20
 
 def _write_zip_raw(members: Mapping[str, Member], dest: Path, stamp: tuple[int, ...], reuse: object) -> None:
     """The cached build's writer (``builder.zipraw``): unchanged members' deflated bytes come from
-    the archive this one replaces (``builder.cache.ZipReuse``); the bytes are ``zipfile``'s."""
-    from builder import cache, zipraw
+    the archive this one replaces (``builder.zip_reuse.ZipReuse``); the bytes are ``zipfile``'s."""
+    from builder import zip_reuse, zipraw
 
-    assert isinstance(reuse, cache.ZipReuse)
+    assert isinstance(reuse, zip_reuse.ZipReuse)
 
     origins = members.origins if isinstance(members, Members) else {}
 
@@ -498,9 +498,9 @@ def _write_zip_raw(members: Mapping[str, Member], dest: Path, stamp: tuple[int, 
 def write_zip(members: MemberSource, dest: Path, epoch: int) -> None:
     stamp = _zip_time(epoch)
     if isinstance(members, Mapping):
-        from builder import cache
+        from builder import zip_reuse
 
-        reuse = cache.zip_reuse(dest)
+        reuse = zip_reuse.zip_reuse(dest)
         if reuse is not None:
             try:
                 _write_zip_raw(members, dest, stamp, reuse)

@@ -35,6 +35,10 @@ changed is written once when the target ends. Outside a build (``check``, ``serv
 callers) ``piece`` just calls ``make``.
 Which documents are outdated is thus decided per piece, by key, never by comparing timestamps.
 
+Two users of the store live beside it: ``builder.course_entry`` (an unchanged source loads as one
+cached model) and ``builder.zip_reuse`` (an edited package copies its unchanged members' deflated
+bytes from the one it replaces).
+
 It lives beside the outputs, in ``<out>/.coursepack-cache/`` with a ``.gitignore`` of ``*``. It holds
 data only (bytes, JSON, our own packs), never code: compiled templates are not kept there (Jinja
 would unmarshal whatever code it found, and a cache folder can arrive with a partner's repository).
@@ -588,136 +592,6 @@ def _decode(tag: bytes, data: bytes | memoryview) -> Any:
     return json.loads(bytes(data))
 
 
-class ZipReuse:
-    """The archive this build replaces, to copy unchanged members' stored bytes from.
-
-    That is the file published in the output folder (whatever the last build left there, rendered
-    or restored from the cache); an index entry named by the archive's own sha256 gives, per
-    member, the sha256 of its content and where its deflated bytes lie. A member is reused only
-    when its content hashes the same as in that index; anything else is deflated. An archive
-    without an index (deleted cache, edited by hand) reuses nothing.
-
-    A member made by a piece (``piece_and_origin``) carries the piece's *origin*: a digest of the
-    code, the target's pack and everything the piece reads. The index records it, and a member
-    whose origin is the one recorded is reused without being read or hashed at all — the piece's
-    key already says its bytes are those of that member (which the cached build relies on anyway).
-    """
-
-    def __init__(self, store: BuildCache, published: Path):
-        from builder import zipraw
-
-        self.store = store
-        self.index: dict[str, list[Any]] = {}
-        self.source: zipraw.Source | None = None
-        """The published archive, read by place (never whole: ~65 MB at 20,000 units), through the
-        file hashed here: a build publishing meanwhile renames a new file over it, which leaves
-        this one as it was."""
-        self.shas: dict[str, str] = {}
-        self.origins: dict[str, str] = {}
-        self._stamp: tuple[int, int] | None = None
-        try:
-            f = open(published, "rb", buffering=0)  # noqa: SIM115 - closed by close()
-        except OSError:
-            return
-        try:
-            self._stamp = self._stat(f)
-            h, size = hashlib.sha256(), 0
-            buffer = bytearray(zipraw.Source.WINDOW)
-            with memoryview(buffer) as view:
-                while n := f.readinto(buffer):
-                    h.update(view[:n])
-                    size += n
-            raw = store.get_raw(self.index_key(h.hexdigest()))
-            if raw is not None:
-                self.index, self.source = json.loads(raw)["members"], zipraw.Source(f, size)
-        except (OSError, ValueError, KeyError, TypeError):
-            self.source, self.index = None, {}
-        if self.source is None:
-            f.close()
-
-    @staticmethod
-    def _stat(f: Any) -> tuple[int, int]:
-        st = os.fstat(f.fileno())
-        return st.st_mtime_ns, st.st_size
-
-    def unchanged(self) -> bool:
-        """Whether the archive read by place is as it was when hashed. Renaming a new file over it
-        leaves the open file as it was; writing into it in place (no build does) does not, and
-        then what was copied from it cannot be trusted."""
-        if self.source is None:
-            return True
-        try:
-            return self._stat(self.source.file) == self._stamp
-        except OSError:
-            return False
-
-    def close(self) -> None:
-        if self.source is not None:
-            self.source.file.close()
-            self.source = None
-
-    @staticmethod
-    def index_key(archive_sha: str) -> str:
-        return digest("zip index", FORMAT, "origins", archive_sha)
-
-    def _stored(self, old: list[Any]) -> Any:
-        """The member as the old archive stores it (a view, not a copy), or None if cut short."""
-        from builder import zipraw
-
-        _, offset, csize, crc, size = old[:5]
-        assert self.source is not None
-        if offset + csize > self.source.size:
-            return None
-        MADE["zip-reused"] += 1
-        return zipraw.Deflated(crc, size, None, offset, csize)
-
-    def reused(self, name: str, origin: str) -> Any | None:
-        """The stored member, without its content, when the index gives ``name`` this ``origin``."""
-        old = self.index.get(name)
-        if self.source is None or old is None or len(old) < 6 or old[5] != origin:
-            return None
-        found = self._stored(old)
-        if found is not None:
-            self.shas[name], self.origins[name] = old[0], origin
-        return found
-
-    def deflated(self, name: str, content: bytes, origin: str | None = None) -> Any:
-        from builder import zipraw
-
-        sha = hashlib.sha256(content).hexdigest()
-        self.shas[name] = sha
-        if origin is not None:
-            self.origins[name] = origin
-        old = self.index.get(name)
-        if self.source is not None and old is not None and old[0] == sha and old[4] == len(content):
-            found = self._stored(old)
-            if found is not None:
-                return found
-        MADE["zip-deflated"] += 1
-        return zipraw.deflate(content)
-
-    def save(self, archive_sha: str, where: Mapping[str, tuple[int, int, int, int]]) -> None:
-        """Index the archive just written; the target's entry lists the index, so a later hit that
-        publishes this archive again keeps it for the edit after."""
-        key = self.index_key(archive_sha)
-        origins = self.origins
-        members = {
-            n: [self.shas[n], *where[n], origins[n]] if n in origins else [self.shas[n], *where[n]]
-            for n in where
-        }
-        self.store.put_raw(key, json.dumps({"members": members}).encode())
-        if _PIECES is not None:
-            _PIECES.kept.append(key)
-
-
-def zip_reuse(dest: Path) -> ZipReuse | None:
-    """The reuse source for the zip written at ``dest`` (in the staging folder, which lies inside
-    the output folder: ``builder.build``), when a build memoises; else None."""
-    if _PIECES is None:
-        return None
-    return ZipReuse(_PIECES.store, dest.parent.parent / dest.name)
-
-
 _PIECES: Pieces | None = None
 
 
@@ -753,7 +627,7 @@ def piece_and_origin(
     kind: str, parts: Callable[[], tuple[object, ...]], make: Callable[[], T]
 ) -> tuple[T, str | None]:
     """``piece(kind, parts, make)`` and its origin: a digest of the code, the target's pack and the
-    piece's key, which an archive member made from the value carries (``ZipReuse``), or None
+    piece's key, which an archive member made from the value carries (``zip_reuse.ZipReuse``), or None
     when the build does not memoise."""
     if _PIECES is None:
         return make(), None
@@ -827,148 +701,15 @@ def course_context(course: Any) -> str:
     return key
 
 
-# --------------------------------------------------------------------------- the whole course
-
-
-def source_key(root: Path, cache_dir: Path, shas: dict[str, str] | None = None) -> str | None:
-    """The whole course's cache key: every file under the source folder (name, kind, bytes), the
-    folder's own path (messages name it), the source epoch and coursepack's code.
-
-    An unchanged source then loads as one validated model instead of 2,000 unit entries (most of
-    a no-op rebuild). It is a superset of what the loader reads; ``.git`` is left out (the epoch
-    stands for it) and so is an output folder inside the source (it changes with every build).
-    None when the folder cannot be walked or has no epoch: the ordinary load reports why.
-
-    ``shas``, when given, receives the sha256 of every regular file walked, by its path (the
-    folder's path joined with the names): the loader's unit keys need them too.
-    """
-    from builder.archive import source_epoch
-
-    h = hashlib.sha256()
-    skip = {os.path.join(root, ".git")}
-    with contextlib.suppress(OSError):
-        skip.add(str(cache_dir.resolve().parent))
-
-    def walk(folder: str, rel: str) -> None:
-        # os.scandir on strings: its entries carry their kind, so no stat per file (2,000+ files).
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
-        for e in entries:
-            name = f"{rel}{e.name}"
-            if e.is_symlink():
-                h.update(f"L\0{name}\0{os.readlink(e.path)}\0".encode())
-            elif e.is_dir():
-                if e.path in skip or os.path.realpath(e.path) in skip:
-                    continue
-                h.update(f"D\0{name}/\0".encode())
-                walk(e.path, f"{name}/")
-            else:
-                sha = file_sha256(e.path)  # type: ignore[arg-type]
-                if shas is not None:
-                    shas[e.path] = sha
-                h.update(f"F\0{name}\0{sha}\0".encode())
-
-    try:
-        epoch = source_epoch(root)
-        h.update(f"{code_fingerprint()}\0{root}\0{root.resolve()}\0{epoch}\0".encode())
-        walk(str(root), "")
-    except (OSError, ValueError):
-        return None
-    return digest("course", h.hexdigest())
-
-
-def cached_course(cache_dir: Path, key: str) -> Any | None:
-    """The course model stored under ``key`` (``source_key``), or None. Only ``builder.model`` is
-    imported, not the readers: a no-op rebuild needs none of them.
-
-    The entry is verified in chunks and validated a line at a time: the course without its
-    sections, then each section (``store_course``). Validating the model's JSON whole held all of
-    it (138 MB at 20,000 units) beside the model it was becoming: most of a no-op's peak."""
-    if not cache_dir.is_dir():
-        return None
-    from builder.model import Course, Section
-
-    store = BuildCache(cache_dir)
-    entry = store.open_raw(key)
-    if entry is None:
-        return None
-    try:
-        lines = entry.lines()
-        used_keys = json.loads(next(lines))
-        head = next(lines)
-        course = Course.model_validate_json(head)
-        sections = []
-        h = _SplitHash(head)
-        for line in lines:
-            sections.append(Section.model_validate_json(line))
-            h.section(line)
-    except (ValueError, OSError, StopIteration):
-        return None
-    finally:
-        entry.close()
-    if course.sections or h.prefix is None:
-        return None
-    course.__dict__["sections"] = sections  # validated above; assignment would validate it again
-    for used_key in used_keys:
-        store.keep_raw(used_key)  # the unit pack: the next edit parses one unit, not all of them
-    _MODELS[(id(course), _NO_DUMP_OPTIONS)] = (course, h.hexdigest())
-    return course
-
-
-_SECTIONS = b',"sections":[]'
-
-
-class _SplitHash:
-    """The sha256 of a course's whole JSON (``model_key``), from its head (the course with
-    ``sections: []``) and its sections' JSON one by one: the whole text is never joined."""
-
-    def __init__(self, head: bytes):
-        self.prefix: bytes | None = None
-        at = head.find(_SECTIONS)
-        if at < 0 or head.find(_SECTIONS, at + 1) >= 0:
-            return
-        self.prefix, self.suffix = head[: at + len(_SECTIONS) - 1], head[at + len(_SECTIONS) - 1 :]
-        self.sha, self.count = hashlib.sha256(self.prefix), 0
-
-    def section(self, text: bytes) -> None:
-        if self.prefix is None:
-            return
-        if self.count:
-            self.sha.update(b",")
-        self.sha.update(text)
-        self.count += 1
-
-    def hexdigest(self) -> str:
-        self.sha.update(self.suffix)
-        return self.sha.hexdigest()
-
-
-def store_course(cache_dir: Path, key: str, used: list[str], course: Any) -> None:
-    """Keep a loaded course under ``key`` with the raw entries it was read from (``used``): one
-    line of those keys, one of the course without its sections, then one line per section (JSON
-    has no raw newlines), so that neither writing nor reading it holds the whole text at once."""
-    head = course.__pydantic_serializer__.to_json(course.model_copy(update={"sections": []}))
-    h = _SplitHash(head)
-    if h.prefix is None:  # a field's JSON looks like the sections' place: not split, not stored
-        return
-    sections = course.sections
-
-    def chunks() -> Iterator[bytes]:
-        yield json.dumps(used).encode() + b"\n"
-        yield head
-        for section in sections:
-            text = section.__pydantic_serializer__.to_json(section)
-            h.section(text)
-            yield b"\n" + text
-
-    BuildCache(cache_dir).put_raw_stream(key, chunks())
-    if h.count == len(sections):  # every section hashed (a failed write may stop early)
-        _MODELS[(id(course), _NO_DUMP_OPTIONS)] = (course, h.hexdigest())
-
-
 def remember_model_key(model: Any, text: bytes) -> None:
-    """Let ``model_key(model)`` be the sha256 of ``text``, the JSON ``model`` was just dumped to
-    (``store_course``) or validated from (``cached_course``): the pipeline's course key then does
-    not serialise a 2,000-unit course once more (~0.1 s of every rebuild). The model follows from
-    that JSON alone, so its hash is as good a key for it as the hash of a fresh dump."""
-    _MODELS[(id(model), _NO_DUMP_OPTIONS)] = (model, text_key(text))
+    """Let ``model_key(model)`` be the sha256 of ``text``, the JSON ``model`` was just dumped to or
+    validated from (a unit of the unit pack; ``course_entry`` for the whole course): the pipeline's
+    course key then does not serialise a 2,000-unit course once more (~0.1 s of every rebuild).
+    The model follows from that JSON alone, so its hash is as good a key for it as the hash of a
+    fresh dump."""
+    remember_model_digest(model, text_key(text))
+
+
+def remember_model_digest(model: Any, sha: str) -> None:
+    """``remember_model_key`` for a JSON text hashed piece by piece (``course_entry``)."""
+    _MODELS[(id(model), _NO_DUMP_OPTIONS)] = (model, sha)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from builder import cache, pipeline, record_pack
+from builder import cache, course_entry, pipeline, record_pack
 from builder.build import clean_stale
 from builder.cli import main
 from builder.targets import TARGETS
@@ -558,19 +558,19 @@ def test_the_whole_course_key_sees_every_file_and_ignores_an_output_folder_insid
     out = src / "dist"
     store = out / cache.CACHE_DIR
     store.mkdir(parents=True)
-    key = cache.source_key(src, store)
-    assert key is not None and key == cache.source_key(src, store)
+    key = course_entry.source_key(src, store)
+    assert key is not None and key == course_entry.source_key(src, store)
     (out / "some.zip").write_bytes(b"a build's output")
-    assert cache.source_key(src, store) == key
+    assert course_entry.source_key(src, store) == key
     unit = _units(src)[0]
     unit.write_bytes(unit.read_bytes() + b" ")
-    edited = cache.source_key(src, store)
+    edited = course_entry.source_key(src, store)
     assert edited not in (None, key)
     (src / "outline" / "empty-folder").mkdir()
-    folder = cache.source_key(src, store)
+    folder = course_entry.source_key(src, store)
     assert folder not in (None, edited)
     (src / "link.md").symlink_to(unit)
-    assert cache.source_key(src, store) not in (None, folder)
+    assert course_entry.source_key(src, store) not in (None, folder)
 
 
 def test_a_pack_is_written_from_its_chunks_as_put_raw_writes_it_whole(tmp_path: Path) -> None:
@@ -892,14 +892,14 @@ def test_the_stored_course_is_the_models_json_as_a_fresh_dump_gives_it(src: Path
 
     course = load_course(src)
     store = tmp_path / "c"
-    cache.store_course(store, "b" * 64, ["u1", "u2"], course)
+    course_entry.store_course(store, "b" * 64, ["u1", "u2"], course)
     units, _, rest = cache.BuildCache(store).get_raw("b" * 64).partition(b"\n")  # type: ignore[union-attr]
     assert units == b'["u1", "u2"]'
     head, *sections = rest.split(b"\n")
     before, after = head.split(b'"sections":[]')
     assert before + b'"sections":[' + b",".join(sections) + b"]" + after == course.model_dump_json().encode()
     assert len(sections) == len(course.sections)
-    again = cache.cached_course(store, "b" * 64)
+    again = course_entry.cached_course(store, "b" * 64)
     assert again == course
     assert cache.model_key(again) == cache.text_key(course.model_dump_json())
 
@@ -911,13 +911,13 @@ def test_a_course_entry_cut_short_or_altered_is_a_miss(src: Path, tmp_path: Path
     course = load_course(src)
     store = tmp_path / "c"
     for damage in ("cut", "flip"):
-        cache.store_course(store, "b" * 64, [], course)
+        course_entry.store_course(store, "b" * 64, [], course)
         path = cache.BuildCache(store)._raw_path("b" * 64)
         data = path.read_bytes()
         damaged = data[: len(data) - 200] if damage == "cut" else data.replace(b"Digital", b"Digitas", 1)
         assert damaged != data
         path.write_bytes(damaged)
-        assert cache.cached_course(store, "b" * 64) is None
+        assert course_entry.cached_course(store, "b" * 64) is None
 
 
 @pytest.mark.parametrize("damage", ["no-newline", "truncated", "flip", "other-key", "missing"])

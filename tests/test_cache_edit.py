@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from builder import cache
+from builder import cache, zip_reuse
 from builder.targets import scorm_common
 from tests.test_cache import _units, build, clean, edit_unit, files
 
@@ -252,13 +252,13 @@ def test_an_edit_reads_and_hashes_no_unchanged_page_to_write_the_package(
     targets = ["-t", "scorm2004"]
     build(src, out, *targets)
     hashed: list[str] = []
-    real = cache.ZipReuse.deflated
+    real = zip_reuse.ZipReuse.deflated
 
     def counting(self, name, content, origin=None):  # type: ignore[no-untyped-def]
         hashed.append(name)
         return real(self, name, content, origin)
 
-    monkeypatch.setattr(cache.ZipReuse, "deflated", counting)
+    monkeypatch.setattr(zip_reuse.ZipReuse, "deflated", counting)
     cache.MADE.clear()
     edit_unit(src)
     build(src, out, *targets)

@@ -38,7 +38,7 @@ class ReadContext:
         self.cache_dir: Path | None = None
         """The build cache folder (``builder.cache``) for parsed units, or None."""
         self.file_shas: dict[str, str] = {}
-        """The sha256 of every regular file ``cache.source_key`` walked, by path: the unit entries'
+        """The sha256 of every regular file ``course_entry.source_key`` walked, by path: the unit entries'
         keys reuse them instead of reading every unit file twice."""
         self.read_shas: dict[str, str] = {}
         """The sha256 of the bytes each source file had when a reader read it (``files.read_text``),

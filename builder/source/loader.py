@@ -30,7 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder import cache, gcpause
+from builder import cache, course_entry, gcpause
 from builder.archive import source_epoch
 from builder.diagnostics import Diagnostic, SourceErrors
 from builder.model import Asset, Course, Unit
@@ -72,14 +72,14 @@ def _load_course(root: Path, read_units: UnitsReader | None, cache_dir: Path | N
     key = None
     if cache_dir is not None and read_units is None:
         # The walk hashes every file; the unit entries' keys reuse those hashes (``_cached_units``).
-        key = cache.source_key(ctx.root, cache_dir, ctx.file_shas)
+        key = course_entry.source_key(ctx.root, cache_dir, ctx.file_shas)
     if key is not None and cache_dir is not None:
-        hit = cache.cached_course(cache_dir, key)
+        hit = course_entry.cached_course(cache_dir, key)
         if hit is not None:
             return hit
     course = load(ctx, read_units)
     if key is not None and cache_dir is not None and unchanged_while_loading(ctx):
-        cache.store_course(cache_dir, key, ctx.cache_keep, course)
+        course_entry.store_course(cache_dir, key, ctx.cache_keep, course)
     return course
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from builder import cache
+from builder import cache, course_entry
 from builder.diagnostics import SourceErrors
 from builder.record_pack import BASE, RecordPack
 from builder.source import load_course, loader
@@ -269,17 +269,17 @@ def test_a_unit_saved_while_the_course_loads_is_not_cached_under_the_hash_the_wa
     store = tmp_path / "cache"
     unit = _units(src)[0]
     original = unit.read_text(encoding="utf-8")
-    real = cache.source_key
+    real = course_entry.source_key
 
     def walk_then_save(*args, **kwargs):  # type: ignore[no-untyped-def]
         key = real(*args, **kwargs)
         unit.write_text(original + "\nSaved while the course loaded.\n", encoding="utf-8")
         return key
 
-    monkeypatch.setattr(cache, "source_key", walk_then_save)
+    monkeypatch.setattr(course_entry, "source_key", walk_then_save)
     during = load_course(src, cache_dir=store)
     assert "Saved while the course loaded." in during.model_dump_json()  # the readers read the save
-    monkeypatch.setattr(cache, "source_key", real)
+    monkeypatch.setattr(course_entry, "source_key", real)
     unit.write_text(original, encoding="utf-8")  # undo
     if reuse == "unit pack":
         _competences(src)
