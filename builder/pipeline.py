@@ -590,20 +590,11 @@ def _worker(
         _give_back_memory()
 
 
-def _side_worker(job: SideJob, course: Course | None, staging: Path | None, cache_dir: Path | None) -> Any:
-    """A ``SideJob`` in a worker process, like ``_worker``."""
+def _side_job(job: SideJob, course: Course | None, staging: Path | None, cache_dir: Path | None) -> Any:
+    """A ``SideJob`` in a worker process (``course`` None: the one it inherited) or in the main
+    process beside the workers, like ``_worker`` and ``_here``."""
     try:
         return job.run(course or _FORKED, staging, cache_dir)  # type: ignore[arg-type]
-    except BaseException as exc:
-        raise WorkerError.wrap(exc) from None
-    finally:
-        _give_back_memory()
-
-
-def _side_here(job: SideJob, course: Course, staging: Path | None, cache_dir: Path | None) -> Any:
-    """A ``SideJob`` in the main process, beside the workers, like ``_here``."""
-    try:
-        return job.run(course, staging, cache_dir)
     except BaseException as exc:
         raise WorkerError.wrap(exc) from None
     finally:
@@ -869,7 +860,7 @@ def run(
                     while pending and busy.count(False) < workers - 1:
                         item = pending.pop(pick_for_worker(pending, here))
                         if isinstance(item, SideJob):
-                            fut = pool.submit(_side_worker, item, sent, staging, cache_dir)
+                            fut = pool.submit(_side_job, item, sent, staging, cache_dir)
                         else:
                             fut = pool.submit(_worker, item, sent, options, staging, cache_dir, digest)
                         running[fut] = (item, False)
@@ -877,7 +868,7 @@ def run(
                     if pending and True not in busy:
                         item = pending.pop(0)
                         if isinstance(item, SideJob):
-                            running[_in_thread(_side_here, item, course, staging, cache_dir)] = (item, True)
+                            running[_in_thread(_side_job, item, course, staging, cache_dir)] = (item, True)
                         else:
                             job = (item, course, options, staging, cache_dir, digest, tally)
                             running[_in_thread(_here, *job)] = (item, True)
