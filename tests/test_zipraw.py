@@ -12,12 +12,12 @@ from builder import archive, zipraw
 STAMP = (2023, 11, 14, 22, 13, 20)
 
 
-def _zipfile_bytes(members: dict[str, bytes]) -> bytes:
+def _zipfile_bytes(members: dict[str, bytes], stamp: tuple[int, ...] = STAMP) -> bytes:
     """The writer ``builder.archive`` used before ``zipraw`` (the reference for every byte)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for name in sorted(members):
-            info = zipfile.ZipInfo(name, date_time=STAMP)
+            info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = (0o100000 | archive.FILE_MODE) << 16
@@ -123,15 +123,7 @@ def test_a_stored_record_is_not_copied_when_its_header_would_differ() -> None:
     first, where = _written(members)
     later = (2024, 1, 2, 3, 4, 6)
     out = _reusing(first, where, members, later)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        for name in sorted(members):
-            info = zipfile.ZipInfo(name, date_time=later)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = (0o100000 | archive.FILE_MODE) << 16
-            zf.writestr(info, members[name])
-    assert out.getvalue() == buf.getvalue()
+    assert out.getvalue() == _zipfile_bytes(members, later)
 
 
 def test_a_members_origin_goes_with_the_content_it_was_set_with() -> None:
