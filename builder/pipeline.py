@@ -432,9 +432,9 @@ def _run_check(
     memo = CheckMemo(store) if check.memo else None
     found = list(check.run(seen, course, options, memo) if memo else check.run(seen, course, options))
     if memo is not None:
-        reads = {n: shas.get(n) or memo.sha(n) or sha_of(n) for n in sorted(recording.read)}
+        reads = {n: shas.get(n) or memo.sha(n) or sha_of(n) for n in sorted(recording.reads())}
     else:
-        reads = {n: sha_of(n) for n in sorted(recording.read)}
+        reads = {n: sha_of(n) for n in sorted(recording.reads())}
     own = memo.keys if memo else []
     used += own
     store.put(key, {"reads": reads, "diagnostics": [d.to_json() for d in found], "memo": own})

@@ -335,3 +335,24 @@ def test_tags_csv_rows_read_one_by_one_equal_the_rows_of_the_whole_text(data: by
     tree = Tree({"tags.csv": data}, "")
     whole = rows(lambda: csv.reader(io.StringIO(data.decode("utf-8", errors="replace"))))
     assert rows(tree._tag_lines) == whole
+
+
+def test_each_member_name_is_one_string_through_the_check(members: dict[str, Member]) -> None:
+    """The names the OLX check holds (the members under the course folder, the shas the target
+    knows, the names a check counts as read) are one string per member, not three copies of
+    120,000 names at 20,000 units, and the shas are the target's, not a copy."""
+    from builder import cache
+    from builder.validate.olx import Tree, _Under
+
+    class Known(dict):  # type: ignore[type-arg]
+        def known_shas(self, prefix: str = "") -> dict[str, str]:
+            return {n[len(prefix) :]: "ab" * 32 for n in self if n.startswith(prefix)}
+
+    recording = cache.RecordingMembers(Known(members))
+    under = _Under(recording, "course/")
+    names = {id(n) for n in under.known}
+    assert len(under.shas) == len(under.known) > 10
+    assert all(id(n) in names for n in under.shas)
+    assert Tree(under, "course/").shas is under.shas
+    assert recording.read == set()  # joined to their prefix only when the check is over:
+    assert recording.reads() == {n for n in members if n.startswith("course/")}

@@ -451,3 +451,30 @@ def test_an_edit_reruns_only_its_chapter_and_stale_results_are_never_reused(
     assert after == findings(members, False) and after != before
     assert len(runs) == 1
     assert "PossiblePointer" in {f.name for f in after}
+
+
+def test_each_shards_facts_are_let_go_before_the_next_shard_runs(
+    sample_members: dict[str, Member], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``combine`` takes the shards' results as they come: held all at once, 200 chapters' facts
+    (every url_name, html file and discussion of the course) were the OLX check's peak."""
+    import gc
+    import weakref
+
+    class Facts(list):  # type: ignore[type-arg]
+        """A shard's chapter facts, as a list that can be watched for being let go."""
+
+    alive: list[weakref.ref[Facts]] = []
+    real = olx_shards.run_shard
+
+    def watched(folder: Any, plan: Any, shard: Any, allowed: Any) -> Any:
+        gc.collect()
+        assert [ref for ref in alive[:-1] if ref() is not None] == []  # the last one's, at most
+        body = real(folder, plan, shard, allowed)
+        body["chapters"] = Facts(body["chapters"])
+        alive.append(weakref.ref(body["chapters"]))
+        return body
+
+    monkeypatch.setattr(olx_shards, "run_shard", watched)
+    assert findings(dict(sample_members), True) == findings(dict(sample_members), False)
+    assert len(alive) == len(Outline(dict(sample_members)).chapters) > 1
