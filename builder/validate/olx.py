@@ -720,7 +720,8 @@ class Tree:
                 if cells is not None:
                     cells.append((number, kind, block_id, column, values))
                 if len(values) > taxonomy.MAX_TAGS_PER_OBJECT:
-                    row_diag(number, f"{len(values)} tags on one block (Studio's limit is 100)", _TOO_MANY)
+                    many = f"{len(values)} tags on one block (Studio's limit is 100)"
+                    row_diag(number, many, "olx.tags-count")
                 for value in values:
                     if allowed is not None and value not in allowed:
                         row_diag(number, f"{value!r} is not a value of taxonomy {column}", "olx.tags-value")
@@ -771,9 +772,6 @@ tree), ``i`` a vertical's inline XBlocks as [tag, url_name], ``t`` its parsed ``
 
 TagRow = tuple[int, str, str, str, list[str]]
 """A tags.csv cell a block's ``tags-v1`` must match: (line, type, id, export id, values)."""
-
-
-_TOO_MANY = "olx.tags-count"
 
 
 @dataclass
