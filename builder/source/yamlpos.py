@@ -66,7 +66,9 @@ def load(text: str, line_offset: int = 0) -> YamlDoc:
         if node is None:
             return YamlDoc(value=None, positions={(): (line_offset + 1, 1)})
         doc = YamlDoc(value=None)
-        build = _Build(loader)
+        # A character no output can carry is in a value only if it is in the text, or written as an
+        # escape (``"\x00"``), which needs a backslash: without either, no value is checked.
+        build = _Build(loader, check_chars=first_invalid_char(text) is not None or "\\" in text)
         value = _walk(node, (), doc, line_offset, set(), (line_offset + 1, 1), build)
         # PyYAML's constructor, when the walk met a node it does not build the same way itself
         doc.value = loader.construct_document(node) if build.slow else value
@@ -127,10 +129,12 @@ class _Build:
     at anything else or at an exception, so that ``construct_document`` makes the value, or raises
     the very error, it always did."""
 
-    def __init__(self, loader: Any) -> None:
+    def __init__(self, loader: Any, check_chars: bool = True) -> None:
         self.constructors = loader.yaml_constructors
         self.loader = loader
         self.slow = False
+        self.check_chars = check_chars
+        """Whether keys and values may hold a character ``_check_scalar`` refuses."""
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag == _STR:
@@ -184,7 +188,8 @@ def _walk(
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode):
-                _check_scalar(key_node, offset)
+                if build.check_chars:
+                    _check_scalar(key_node, offset)
                 key = key_node.value
                 if key_node.tag != _STR:
                     build.slow = True
@@ -206,7 +211,8 @@ def _walk(
             _walk(item, (*path, i), doc, offset, seen_nodes, pos, build) for i, item in enumerate(node.value)
         ]
     if isinstance(node, yaml.ScalarNode):
-        _check_scalar(node, offset)
+        if build.check_chars:
+            _check_scalar(node, offset)
         return build.scalar(node)
     build.slow = True
     return None

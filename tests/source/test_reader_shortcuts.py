@@ -166,3 +166,15 @@ def test_yaml_values_keep_their_types_and_key_order() -> None:
     doc = yamlpos.load("b: 1\na: [x, 2.5, null, true, 2026-01-02]\nb: 2\nc: {d: '3'}")
     assert _same(doc.value, {"b": 2, "a": ["x", 2.5, None, True, datetime.date(2026, 1, 2)], "c": {"d": "3"}})
     assert doc.duplicates == [(("b",), 3, 1)]
+
+
+@pytest.mark.parametrize(
+    "text", ['a: "\\x01"', 'a: [b, "c\\vd"]', '"k\\uFFFF": 1', "a:\n  b: 'x'\n  c: \"\\e\"", 'a: "\\x00"']
+)
+def test_characters_written_as_escapes_are_refused_though_the_text_has_none(text: str) -> None:
+    """The walk checks values only when the text holds a bad character or a backslash: an escape
+    is the one way a value gets a character its text does not have."""
+    assert text.isprintable() or "\n" in text
+    with pytest.raises(yamlpos.YamlSyntaxError) as info:
+        yamlpos.load(text)
+    assert info.value.code == "bad-char"
