@@ -12,8 +12,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from markdown_it import MarkdownIt, rules_inline
+from markdown_it import MarkdownIt, rules_block, rules_inline
+from markdown_it.parser_block import ParserBlock
 from markdown_it.parser_inline import ParserInline
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
@@ -125,6 +127,89 @@ class _Dispatch:
             state.pushPending()
 
 
+BlockRule = Callable[[StateBlock, int, int, bool], bool]
+
+_BLOCK_TRIGGERS: dict[object, frozenset[str]] = {
+    rules_block.fence: frozenset("`~"),
+    rules_block.blockquote: frozenset(">"),
+    rules_block.hr: frozenset("*-_"),
+    rules_block.list_block: frozenset("*-+0123456789"),
+    rules_block.reference: frozenset("["),
+    rules_block.html_block: frozenset("<"),
+    rules_block.heading: frozenset("#"),
+}
+"""The first characters of a line (after its indent) at which each block rule can answer "yes":
+each reads ``state.src[state.bMarks[line] + state.tShift[line]]`` and answers "no" at any other,
+before it changes anything. ``table``, ``code``, ``lheading`` and ``paragraph`` look at the indent
+or the next line, and are tried at every line, as is any rule not named here."""
+
+
+class _BlockDispatch:
+    """markdown-it's block ``tokenize``, trying at each line only the rules its first character
+    allows (a paragraph's line no longer tries fence, blockquote, hr, list, reference, html_block and
+    heading, seven calls each with its own ``LOGGER.debug``). Otherwise the library's loop."""
+
+    def __init__(self, block: ParserBlock) -> None:
+        self.block = block
+        self.rules: list[BlockRule] | None = None
+        self.chains: dict[str, list[BlockRule]] = {}
+
+    def _chain(self, ch: str) -> list[BlockRule]:
+        assert self.rules is not None
+        chain = [rule for rule in self.rules if ch in _BLOCK_TRIGGERS.get(rule, ch)]
+        self.chains[ch] = chain
+        return chain
+
+    def __call__(self, state: StateBlock, start_line: int, end_line: int) -> None:
+        rules = self.block.ruler.getRules("")
+        if rules is not self.rules:
+            self.rules, self.chains = rules, {}
+        chains = self.chains
+        line = start_line
+        max_nesting = state.md.options.maxNesting
+        has_empty_lines = False
+
+        while line < end_line:
+            state.line = line = state.skipEmptyLines(line)
+            if line >= end_line:
+                break
+            if state.sCount[line] < state.blkIndent:
+                break
+            if state.level >= max_nesting:
+                state.line = end_line
+                break
+
+            pos = state.bMarks[line] + state.tShift[line]
+            if pos < state.eMarks[line]:
+                chain = chains.get(state.src[pos])
+                if chain is None:
+                    chain = self._chain(state.src[pos])
+            else:  # never after skipEmptyLines; the library's every rule, to be sure
+                chain = rules
+            ok = False
+            for rule in chain:
+                ok = rule(state, line, end_line, False)
+                if ok:
+                    if state.line <= line:
+                        raise RuntimeError("block rule didn't increment state.line")
+                    break
+
+            if not ok:
+                raise RuntimeError("none of the block rules matched")
+
+            state.tight = not has_empty_lines
+
+            line = state.line
+
+            if (line - 1) < end_line and state.isEmpty(line - 1):
+                has_empty_lines = True
+
+            if line < end_line and state.isEmpty(line):
+                has_empty_lines = True
+                line += 1
+                state.line = line
+
+
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table")
@@ -134,6 +219,7 @@ def _parser() -> MarkdownIt:
     _TRIGGERS[autolink] = frozenset("<")
     ruler.at("autolink", autolink)
     md.inline.tokenize = _Dispatch(md.inline)  # type: ignore[method-assign]
+    md.block.tokenize = _BlockDispatch(md.block)  # type: ignore[method-assign]
     return md
 
 

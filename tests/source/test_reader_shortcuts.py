@@ -1,6 +1,7 @@
 """The unit reader's shortcuts give what the libraries give without them, for every input.
 
-- ``markdown._Dispatch`` tries at each character only the inline rules that can match there;
+- ``markdown._Dispatch`` tries at each character only the inline rules that can match there, and
+  ``markdown._BlockDispatch`` at each line only the block rules its first character allows;
 - ``yamlpos._walk`` builds the YAML value itself instead of PyYAML's ``construct_document``.
 
 Each is compared with the library's own path on tricky and on random inputs, and the HTML of a few
@@ -17,7 +18,9 @@ from typing import Any
 import pytest
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.parser_block import ParserBlock
 from markdown_it.parser_inline import ParserInline
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
 from builder.render import markdown
@@ -25,10 +28,12 @@ from builder.source import yamlpos
 
 
 def _library_parser() -> MarkdownIt:
-    """The reader's parser without the dispatch: markdown-it's own ``ParserInline.tokenize``."""
+    """The reader's parser without the dispatches: markdown-it's own ``tokenize`` methods."""
     md = markdown._parser()
     del md.inline.tokenize  # the instance attribute; the class's method shows again
+    del md.block.tokenize
     assert md.inline.tokenize.__func__ is ParserInline.tokenize  # type: ignore[attr-defined]
+    assert md.block.tokenize.__func__ is ParserBlock.tokenize  # type: ignore[attr-defined]
     return md
 
 
@@ -45,6 +50,9 @@ TRICKY = [
     "- item *one*\n  - nested <x>\n1. first & second\n> quote **in** quote\n\n```\ncode < &\n```",
     "Società & <data> — € 12,000 «quoted» \u00a0nbsp",
     "* * *\n# heading & *em*\nsetext\n===\n\n    indented code & <",
+    "- a\n  > b\n  > - c\n\n  ```x\n  y\n  ```\n3) d\n+ e\n\n[r]: /u 't'\n[r]\n<div>\n\n***\n---\n___"
+    "\n~~~\nz",
+    "> # q\n> 1. a\n>    ```\n>    b\n\n\t- tab\n  \t\tcode\n#not\n####### seven\n-\n10. ten\n1.x",
 ]
 """Inputs that reach every inline rule: the HTML of the first few is pinned below as well."""
 
@@ -79,6 +87,9 @@ def test_tricky_inline_html_is_pinned(text: str) -> None:
     assert markdown.render(text) == PINNED[text]
 
 
+ENDS = ["amp;", "http://a.b>", "x`", "\n", "x](y)", "[x](y)", "a@b.c>", "~x~~", "x**", "\\"]
+
+
 @pytest.mark.parametrize("ch", sorted(set("\n!#$%&*+-:<=>@[\\]^_`{}~aé ")))
 def test_every_inline_rule_says_no_and_changes_nothing_off_its_characters(ch: str) -> None:
     """What the dispatch relies on: a rule not in a character's chain answers "no" there, and leaves
@@ -88,10 +99,28 @@ def test_every_inline_rule_says_no_and_changes_nothing_off_its_characters(ch: st
     for rule in md.inline.ruler.getRules(""):
         if rule in chain:
             continue
-        for src in (ch + "[x](y) *z* <http://a.b> &amp; `c` \\* ~~s~~", ch):
+        for src in (ch, ch + "[x](y) *z* <http://a.b> &amp; `c` \\* ~~s~~", *(ch + e for e in ENDS)):
             state = StateInline(src, md, {}, [])
             assert rule(state, False) is False, (rule, ch, src)
             assert (state.pos, state.pending, state.tokens) == (0, "", []), (rule, ch)
+
+
+@pytest.mark.parametrize("ch", sorted(set("`~>*-_+0123456789[<#|:=a\t é")))
+def test_every_block_rule_says_no_and_changes_nothing_off_its_first_characters(ch: str) -> None:
+    """As above for block rules, at a line whose first character (after its indent) is ``ch``."""
+    md = markdown._MD
+    chain = md.block.tokenize._chain(ch)  # type: ignore[attr-defined]
+    sources = [ch * 3 + " x\n" + ch + "\n- y\n", ch + "\n", " " + ch * 3 + "\n\n", ch + "x]: /u\n"]
+    sources += [ch + end + " x\n" for end in ".) "]
+    for rule in md.block.ruler.getRules(""):
+        if rule in chain:
+            continue
+        for src in sources:
+            state = StateBlock(src, md, {}, [])
+            before = (state.line, state.parentType, state.lineMax, list(state.bMarks), list(state.tShift))
+            assert rule(state, 0, state.lineMax, False) is False, (rule, ch, src)
+            after = (state.line, state.parentType, state.lineMax, list(state.bMarks), list(state.tShift))
+            assert after == before and state.tokens == [], (rule, ch, src)
 
 
 def test_the_dispatch_follows_a_change_of_the_rules() -> None:
@@ -100,6 +129,9 @@ def test_the_dispatch_follows_a_change_of_the_rules() -> None:
     assert markdown.render_tokens(md.parse("*a*")) == "<p><em>a</em></p>\n"
     md.disable("emphasis")
     assert markdown.render_tokens(md.parse("*a*")) == "<p>*a*</p>\n"
+    assert markdown.render_tokens(md.parse("# a")) == "<h1>a</h1>\n"
+    md.disable("heading")
+    assert markdown.render_tokens(md.parse("# a")) == "<p># a</p>\n"
 
 
 YAML_BITS = [
