@@ -2,7 +2,8 @@
 
 - ``markdown._Dispatch`` tries at each character only the inline rules that can match there, and
   ``markdown._BlockDispatch`` at each line only the block rules its first character allows;
-- ``yamlpos._walk`` builds the YAML value itself instead of PyYAML's ``construct_document``.
+- ``yamlpos._walk`` builds the YAML value itself instead of PyYAML's ``construct_document``;
+- ``files._read_at_most`` reads a source file without a buffer of the size limit.
 
 Each is compared with the library's own path on tricky and on random inputs, and the HTML of a few
 tricky inputs is pinned, so that a shortcut that changes one token, value or error fails here.
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 import datetime
 import math
+import os
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +28,9 @@ from markdown_it.rules_inline import StateInline
 
 from builder.render import markdown
 from builder.source import yamlpos
+from builder.source.context import ReadContext
+from builder.source.files import _read_at_most, read_text
+from builder.source.text import MAX_SOURCE_BYTES
 
 
 def _library_parser() -> MarkdownIt:
@@ -210,3 +216,30 @@ def test_characters_written_as_escapes_are_refused_though_the_text_has_none(text
     with pytest.raises(yamlpos.YamlSyntaxError) as info:
         yamlpos.load(text)
     assert info.value.code == "bad-char"
+
+
+@pytest.mark.parametrize("size", [0, 1, 9, 10, 11, 25])
+def test_reading_at_most_a_limit_gives_the_bytes_of_read_limit(tmp_path: Path, size: int) -> None:
+    """``files._read_at_most`` asks the file's size instead of allocating ``limit`` bytes: the same
+    bytes for files shorter, as long as, and longer than the limit, and for a pipe, whose size is 0
+    (a file longer than its size said: it is read on to the limit)."""
+    data = bytes(range(size))
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    with path.open("rb") as f:
+        assert _read_at_most(f, 11) == data[:11]
+    read_end, write_end = os.pipe()
+    os.write(write_end, data)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as f:
+        assert _read_at_most(f, 11) == data[:11]
+
+
+def test_a_unit_file_of_the_size_limit_is_read_and_one_byte_more_is_refused(tmp_path: Path) -> None:
+    ctx = ReadContext(tmp_path)
+    exact, over = tmp_path / "exact.md", tmp_path / "over.md"
+    exact.write_bytes(b"a" * MAX_SOURCE_BYTES)
+    over.write_bytes(b"a" * (MAX_SOURCE_BYTES + 1))
+    assert read_text(ctx, exact) == "a" * MAX_SOURCE_BYTES
+    assert read_text(ctx, over) is None
+    assert [d.code for d in ctx.diags] == ["too-large"]
