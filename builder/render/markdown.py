@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt, rules_block, rules_inline
 from markdown_it.parser_block import ParserBlock
 from markdown_it.parser_inline import ParserInline
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
@@ -210,6 +211,21 @@ class _BlockDispatch:
                 state.line = line
 
 
+def _normalize(state: StateCore) -> None:
+    """markdown-it's ``normalize`` core rule (``\\r\\n?|\\n`` → ``\\n``, NUL → U+FFFD) with ``str.replace``.
+
+    Its regular expression matched every ``\\n`` too and put a new ``\\n`` in its place: 18 µs for a
+    3 KB unit body, a tenth of parsing it. Replacing each ``\\r\\n``, then each remaining ``\\r``, gives
+    the same text (a ``\\r`` becomes one ``\\n`` whatever follows it), and does nothing without one.
+    """
+    src = state.src
+    if "\r" in src:
+        src = src.replace("\r\n", "\n").replace("\r", "\n")
+    if "\0" in src:
+        src = src.replace("\0", "\ufffd")
+    state.src = src
+
+
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table")
@@ -218,6 +234,7 @@ def _parser() -> MarkdownIt:
     autolink = _autolink_fast(ruler.__rules__[ruler.__find__("autolink")].fn)
     _TRIGGERS[autolink] = frozenset("<")
     ruler.at("autolink", autolink)
+    md.core.ruler.at("normalize", _normalize)
     md.inline.tokenize = _Dispatch(md.inline)  # type: ignore[method-assign]
     md.block.tokenize = _BlockDispatch(md.block)  # type: ignore[method-assign]
     return md

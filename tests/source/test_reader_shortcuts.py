@@ -1,5 +1,6 @@
 """The unit reader's shortcuts give what the libraries give without them, for every input.
 
+- ``markdown._normalize`` is markdown-it's ``normalize`` without a regular expression;
 - ``markdown._Dispatch`` tries at each character only the inline rules that can match there, and
   ``markdown._BlockDispatch`` at each line only the block rules its first character allows;
 - ``yamlpos._walk`` builds the YAML value itself instead of PyYAML's ``construct_document``;
@@ -20,10 +21,11 @@ from typing import Any
 
 import pytest
 import yaml
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, rules_core
 from markdown_it.parser_block import ParserBlock
 from markdown_it.parser_inline import ParserInline
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
 from builder.render import markdown
@@ -38,6 +40,7 @@ def _library_parser() -> MarkdownIt:
     md = markdown._parser()
     del md.inline.tokenize  # the instance attribute; the class's method shows again
     del md.block.tokenize
+    md.core.ruler.at("normalize", rules_core.normalize)
     assert md.inline.tokenize.__func__ is ParserInline.tokenize  # type: ignore[attr-defined]
     assert md.block.tokenize.__func__ is ParserBlock.tokenize  # type: ignore[attr-defined]
     return md
@@ -75,7 +78,8 @@ def _random_texts(count: int, seed: int) -> list[str]:
     rnd = random.Random(seed)
     pieces = [
         *"\n!#$%&*+-:<=>@[\\]^_`{}~()\"' abcXY09.,;|/?é",
-        "  \n", "\n\n", "```", "](", "![", "&amp;", "&#12;", "<http://x.y>", "<a@b.c>", "**", "__",
+        "  \n", "\r", "\r\n", "\0", "\n\n", "```", "](", "![", "&amp;", "&#12;", "<http://x.y>", "<a@b.c>",
+        "**", "__",
         "~~", "    ", "\t", "- ", "1. ", "> ", "| a | b |\n|---|---|\n| 1 | 2 |\n", "[x]: /url\n", "<br>",
     ]  # fmt: skip
     return ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 60))) for _ in range(count)]
@@ -127,6 +131,17 @@ def test_every_block_rule_says_no_and_changes_nothing_off_its_first_characters(c
             assert rule(state, 0, state.lineMax, False) is False, (rule, ch, src)
             after = (state.line, state.parentType, state.lineMax, list(state.bMarks), list(state.tShift))
             assert after == before and state.tokens == [], (rule, ch, src)
+
+
+NEWLINES = ["", "a", "\r", "\n", "\r\n", "\r\r\n", "\n\r", "\r\n\r", "\0", "a\0\r\nb\rc\n"]
+
+
+@pytest.mark.parametrize("text", NEWLINES)
+def test_newlines_and_nul_are_normalised_as_markdown_it_does(text: str) -> None:
+    library, ours = StateCore(text, markdown._MD, {}), StateCore(text, markdown._MD, {})
+    rules_core.normalize(library)
+    markdown._normalize(ours)
+    assert ours.src == library.src
 
 
 def test_the_dispatch_follows_a_change_of_the_rules() -> None:
