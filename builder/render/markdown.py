@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import markdown_it
 from markdown_it import MarkdownIt, rules_block, rules_inline
 from markdown_it.parser_block import ParserBlock
 from markdown_it.parser_inline import ParserInline
@@ -226,6 +227,17 @@ def _normalize(state: StateCore) -> None:
     state.src = src
 
 
+LOOPS_COPIED_FROM = "4."
+"""The markdown-it-py release line whose ``tokenize`` loops ``_Dispatch`` and ``_BlockDispatch``
+copy, and whose rules ``_TRIGGERS`` and ``_BLOCK_TRIGGERS`` describe (pyproject allows any 3.0 or
+later). Under another line the library's own loops run — slower, never different: a release may
+change its loop or a rule's first test, and these copies would not follow."""
+
+
+def _dispatch_fits(version: str) -> bool:
+    return version.startswith(LOOPS_COPIED_FROM)
+
+
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table")
@@ -235,8 +247,9 @@ def _parser() -> MarkdownIt:
     _TRIGGERS[autolink] = frozenset("<")
     ruler.at("autolink", autolink)
     md.core.ruler.at("normalize", _normalize)
-    md.inline.tokenize = _Dispatch(md.inline)  # type: ignore[method-assign]
-    md.block.tokenize = _BlockDispatch(md.block)  # type: ignore[method-assign]
+    if _dispatch_fits(markdown_it.__version__):
+        md.inline.tokenize = _Dispatch(md.inline)  # type: ignore[method-assign]
+        md.block.tokenize = _BlockDispatch(md.block)  # type: ignore[method-assign]
     return md
 
 

@@ -144,6 +144,21 @@ def test_newlines_and_nul_are_normalised_as_markdown_it_does(text: str) -> None:
     assert ours.src == library.src
 
 
+def test_other_markdown_it_lines_get_the_library_loops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copied loops run under the installed release (these tests hold them to it), and any
+    other release line gets the library's own loops."""
+    import markdown_it
+
+    assert markdown._dispatch_fits(markdown_it.__version__)
+    assert isinstance(markdown._MD.inline.tokenize, markdown._Dispatch)
+    monkeypatch.setattr(markdown_it, "__version__", "5.0.0")
+    other = markdown._parser()
+    assert other.inline.tokenize.__func__ is ParserInline.tokenize  # type: ignore[attr-defined]
+    assert other.block.tokenize.__func__ is ParserBlock.tokenize  # type: ignore[attr-defined]
+    text = TRICKY[0] + "\n\n" + TRICKY[-1]
+    assert markdown.render_tokens(other.parse(text)) == markdown.render_tokens(markdown._MD.parse(text))
+
+
 def test_the_dispatch_follows_a_change_of_the_rules() -> None:
     """Disabling a rule on the parser (as a plugin or a test might) takes it out of every chain."""
     md = markdown._parser()
