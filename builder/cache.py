@@ -471,6 +471,10 @@ class RecordingMembers(Mapping[str, Any]):
     def __contains__(self, name: object) -> bool:
         return name in self._members
 
+    def note_read(self, names: Iterable[str]) -> None:
+        """Count ``names`` as read: another process read them for the check (``pipeline.Spare``)."""
+        self.read.update(names)
+
     def known_shas(self, prefix: str = "") -> dict[str, str]:
         """The sha256 of every member under ``prefix`` (named without it) that the members know
         without reading it (``known_shas``), each counted as read: the check's verdict depends on

@@ -20,6 +20,7 @@ import pytest
 from builder import xmlsafe
 from builder.archive import Member
 from builder.diagnostics import Diagnostic
+from builder.pipeline import Spare
 from builder.targets import BuildOptions
 from builder.targets.olx import render
 from builder.validate import olx_shards
@@ -53,6 +54,19 @@ def assert_same(members: dict[str, Member], expect: set[str], sharded: bool = Tr
         assert got is None, "expected the whole-tree fallback"
     # And through the check itself (false-positive filters, file prefixes): the same diagnostics.
     assert check_olx(members) == check_olx(members, sharded=False)
+    # With the chapters run in a forked process beside the scan (``pipeline.Spare``): the same.
+    spare = Spare()
+    try:
+        assert check_olx(members, spare=spare) == check_olx(members)
+    finally:
+        spare.close()
+
+
+@pytest.fixture(autouse=True)
+def _spare_for_any_course(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The spare process takes chapters even of the small trees here (it would not, in a build)."""
+    monkeypatch.setattr(olx_shards, "SPARE_MIN_FILES", 0)
+    monkeypatch.setattr(olx_shards, "SPARE_MIN_SHARDS", 2)
 
 
 # --------------------------------------------------------------------------- the tree's outline
@@ -183,6 +197,13 @@ def _merge_into_duplicate(o: Outline) -> None:
 Mutation = Callable[[Outline], None]
 
 CORPUS: list[tuple[str, Mutation, set[str], bool]] = [
+    (
+        # Allowed once the scan has met it: the chapters started with the usual tags start again.
+        "an inline XBlock of a tag only an import brings",
+        lambda o: o.add_to_vertical(1, '<my_import_xblock url_name="mx1" display_name="Mine"/>'),
+        set(),
+        True,
+    ),
     ("unchanged", lambda o: None, set(), True),
     (
         "duplicate url_name across chapters",
