@@ -472,3 +472,36 @@ def test_an_edit_reruns_only_its_chapter_and_stale_results_are_never_reused(
     assert after == findings(members, False) and after != before
     assert len(runs) == 1
     assert "PossiblePointer" in {f.name for f in after}
+
+
+def test_chapters_the_spare_process_ran_are_kept_in_the_memo_and_counted_as_read_here(
+    sample_members: dict[str, Member],
+) -> None:
+    """The pipeline's check entry lists what the check read (``cache.RecordingMembers``) and the
+    memo keeps each chapter's result: for a chapter run in the spare process, both must come
+    from its result, since this process never read its files."""
+    from builder.cache import RecordingMembers
+
+    memo = DictMemo()
+    recording = RecordingMembers(dict(sample_members))
+    tree = Tree(_Under(recording, PREFIX), PREFIX)
+    allowed = sorted(ALLOWED_XBLOCKS)
+    spare = Spare()
+    try:
+        started = olx_shards.Started(tree.files, allowed, memo, spare=spare)
+        assert started.ahead is not None
+        started.ahead.result()  # it claims every chapter before this process asks for one
+        read_here = set(recording.read)
+        got = started.finish(allowed)
+    finally:
+        spare.close()
+    assert got is not None and set(got) == findings(sample_members, False)
+    chapters = len(Outline(dict(sample_members)).chapters)
+    assert len(memo.entries) == chapters
+    reads = {PREFIX + n for body in memo.entries.values() for n in json.loads(body)["reads"]}
+    assert not reads <= read_here  # the chapters' files were read in the other process only
+    assert reads <= recording.read
+    # Reused as this process's own results would be: nothing runs again.
+    again = olx_shards.Started(tree.files, allowed, memo)
+    assert all(body is not None for body in again.bodies)
+    assert again.finish(allowed) == got
