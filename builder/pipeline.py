@@ -32,13 +32,13 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builder import archive, gcpause, progress
+from builder import archive, gcpause, progress, spare
 from builder.diagnostics import Diagnostic, SourceErrors, escalate
 from builder.model import Course
 from builder.targets import TARGETS, BuildOptions, Output, prepare, renderer
@@ -147,7 +147,7 @@ def _advice(course: Course, options: BuildOptions, built: tuple[str, ...]) -> li
 def _olx(output: Output, course: Course, options: BuildOptions, memo: CheckMemo | None) -> list[Diagnostic]:
     from builder.validate.olx import check_olx
 
-    with spare() as beside:  # olxcleaner's chapters on the core a lone target leaves idle
+    with spare.process() as beside:  # olxcleaner's chapters on the core a lone target leaves idle
         return check_olx(output.members, course.competences, memo, spare=beside)
 
 
@@ -602,69 +602,6 @@ def _side_job(job: SideJob, course: Course | None, staging: Path | None, cache_d
         _give_back_memory()
 
 
-_SPARE = 0
-"""Processes a run may fork beside its one process (``spare_cores``); 0 outside a run and in its
-workers, whose run fills the cores already."""
-
-
-def spare_cores(course: Course, jobs: int | None, workers: int) -> int:
-    """Cores a run of ``workers`` processes leaves idle that ``--jobs`` (or, without it, the course's
-    size, as ``default_jobs`` decides) would let it use: a build of one target (``-t olx``, or all
-    targets but one restored from the cache) runs in one process, and its second core idled."""
-    if workers != 1:
-        return 0
-    allowed = jobs if jobs else (1 if len(course.units()) < PARALLEL_MIN_UNITS else _cores())
-    return max(0, allowed - workers)
-
-
-class Spare:
-    """One process forked from this one at the first ``submit``, for a check to run independent
-    parts of its work on a core the run leaves idle (``olx_shards.Started``). Forked like the
-    target workers (they inherit what the check holds: the rendered members, its plan) and with
-    what exists frozen first (``gcpause``, as before the workers fork); its jobs' errors come back
-    as ``WorkerError`` and a process that dies as ``BrokenProcessPool``: either fails the run."""
-
-    def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
-        self._frozen = contextlib.ExitStack()
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        if self._pool is None:
-            self._frozen.enter_context(gcpause.frozen())
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
-        return self._pool.submit(_spare_job, fn, *args)
-
-    def close(self) -> None:
-        """Drop what the process has not started, wait for what it has, and let it end."""
-        try:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-        finally:
-            self._frozen.close()
-
-
-@contextlib.contextmanager
-def spare() -> Iterator[Spare | None]:
-    """A ``Spare`` when the run has a spare core (``_SPARE``) and can fork (not once Typst is
-    loaded: ``_pool_context``); None otherwise (``-j 1``, a small course, a run whose workers
-    fill the cores, a check outside a run) — the caller then does all the work itself."""
-    if _SPARE < 1 or "fork" not in mp.get_all_start_methods() or _pool_context() is not None:
-        yield None
-        return
-    beside = Spare()
-    try:
-        yield beside
-    finally:
-        beside.close()
-
-
-def _spare_job(fn: Callable[..., Any], *args: Any) -> Any:
-    try:
-        return fn(*args)
-    except BaseException as exc:
-        raise WorkerError.wrap(exc) from None
-
-
 class _Batched:
     """A target's progress, passed on at most every ``interval`` seconds: a message per unit (2,000
     per target at 2,000 units) cost a worker ~0.05 s CPU to pickle and write, and the main process
@@ -767,6 +704,17 @@ def default_jobs(course: Course, targets: list[str]) -> int:
     if len(course.units()) < PARALLEL_MIN_UNITS:
         return 1
     return max(1, min(len(targets), _cores()))
+
+
+def spare_cores(course: Course, jobs: int | None, workers: int) -> int:
+    """Cores a run of ``workers`` processes leaves idle that ``--jobs`` (or, without it, the course's
+    size, as ``default_jobs`` decides) would let it use: a build of one target (``-t olx``, or all
+    targets but one restored from the cache) runs in one process, and its second core idled
+    (``builder.spare``)."""
+    if workers != 1:
+        return 0
+    allowed = jobs if jobs else (1 if len(course.units()) < PARALLEL_MIN_UNITS else _cores())
+    return max(0, allowed - workers)
 
 
 def choose_workers(
@@ -872,14 +820,13 @@ def run(
     workers = choose_workers(course, targets, options, jobs, cache_dir, digest)
     tally = _Tally(len(course.units()), on_units)
     if workers == 1:
-        global _SPARE
-        # A target running alone may fork for part of its work (``spare``): the second core idled.
-        spare_before, _SPARE = _SPARE, spare_cores(course, jobs, workers)
+        # A target running alone may fork for part of its work (``builder.spare``).
+        allow = spare.allowed(spare_cores(course, jobs, workers))
         # The course and everything loaded so far live until the run ends: out of the collector's
         # reach (as before a fork, below), the full collections that the targets' allocations set
         # off no longer walk the model's millions of objects (~0.3 s of a one-unit edit at 2,000
         # units, a tenth of it). Nested in the CLI's freeze, it leaves the thawing to it.
-        with gcpause.frozen():
+        with gcpause.frozen(), allow:
             try:
                 for name in targets:
                     previous = progress.set_sink(_Batched(lambda n, name=name: tally.add(name, n)))
@@ -893,7 +840,6 @@ def run(
                 for job in side:
                     side_results[job.name] = job.run(course, staging, cache_dir)
             finally:
-                _SPARE = spare_before
                 _forget_shared_renders()
     else:
         global _FORKED, _QUEUE

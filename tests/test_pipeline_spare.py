@@ -1,4 +1,4 @@
-"""``pipeline.spare``: a build of one target uses the core it used to leave idle.
+"""``builder.spare``: a build of one target uses the core it used to leave idle.
 
 Issue 9: ``coursepack build -t olx`` ran in one process on a 2-core machine, the OLX check's
 ~20 olxcleaner chapters (~0.7 s of ~1 s at 2,000 units) included. Now, when ``--jobs`` (or the
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from builder import pipeline
+from builder import pipeline, spare
 from builder.build import build
 from builder.cache import CACHE_DIR
 from builder.cli import main
@@ -88,6 +88,11 @@ def test_j1_and_small_courses_never_fork(
             super().__init__(max_workers=max_workers, **kwargs)
 
     monkeypatch.setattr(pipeline, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(spare, "ProcessPoolExecutor", CountingPool)
+    run(sample_course, ["olx"], BuildOptions(), jobs=2)
+    assert pools and set(pools) == {1}  # (the counting works: a spare process beside the lone target)
+    pools.clear()
+    log.unlink()
     run(sample_course, ["olx"], BuildOptions(), jobs=1)
     assert pools == []
     assert set(_shard_pids(log).values()) == {os.getpid()}

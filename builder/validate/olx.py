@@ -34,6 +34,7 @@ from builder import taxonomy, xmlsafe
 from builder.archive import Member, extracted
 from builder.diagnostics import Diagnostic
 from builder.model import CompetenceMap
+from builder.spare import Spare
 from builder.targets.olx import POINTER_TAGS
 from builder.validate import olx_shards
 
@@ -99,7 +100,7 @@ def check_olx(
     competences: CompetenceMap | None = None,
     memo: olx_shards.ShardMemo | None = None,
     sharded: bool = True,
-    spare: olx_shards.Spare | None = None,
+    spare: Spare | None = None,
 ) -> list[Diagnostic]:
     """All findings about an OLX tree given as archive members (name → bytes or source Path).
 
@@ -107,7 +108,7 @@ def check_olx(
     the course's taxonomy and that the column is its export_id; without it only the shape is checked.
     ``memo`` keeps olxcleaner's per-chapter results between builds; ``sharded=False`` runs it over
     the whole tree (the reference the chapter runs are tested against). ``spare``: a process
-    beside this one that may run olxcleaner's chapters (``builder.pipeline.spare``).
+    beside this one that may run olxcleaner's chapters (``builder.spare``).
     """
     # The substring test first: pathlib over every name costs ~0.3 s per 16,000 names.
     roots = sorted(
@@ -150,7 +151,7 @@ def run_olxcleaner(
     tree: Tree,
     memo: olx_shards.ShardMemo | None = None,
     sharded: bool = True,
-    spare: olx_shards.Spare | None = None,
+    spare: Spare | None = None,
 ) -> list[Diagnostic]:
     """olxcleaner's findings, chapter by chapter when the course allows (``olx_shards``: equal
     findings, each chapter's reused from ``memo`` while unchanged), else over the whole tree.

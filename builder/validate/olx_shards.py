@@ -60,12 +60,9 @@ import hashlib
 import importlib.metadata
 import io
 import json
-import multiprocessing
-import multiprocessing.sharedctypes
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -88,6 +85,7 @@ from olxcleaner.utils import traverse
 
 from builder import xmlsafe
 from builder.archive import Member
+from builder.spare import Shared, Spare
 
 AUDITED = "0.3.0"
 """The olxcleaner release whose source the audit above was made against."""
@@ -530,14 +528,6 @@ def run(
     return Started(files, allowed, memo, per_shard, shas).finish(allowed)
 
 
-class Spare(Protocol):
-    """A process beside this one (``builder.pipeline.Spare``): ``submit(fn, *args)`` runs the
-    module-level ``fn`` there — forked from this process at the first submit, so it sees what
-    this process holds then — and gives its result as a future."""
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]: ...
-
-
 SPARE_MIN_SHARDS = 4
 """Shards to run below which none goes to a spare process: an edit re-runs one or two chapters,
 and forking beside them would cost more than it saves."""
@@ -546,58 +536,6 @@ SPARE_MIN_FILES = 1000
 """Nor below this many files in the chapters to run (estimated as the tree's share): a shard
 costs ~60 µs a file (~0.7 s for 12,000 files at 2,000 units) and forking the spare process
 ~20 ms of wall time, so a 32-unit course's ~200 files (~15 ms of shards) run here."""
-
-_AHEAD: tuple[Folder, Plan, list[str], _Claims] | None = None
-"""What the shards sent to a spare process read; set before the submit that forks it."""
-
-
-class _Claims:
-    """Which shards a process has taken, in memory shared by this process and the spare one
-    (forked after it is made): whichever asks first takes a shard, so none runs twice and the two
-    meet where their work does, whoever is faster."""
-
-    def __init__(self, count: int):
-        self.taken = multiprocessing.RawArray("b", count)
-        self.lock = multiprocessing.Lock()
-
-    def take(self, index: int) -> bool:
-        with self._locked():
-            if self.taken[index]:
-                return False
-            self.taken[index] = 1
-            return True
-
-    def take_all(self) -> None:
-        with self._locked():
-            for i in range(len(self.taken)):
-                self.taken[i] = 1
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        # Held for a few instructions; a process killed while holding it must not hang the other.
-        if not self.lock.acquire(timeout=LOCK_WAIT):
-            raise RuntimeError("the OLX check's spare process stopped while it held the chapter claims")
-        try:
-            yield
-        finally:
-            self.lock.release()
-
-
-LOCK_WAIT = 60.0
-"""Seconds to wait for ``_Claims``' lock before calling the other process dead."""
-
-
-def _run_ahead(order: list[int]) -> dict[int, dict[str, Any]]:
-    """In the spare process: the shards of ``order`` (last first) until one is taken already, from
-    the state it inherited (``_AHEAD``)."""
-    assert _AHEAD is not None, "shards were sent to a process that was not forked for them"
-    folder, the_plan, allowed, claims = _AHEAD
-    done = {}
-    for i in order:
-        if not claims.take(i):
-            break  # this process has come this far: the rest is its
-        done[i] = run_shard(folder, the_plan, the_plan.shards[i], allowed)
-    return done
 
 
 class Started:
@@ -608,11 +546,11 @@ class Started:
     ``ALLOWED_XBLOCKS`` plus the inline XBlocks the scan meets, and nearly always just the former;
     so the check starts its shards with that guess, and with a ``spare`` process (and at least
     ``SPARE_MIN_SHARDS`` to run) that process runs them — last first — while this one scans.
-    ``finish`` then runs, from the first on, those the spare process has not taken (``_Claims``),
-    and takes the others' results. Shards are independent by construction (each reads the course
-    context and its own chapters): which process ran one does not change its result, and
-    ``combine`` sees them in shard order as before. Should the scan allow other tags, the guesses
-    are dropped and the shards run as before.
+    ``finish`` then runs, from the first on, those the spare process has not taken
+    (``builder.spare``), and takes the others' results. Shards are independent by construction
+    (each reads the course context and its own chapters): which process ran one does not change
+    its result, and ``combine`` sees them in shard order as before. Should the scan allow other
+    tags, the guesses are dropped and the shards run as before.
     """
 
     def __init__(
@@ -624,11 +562,9 @@ class Started:
         shas: dict[str, str] | None = None,
         spare: Spare | None = None,
     ):
-        global _AHEAD
         self.files, self.allowed, self.memo, self.per_shard, self.shas = files, allowed, memo, per_shard, shas
         self.plan = plan(files, per_shard)
-        self.ahead: Future[dict[int, dict[str, Any]]] | None = None
-        self.claims: _Claims | None = None
+        self.ahead: Shared | None = None
         self.keys: list[str] = []
         self.bodies: list[dict[str, Any] | None] = []
         if self.plan is None:
@@ -643,12 +579,10 @@ class Started:
         share = len(files) * len(todo) // len(self.bodies)
         if spare is None or len(todo) < SPARE_MIN_SHARDS or share < SPARE_MIN_FILES:
             return
-        self.claims = _Claims(len(self.bodies))
-        _AHEAD = (self.folder, self.plan, allowed, self.claims)
-        try:
-            self.ahead = spare.submit(_run_ahead, todo[::-1])
-        finally:
-            _AHEAD = None  # the spare process forked at the submit, with its own copy
+        folder, the_plan = self.folder, self.plan
+        self.ahead = spare.share(
+            lambda i: run_shard(folder, the_plan, the_plan.shards[i], allowed), todo, len(self.bodies)
+        )
 
     def finish(self, allowed: list[str]) -> list[Finding] | None:
         """The findings (as ``run``'s), now that the tags allowed are known."""
@@ -658,15 +592,12 @@ class Started:
             self.close()
             return Started(self.files, allowed, self.memo, self.per_shard, self.shas).finish(allowed)
         bodies = []
-        ahead: dict[int, dict[str, Any]] | None = None
         try:
             for i, shard in enumerate(self.plan.shards):
                 body = self.bodies[i]
                 if body is None:
-                    if self.ahead is not None and self.claims is not None and not self.claims.take(i):
-                        if ahead is None:
-                            ahead = self.ahead.result()  # the spare process has taken the rest
-                        body = ahead[i]
+                    if self.ahead is not None and not self.ahead.here(i):
+                        body = self.ahead.result(i)  # the spare process has taken it
                         self.folder.note_read(body["reads"])
                     else:
                         body = run_shard(self.folder, self.plan, shard, allowed)
@@ -682,9 +613,9 @@ class Started:
 
     def close(self) -> None:
         """Stop the spare process after its current shard (a check that ends early, or fails)."""
-        if self.claims is not None:
-            self.claims.take_all()
-        self.ahead = None
+        if self.ahead is not None:
+            self.ahead.close()
+            self.ahead = None
 
 
 def _shard_key(allowed: list[str], shard: Shard) -> str:

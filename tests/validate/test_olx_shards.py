@@ -20,7 +20,7 @@ import pytest
 from builder import xmlsafe
 from builder.archive import Member
 from builder.diagnostics import Diagnostic
-from builder.pipeline import Spare
+from builder.spare import Spare
 from builder.targets import BuildOptions
 from builder.targets.olx import render
 from builder.validate import olx_shards
@@ -54,7 +54,7 @@ def assert_same(members: dict[str, Member], expect: set[str], sharded: bool = Tr
         assert got is None, "expected the whole-tree fallback"
     # And through the check itself (false-positive filters, file prefixes): the same diagnostics.
     assert check_olx(members) == check_olx(members, sharded=False)
-    # With the chapters run in a forked process beside the scan (``pipeline.Spare``): the same.
+    # With the chapters run in a forked process beside the scan (``builder.spare.Spare``): the same.
     spare = Spare()
     try:
         assert check_olx(members, spare=spare) == check_olx(members)
@@ -490,7 +490,7 @@ def test_chapters_the_spare_process_ran_are_kept_in_the_memo_and_counted_as_read
     try:
         started = olx_shards.Started(tree.files, allowed, memo, spare=spare)
         assert started.ahead is not None
-        started.ahead.result()  # it claims every chapter before this process asks for one
+        started.ahead.wait()  # it claims every chapter before this process asks for one
         read_here = set(recording.read)
         got = started.finish(allowed)
     finally:
