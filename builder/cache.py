@@ -639,6 +639,12 @@ def piece_and_origin(
     return _PIECES.get_by_key(key, kind, make), key.hex()
 
 
+def piece_stored(kind: str, parts: tuple[object, ...]) -> bool:
+    """Whether ``piece(kind, …)`` would find its value stored (False when the build does not
+    memoise): work that only a miss needs can then be started early, elsewhere (``builder.spare``)."""
+    return _PIECES is not None and _PIECES.pack.holds(_PIECES.key_of(kind, parts))
+
+
 def piece(kind: str, parts: Callable[[], tuple[object, ...]], make: Callable[[], T]) -> T:
     """``make()``, or the value it gave in the last build for the same ``kind`` and ``parts()``.
 

@@ -17,8 +17,9 @@ without it, the course's size: ``pipeline.default_jobs``' rule) would let it use
 process whose native threads hold locks can deadlock, as ``pipeline._pool_context`` says). The
 caller also shares only enough work to pay for the fork.
 
-Failures: a job's exception comes back as ``pipeline.WorkerError`` and a process that dies as
-``BrokenProcessPool``, raised where this process needs that job's result: the run fails.
+Failures: a job that raises in the spare process is run again here, where it raises what one
+process would (a renderer's ValueError stays one); a process that dies is ``BrokenProcessPool``,
+raised where this process needs a result: the run fails.
 """
 
 from __future__ import annotations
@@ -102,19 +103,22 @@ _AHEAD: tuple[Callable[[int], Any], Claims] | None = None
 closure over the caller's state need not pickle)."""
 
 
-def _run_ahead(order: list[int]) -> dict[int, Any]:
+def _run_ahead(order: list[int]) -> dict[int, tuple[bool, Any]]:
     """In the spare process: ``fn(i)`` for ``order`` (last first) until a job is taken already."""
     from builder.pipeline import WorkerError
 
     assert _AHEAD is not None, "jobs were sent to a process that was not forked for them"
     fn, claims = _AHEAD
-    done: dict[int, Any] = {}
+    done: dict[int, tuple[bool, Any]] = {}
     try:
         for i in order:
             if not claims.take(i):
                 break  # the other process has come this far: the rest is its
-            done[i] = fn(i)
-    except BaseException as exc:
+            try:
+                done[i] = (True, fn(i))
+            except Exception:
+                done[i] = (False, None)  # run again there, to fail as one process would
+    except BaseException as exc:  # an interrupt, a claims lock that timed out
         raise WorkerError.wrap(exc) from None
     return done
 
@@ -146,7 +150,8 @@ class Shared:
     def __init__(self, fn: Callable[[int], Any], todo: list[int], count: int):
         global _AHEAD
         self.claims = Claims(count)
-        self._done: dict[int, Any] | None = None
+        self._fn = fn
+        self._done: dict[int, tuple[bool, Any]] | None = None
         self._frozen = contextlib.ExitStack()
         # What exists now is shared with the process: out of the collector's reach, as before
         # the pipeline forks its workers, so that its bookkeeping does not copy the pages.
@@ -154,7 +159,7 @@ class Shared:
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
         _AHEAD = (fn, self.claims)
         try:
-            self._future: Future[dict[int, Any]] = self._pool.submit(_run_ahead, todo[::-1])
+            self._future: Future[dict[int, tuple[bool, Any]]] = self._pool.submit(_run_ahead, todo[::-1])
         finally:
             _AHEAD = None  # the process forked at the submit, with its own copy
 
@@ -162,9 +167,11 @@ class Shared:
         return self.claims.take(index)
 
     def result(self, index: int) -> Any:
+        """The result of a job ``here`` said the spare process took."""
         if self._done is None:
             self._done = self._future.result()  # the process has taken every job from here on
-        return self._done[index]
+        made, value = self._done[index]
+        return value if made else self._fn(index)
 
     def wait(self) -> None:
         """Wait until the process has stopped taking jobs (for tests: it then holds all of them)."""

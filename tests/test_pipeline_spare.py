@@ -5,7 +5,8 @@ Issue 9: ``coursepack build -t olx`` ran in one process on a 2-core machine, the
 course's size) allows two processes and the run has only one, those chapters run in a forked
 process beside the rules' scan (``olx_shards.Started``). These tests prove that the work really
 moves to another process, that findings and files are those of ``-j 1``, that ``-j 1`` and small
-courses never fork, and that a spare process that fails or dies fails the build.
+courses never fork, that a job failing there fails as in one process, and that a spare process
+that dies fails the build.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from builder.build import build
 from builder.cache import CACHE_DIR
 from builder.cli import main
 from builder.model import Course
-from builder.pipeline import WorkerError, run
+from builder.pipeline import run
 from builder.targets import BuildOptions
+from builder.targets import olx as olx_target
 from builder.validate import olx_shards
 
 LOG = "PIPELINE_SPARE_LOG"
@@ -56,6 +58,7 @@ def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(LOG, str(path))
     monkeypatch.setattr(olx_shards, "run_shard", _logging_shard)
     monkeypatch.setattr(olx_shards, "SPARE_MIN_FILES", 0)
+    monkeypatch.setattr(olx_target, "SPARE_MIN_UNITS", 1)
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_UNITS", 1)
     monkeypatch.setattr(pipeline, "_pool_context", lambda: None)
     monkeypatch.setattr(pipeline, "_cores", lambda: 2)
@@ -75,6 +78,32 @@ def test_a_lone_olx_target_checks_chapters_in_a_second_process_with_the_findings
     assert set(pids.values()) - {os.getpid()}, "no chapter ran in another process"
     # (the sample course has no OLX findings: ``test_olx_shards`` compares a corpus of them)
     assert result.diagnostics == serial.diagnostics and result.checks == serial.checks
+
+
+def test_a_lone_olx_target_renders_units_in_a_second_process_to_the_bytes_of_j1(
+    sample_course: Course, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "_pool_context", lambda: None)
+    monkeypatch.setattr(olx_target, "SPARE_MIN_UNITS", 1)
+    monkeypatch.setenv(LOG, str(tmp_path / "units.log"))
+    real = olx_target._make_unit
+
+    def logging_unit(unit, tagger):  # type: ignore[no-untyped-def]
+        with open(os.environ[LOG], "a") as f:
+            f.write(f"{os.getpid()} {unit.id}\n")
+        return real(unit, tagger)
+
+    monkeypatch.setattr(olx_target, "_make_unit", logging_unit)
+    build(sample_course, tmp_path / "one", ["olx"], BuildOptions(), jobs=1, cache=False)
+    lines = (tmp_path / "units.log").read_text().split()
+    assert set(lines[0::2]) == {str(os.getpid())}
+    (tmp_path / "units.log").unlink()
+    build(sample_course, tmp_path / "two", ["olx"], BuildOptions(), jobs=2, cache=False)
+    lines = (tmp_path / "units.log").read_text().split()
+    assert sorted(lines[1::2]) == sorted(u.id for u in sample_course.units())  # each unit once
+    assert set(lines[0::2]) - {str(os.getpid())}, "no unit was rendered in another process"
+    (built,) = (tmp_path / "one").glob("*.olx.tar.gz")
+    assert (tmp_path / "two" / built.name).read_bytes() == built.read_bytes()
 
 
 def test_j1_and_small_courses_never_fork(
@@ -140,9 +169,7 @@ def test_built_files_are_the_bytes_of_j1_cached_or_clean(
 
 
 def _failing_shard(folder, the_plan, shard, allowed):  # type: ignore[no-untyped-def]
-    if os.getpid() != int(os.environ["PIPELINE_SPARE_MAIN"]):
-        raise ValueError("the spare process broke")
-    return real_shard(folder, the_plan, shard, allowed)
+    raise ValueError("the chapter broke")
 
 
 def _dying_shard(folder, the_plan, shard, allowed):  # type: ignore[no-untyped-def]
@@ -151,19 +178,53 @@ def _dying_shard(folder, the_plan, shard, allowed):  # type: ignore[no-untyped-d
     return real_shard(folder, the_plan, shard, allowed)
 
 
-@pytest.mark.parametrize("shard", [_failing_shard, _dying_shard], ids=["raises", "dies"])
-def test_a_spare_process_that_fails_or_dies_fails_the_build(
-    sample_course: Course, log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shard  # type: ignore[no-untyped-def]
+def test_a_job_that_fails_in_the_spare_process_fails_as_in_one_process(
+    sample_course: Course, log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run again here, it raises its own exception, as with ``-j 1`` (not a WorkerError)."""
+    monkeypatch.setattr(olx_shards, "run_shard", _failing_shard)
+    for jobs in (1, 2):
+        with pytest.raises(ValueError, match="the chapter broke"):
+            run(sample_course, ["olx"], BuildOptions(), jobs=jobs)
+
+
+def test_a_spare_process_that_dies_fails_the_build(
+    sample_course: Course, log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PIPELINE_SPARE_MAIN", str(os.getpid()))
-    monkeypatch.setattr(olx_shards, "run_shard", shard)
-    with pytest.raises((WorkerError, BrokenProcessPool)) as caught:
+    monkeypatch.setattr(olx_shards, "run_shard", _dying_shard)
+    with pytest.raises(BrokenProcessPool):
         run(sample_course, ["olx"], BuildOptions(), jobs=2)
-    if shard is _failing_shard:
-        assert caught.value.type_name == "ValueError" and "the spare process broke" in str(caught.value)  # type: ignore[union-attr]
     src = Path(__file__).resolve().parent.parent / "course_src"
     out = tmp_path / "dist"
     result = CliRunner().invoke(main, ["build", str(src), "-t", "olx", "-j", "2", "-o", str(out)])
     assert result.exit_code == 3, result.output
-    assert "build failed: " in result.output and "nothing was published" in result.output
+    assert "build failed: BrokenProcessPool" in result.output and "nothing was published" in result.output
     assert [p for p in out.iterdir() if p.name != CACHE_DIR] == []
+
+
+def test_only_units_the_cache_lacks_are_shared_and_an_edit_builds_the_bytes_of_a_clean_build(
+    sample_course: Course, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "_pool_context", lambda: None)
+    monkeypatch.setattr(olx_target, "SPARE_MIN_UNITS", 1)
+    shared: list[list[int]] = []
+    real_share = spare.Spare.share
+
+    def counting(self, fn, todo, count):  # type: ignore[no-untyped-def]
+        shared.append(list(todo))
+        return real_share(self, fn, todo, count)
+
+    monkeypatch.setattr(spare.Spare, "share", counting)
+    out = tmp_path / "dist"
+    build(sample_course, out, ["olx"], BuildOptions(), jobs=2)
+    units = len(sample_course.units())
+    assert shared[0] == list(range(units))  # a cold cache: every unit
+    edited = sample_course.model_copy(deep=True)
+    edited.sections[0].subsections[0].units[1].title = "Edited title"
+    shared.clear()
+    build(edited, out, ["olx"], BuildOptions(), jobs=2)
+    assert shared[0] == [1]  # the one unit whose files the cache lacks
+    build(edited, tmp_path / "clean", ["olx"], BuildOptions(), jobs=1, cache=False)
+    (built,) = (tmp_path / "clean").glob("*.olx.tar.gz")
+    assert (out / built.name).read_bytes() == built.read_bytes()
