@@ -27,11 +27,21 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import multiprocessing.sharedctypes
+import pickle
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from builder import gcpause
+from builder.scratch import ScratchFile
+
+
+def _spill_folder() -> Path | None:
+    """Where the running target spills its members (the staging folder), else the temp folder."""
+    from builder import archive
+
+    return archive._SPILL[-1] if archive._SPILL else None
 
 _ALLOWED = 0
 """Spare processes the current run allows (``allowed``); 0 outside a run and in its workers."""
@@ -98,27 +108,37 @@ class Claims:
             self.lock.release()
 
 
-_AHEAD: tuple[Callable[[int], Any], Claims] | None = None
+_AHEAD: tuple[Callable[[int], Any], Claims, ScratchFile] | None = None
 """The job function and claims of the share being forked for: the process inherits them (a
 closure over the caller's state need not pickle)."""
 
 
-def _run_ahead(order: list[int]) -> dict[int, tuple[bool, Any]]:
-    """In the spare process: ``fn(i)`` for ``order`` (last first) until a job is taken already."""
+Places = dict[int, tuple[int, int] | None]
+"""Per job the spare process ran, where its pickled result lies in the scratch file (None: it raised)."""
+
+
+def _run_ahead(order: list[int]) -> Places:
+    """In the spare process: ``fn(i)`` for ``order`` (last first) until a job is taken already.
+    Each result goes, pickled, to the share's scratch file (the place is returned, not the
+    result: at 20,000 units half the pages would be ~50 MB in one message, held whole); None for
+    a job that raised."""
     from builder.pipeline import WorkerError
 
     assert _AHEAD is not None, "jobs were sent to a process that was not forked for them"
-    fn, claims = _AHEAD
-    done: dict[int, tuple[bool, Any]] = {}
+    fn, claims, scratch = _AHEAD
+    done: Places = {}
     try:
         for i in order:
             if not claims.take(i):
                 break  # the other process has come this far: the rest is its
             try:
-                done[i] = (True, fn(i))
+                value = fn(i)
             except Exception:
-                done[i] = (False, None)  # run again there, to fail as one process would
-    except BaseException as exc:  # an interrupt, a claims lock that timed out
+                done[i] = None  # run again there, to fail as one process would
+                continue
+            done[i] = scratch.append(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        scratch.flush()
+    except BaseException as exc:  # an interrupt, a claims lock that timed out, a full disk
         raise WorkerError.wrap(exc) from None
     return done
 
@@ -151,15 +171,17 @@ class Shared:
         global _AHEAD
         self.claims = Claims(count)
         self._fn = fn
-        self._done: dict[int, tuple[bool, Any]] | None = None
+        self._done: Places | None = None
+        # Written by the spare process alone (its own end offset), read here by place.
+        self._scratch = ScratchFile(_spill_folder(), prefix=".coursepack-spare-")
         self._frozen = contextlib.ExitStack()
         # What exists now is shared with the process: out of the collector's reach, as before
         # the pipeline forks its workers, so that its bookkeeping does not copy the pages.
         self._frozen.enter_context(gcpause.frozen())
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        _AHEAD = (fn, self.claims)
+        _AHEAD = (fn, self.claims, self._scratch)
         try:
-            self._future: Future[dict[int, tuple[bool, Any]]] = self._pool.submit(_run_ahead, todo[::-1])
+            self._future: Future[Places] = self._pool.submit(_run_ahead, todo[::-1])
         finally:
             _AHEAD = None  # the process forked at the submit, with its own copy
 
@@ -170,8 +192,10 @@ class Shared:
         """The result of a job ``here`` said the spare process took."""
         if self._done is None:
             self._done = self._future.result()  # the process has taken every job from here on
-        made, value = self._done[index]
-        return value if made else self._fn(index)
+        place = self._done.pop(index)
+        if place is None:
+            return self._fn(index)
+        return pickle.loads(self._scratch.read(*place))
 
     def wait(self) -> None:
         """Wait until the process has stopped taking jobs (for tests: it then holds all of them)."""
@@ -183,4 +207,5 @@ class Shared:
             self.claims.take_all()
             self._pool.shutdown(wait=True, cancel_futures=True)
         finally:
+            self._scratch.close()
             self._frozen.close()
