@@ -228,30 +228,3 @@ def test_only_units_the_cache_lacks_are_shared_and_an_edit_builds_the_bytes_of_a
     build(edited, tmp_path / "clean", ["olx"], BuildOptions(), jobs=1, cache=False)
     (built,) = (tmp_path / "clean").glob("*.olx.tar.gz")
     assert (out / built.name).read_bytes() == built.read_bytes()
-
-
-@pytest.mark.parametrize("target", ["scorm12", "cmi5"])
-def test_a_lone_scorm_or_cmi5_target_renders_pages_in_a_second_process_to_the_bytes_of_j1(
-    sample_course: Course, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str
-) -> None:
-    from builder.targets import scorm_common
-
-    monkeypatch.setattr(pipeline, "_pool_context", lambda: None)
-    monkeypatch.setattr(scorm_common, "SPARE_MIN_PAGES", 1)
-    monkeypatch.setenv(LOG, str(tmp_path / "pages.log"))
-    real = scorm_common.PageFrames.page
-
-    def logging_page(self, course, unit, key, context):  # type: ignore[no-untyped-def]
-        with open(os.environ[LOG], "a") as f:
-            f.write(f"{os.getpid()} {unit.id}\n")
-        return real(self, course, unit, key, context)
-
-    monkeypatch.setattr(scorm_common.PageFrames, "page", logging_page)
-    build(sample_course, tmp_path / "one", [target], BuildOptions(), jobs=1, cache=False)
-    (tmp_path / "pages.log").unlink()
-    build(sample_course, tmp_path / "two", [target], BuildOptions(), jobs=2)
-    lines = (tmp_path / "pages.log").read_text().split()
-    assert sorted(lines[1::2]) == sorted(u.id for u in sample_course.units())  # each page once
-    assert set(lines[0::2]) - {str(os.getpid())}, "no page was rendered in another process"
-    (built,) = (tmp_path / "one").glob("*.zip")
-    assert (tmp_path / "two" / built.name).read_bytes() == built.read_bytes()

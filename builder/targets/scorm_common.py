@@ -31,16 +31,15 @@ from typing import Literal
 from jinja2 import Template
 from markupsafe import Markup
 
-from builder import progress, spare
+from builder import progress
 from builder.archive import Members
-from builder.cache import course_context, model_key, piece, piece_and_origin, piece_stored, text_key
+from builder.cache import course_context, model_key, piece, piece_and_origin, text_key
 from builder.diagnostics import Diagnostic
 from builder.i18n import ui as ui_tables
 from builder.i18n.ui import primary_subtag
 from builder.model import Asset, Course, Html, OlxBlock, Outcome, Problem, Section, Unit, Video
 from builder.render.links import rewrite_unit_links
 from builder.resources.scorm_schemas import control_files
-from builder.spare import Shared, Spare
 from builder.targets import BuildOptions, Output
 from builder.targets.scorm_runtime import RUNTIME_SCRIPT, runtime_script
 from builder.templates import environment, render_bytes, template_dir
@@ -518,27 +517,6 @@ PAGE_FRAMES = PageFrames()
 # --------------------------------------------------------------------------- package
 
 
-SPARE_MIN_PAGES = 200
-"""Pages to render below which none goes to a spare process (``builder.spare``): a page costs
-~0.2 ms and forking ~20 ms of wall time."""
-
-
-def _share_pages(
-    beside: Spare | None, total: int, stored: Callable[[int], bool], make_page: Callable[[int], bytes]
-) -> Shared | None:
-    """With a spare process, the unit pages the build cache does not hold (all, without a cache)
-    are rendered there from the last while this process renders them from the first: a page reads
-    its unit, its position and the package's facts, so either process makes the same bytes. (The
-    spare process's page frames stay its own: another flavour rendered here renders those pages
-    whole, the same bytes.)"""
-    if beside is None:
-        return None
-    todo = [i for i in range(total) if not stored(i)]
-    if len(todo) < SPARE_MIN_PAGES:
-        return None
-    return beside.share(lambda i: make_page(i + 1), todo, total)
-
-
 def _package_units(sections: Iterable[Section]) -> list[Unit]:
     return [u for s in sections for ss in s.subsections for u in ss.units]
 
@@ -647,37 +625,21 @@ def build_package(
         # A unit's page reads the unit, its position, the course-level context and which units
         # its links can reach; with all of them unchanged it is reused (``builder.cache.piece``).
         reach = text_key(" ".join(sorted(in_package)))
-
-        def page_parts(n: int) -> tuple[object, ...]:
-            unit = units[n - 1]
-            return (
-                course_context(course), model_key(unit), flavor.version, flavor.edition,
-                options.sco, n, total, reach,
+        for n, unit in enumerate(units, start=1):
+            href = f"{SCO_DIR}/{unit.id}.html"
+            page, origin = piece_and_origin(
+                "sco-page",
+                lambda unit=unit, n=n: (
+                    course_context(course), model_key(unit), flavor.version, flavor.edition,
+                    options.sco, n, total, reach,
+                ),
+                lambda unit=unit, n=n: PAGE_FRAMES.page(
+                    course, unit, (unit.id, n, total, reach, options.sco), page_context([unit], "unit", n)
+                ),
             )  # fmt: skip
-
-        def make_page(n: int) -> bytes:
-            unit = units[n - 1]
-            key = (unit.id, n, total, reach, options.sco)
-            return PAGE_FRAMES.page(course, unit, key, page_context([unit], "unit", n))
-
-        with spare.process() as beside:
-            # Pages the cache lacks are rendered in a spare process too, from the last (``builder.spare``).
-            stored = lambda i: piece_stored("sco-page", page_parts(i + 1))  # noqa: E731
-            ahead = _share_pages(beside, total, stored, make_page)
-            for n, unit in enumerate(units, start=1):
-                href = f"{SCO_DIR}/{unit.id}.html"
-
-                def make(n: int = n) -> bytes:
-                    if ahead is not None and not ahead.here(n - 1):
-                        return ahead.result(n - 1)  # type: ignore[no-any-return]
-                    return make_page(n)
-
-                page, origin = piece_and_origin("sco-page", lambda n=n: page_parts(n), make)
-                members.set(href, page, origin)  # the zip reuses it by origin, unread
-                progress.unit_done()
-                resources.append(
-                    Resource(ident("RES", unit.id), "sco", href, [href], [ident("RES", "_shared")])
-                )
+            members.set(href, page, origin)  # the zip reuses it by origin, unread
+            progress.unit_done()
+            resources.append(Resource(ident("RES", unit.id), "sco", href, [href], [ident("RES", "_shared")]))
 
         def unit_item(unit: Unit) -> Item:
             return Item(
