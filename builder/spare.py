@@ -120,8 +120,8 @@ Places = dict[int, tuple[int, int] | None]
 def _run_ahead(order: list[int]) -> Places:
     """In the spare process: ``fn(i)`` for ``order`` (last first) until a job is taken already.
     Each result goes, pickled, to the share's scratch file (the place is returned, not the
-    result: at 20,000 units half the pages would be ~50 MB in one message, held whole); None for
-    a job that raised."""
+    result: at 20,000 units half the units' OLX files would be tens of MB in one message, held
+    whole); None for a job that raised."""
     from builder.pipeline import WorkerError
 
     assert _AHEAD is not None, "jobs were sent to a process that was not forked for them"
