@@ -473,6 +473,10 @@ class RecordingMembers(Mapping[str, Any]):
     def __contains__(self, name: object) -> bool:
         return name in self._members
 
+    def note_read(self, names: Iterable[str]) -> None:
+        """Count ``names`` as read: another process read them for the check (``pipeline.Spare``)."""
+        self.read.update(names)
+
     def known_shas(self, prefix: str = "") -> dict[str, str]:
         """The sha256 of every member under ``prefix`` (named without it) that the members know
         without reading it (``known_shas``), each counted as read: the check's verdict depends on
@@ -644,6 +648,12 @@ def piece_and_origin(
         return make(), None
     key = _PIECES.key_of(kind, parts())  # names the code, the target's pack and what the piece reads
     return _PIECES.get_by_key(key, kind, make), key.hex()
+
+
+def piece_stored(kind: str, parts: tuple[object, ...]) -> bool:
+    """Whether ``piece(kind, …)`` would find its value stored (False when the build does not
+    memoise): work that only a miss needs can then be started early, elsewhere (``builder.spare``)."""
+    return _PIECES is not None and _PIECES.pack.holds(_PIECES.key_of(kind, parts))
 
 
 def piece(kind: str, parts: Callable[[], tuple[object, ...]], make: Callable[[], T]) -> T:

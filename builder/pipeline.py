@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builder import archive, gcpause, progress
+from builder import archive, gcpause, progress, spare
 from builder.diagnostics import Diagnostic, SourceErrors, escalate
 from builder.model import Course
 from builder.targets import TARGETS, BuildOptions, Output, prepare, renderer
@@ -147,7 +147,8 @@ def _advice(course: Course, options: BuildOptions, built: tuple[str, ...]) -> li
 def _olx(output: Output, course: Course, options: BuildOptions, memo: CheckMemo | None) -> list[Diagnostic]:
     from builder.validate.olx import check_olx
 
-    return check_olx(output.members, course.competences, memo)
+    with spare.process() as beside:  # olxcleaner's chapters on the core a lone target leaves idle
+        return check_olx(output.members, course.competences, memo, spare=beside)
 
 
 def _cmi5(output: Output, course: Course, options: BuildOptions) -> list[Diagnostic]:
@@ -722,6 +723,17 @@ def default_jobs(course: Course, targets: list[str]) -> int:
     return max(1, min(len(targets), _cores()))
 
 
+def spare_cores(course: Course, jobs: int | None, workers: int) -> int:
+    """Cores a run of ``workers`` processes leaves idle that ``--jobs`` (or, without it, the course's
+    size, as ``default_jobs`` decides) would let it use: a build of one target (``-t olx``, or all
+    targets but one restored from the cache) runs in one process, and its second core idled
+    (``builder.spare``)."""
+    if workers != 1:
+        return 0
+    allowed = jobs if jobs else (1 if len(course.units()) < PARALLEL_MIN_UNITS else _cores())
+    return max(0, allowed - workers)
+
+
 def choose_workers(
     course: Course,
     targets: list[str],
@@ -825,11 +837,13 @@ def run(
     workers = choose_workers(course, targets, options, jobs, cache_dir, digest)
     tally = _Tally(len(course.units()), on_units)
     if workers == 1:
+        # A target running alone may fork for part of its work (``builder.spare``).
+        allow = spare.allowed(spare_cores(course, jobs, workers))
         # The course and everything loaded so far live until the run ends: out of the collector's
         # reach (as before a fork, below), the full collections that the targets' allocations set
         # off no longer walk the model's millions of objects (~0.3 s of a one-unit edit at 2,000
         # units, a tenth of it). Nested in the CLI's freeze, it leaves the thawing to it.
-        with gcpause.frozen():
+        with gcpause.frozen(), allow:
             try:
                 for name in targets:
                     previous = progress.set_sink(_Batched(lambda n, name=name: tally.add(name, n)))

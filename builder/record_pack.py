@@ -167,6 +167,10 @@ class RecordPack:
             raise OSError("pack closed")
         return source.read(at, size)
 
+    def holds(self, key: bytes) -> bool:
+        """Whether the record ``key`` is there (``lookup`` may still miss it, should a read fail)."""
+        return key in self.used or key in (self._index if self._index is not None else self._load())
+
     def lookup(self, key: bytes) -> tuple[bytes, bytes | memoryview] | None:
         """The type byte and value of the record ``key``, kept for this build's pack; or None."""
         place = self.used.get(key)

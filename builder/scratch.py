@@ -70,6 +70,10 @@ class ScratchFile:
             raise OSError(f"scratch file is short: {len(data)} of {length} bytes at {offset}")
         return data
 
+    def flush(self) -> None:
+        """Write out what is buffered (for a reader in another process, which reads the file)."""
+        self._flush()
+
     def _flush(self) -> None:
         if self._pending:
             self._write(self._pending, self._pending_at)

@@ -66,8 +66,12 @@ def load(text: str, line_offset: int = 0) -> YamlDoc:
         if node is None:
             return YamlDoc(value=None, positions={(): (line_offset + 1, 1)})
         doc = YamlDoc(value=None)
-        _walk(node, (), doc, line_offset, set(), (line_offset + 1, 1))
-        doc.value = loader.construct_document(node)
+        # A character no output can carry is in a value only if it is in the text, or written as an
+        # escape (``"\x00"``), which needs a backslash: without either, no value is checked.
+        build = _Build(loader, check_chars=first_invalid_char(text) is not None or "\\" in text)
+        value = _walk(node, (), doc, line_offset, set(), (line_offset + 1, 1), build)
+        # PyYAML's constructor, when the walk met a node it does not build the same way itself
+        doc.value = loader.construct_document(node) if build.slow else value
         return doc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -106,10 +110,56 @@ def _inner_double_quotes(text: str, line: int) -> str | None:
     return f"{m.group(1).strip()} '{m.group(2).replace(chr(39), chr(39) * 2)}'"
 
 
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_SCALARS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")
+)
+"""Scalar tags whose constructors (``SafeConstructor.construct_yaml_int`` …) read only the node's
+text: the walk calls them itself. Any other tag (``!!binary``, ``!!set``, ``!!omap``, a merge key
+``<<``, a local ``!tag``) leaves the document to PyYAML's ``construct_document``."""
+
+
+class _Build:
+    """The walk's half of PyYAML's constructor: ``construct_document`` walks every node again, one
+    generator per mapping and sequence, which cost as much as the position walk itself. The walk
+    builds the same value (a dict in key order, the last of duplicate keys winning; a list; a
+    scalar from the safe constructor's own function) for the tags above, and gives up — ``slow`` —
+    at anything else or at an exception, so that ``construct_document`` makes the value, or raises
+    the very error, it always did."""
+
+    def __init__(self, loader: Any, check_chars: bool = True) -> None:
+        self.constructors = loader.yaml_constructors
+        self.loader = loader
+        self.slow = False
+        self.check_chars = check_chars
+        """Whether keys and values may hold a character ``_check_scalar`` refuses."""
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == _STR:
+            return node.value
+        if node.tag in _SCALARS and not self.slow:
+            try:
+                return self.constructors[node.tag](self.loader, node)
+            except Exception:  # raised again, in its own order, by ``construct_document``
+                self.slow = True
+                return None
+        self.slow = True
+        return None
+
+
 def _walk(
-    node: yaml.Node, path: Path_, doc: YamlDoc, offset: int, seen_nodes: set[int], where: tuple[int, int]
-) -> None:
-    """Record positions; ``where`` is the position of the key or item that holds ``node``.
+    node: yaml.Node,
+    path: Path_,
+    doc: YamlDoc,
+    offset: int,
+    seen_nodes: set[int],
+    where: tuple[int, int],
+    build: _Build,
+) -> Any:
+    """Record positions and return the node's value; ``where`` is the position of the key or item
+    that holds ``node``.
 
     The composer gives an alias the very node object of its anchor, so meeting a node twice is
     how an alias shows itself; its own position is lost, hence ``where``.
@@ -132,25 +182,40 @@ def _walk(
             code="yaml-depth",
         )
     if isinstance(node, yaml.MappingNode):
+        if node.tag != _MAP:
+            build.slow = True
         seen: set[str] = set()
+        mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode):
-                _check_scalar(key_node, offset)
+                if build.check_chars:
+                    _check_scalar(key_node, offset)
                 key = key_node.value
+                if key_node.tag != _STR:
+                    build.slow = True
             else:
                 key = str(key_node.value)
+                build.slow = True
             child = (*path, key)
             kpos = (key_node.start_mark.line + 1 + offset, key_node.start_mark.column + 1)
             if key in seen:
                 doc.duplicates.append((child, *kpos))
             seen.add(key)
             doc.key_positions[child] = kpos
-            _walk(value_node, child, doc, offset, seen_nodes, kpos)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _walk(item, (*path, i), doc, offset, seen_nodes, pos)
-    elif isinstance(node, yaml.ScalarNode):
-        _check_scalar(node, offset)
+            mapping[key] = _walk(value_node, child, doc, offset, seen_nodes, kpos, build)
+        return mapping
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _SEQ:
+            build.slow = True
+        return [
+            _walk(item, (*path, i), doc, offset, seen_nodes, pos, build) for i, item in enumerate(node.value)
+        ]
+    if isinstance(node, yaml.ScalarNode):
+        if build.check_chars:
+            _check_scalar(node, offset)
+        return build.scalar(node)
+    build.slow = True
+    return None
 
 
 def _check_scalar(node: yaml.ScalarNode, offset: int) -> None:

@@ -34,6 +34,7 @@ from builder import taxonomy, xmlsafe
 from builder.archive import Member, extracted
 from builder.diagnostics import Diagnostic
 from builder.model import CompetenceMap
+from builder.spare import Spare
 from builder.targets.olx import POINTER_TAGS
 from builder.validate import olx_shards
 
@@ -99,13 +100,15 @@ def check_olx(
     competences: CompetenceMap | None = None,
     memo: olx_shards.ShardMemo | None = None,
     sharded: bool = True,
+    spare: Spare | None = None,
 ) -> list[Diagnostic]:
     """All findings about an OLX tree given as archive members (name → bytes or source Path).
 
     ``competences``, when given, lets the ``tags.csv`` check require that every value is a value of
     the course's taxonomy and that the column is its export_id; without it only the shape is checked.
     ``memo`` keeps olxcleaner's per-chapter results between builds; ``sharded=False`` runs it over
-    the whole tree (the reference the chapter runs are tested against).
+    the whole tree (the reference the chapter runs are tested against). ``spare``: a process
+    beside this one that may run olxcleaner's chapters (``builder.spare``).
     """
     # The substring test first: pathlib over every name costs ~0.3 s per 16,000 names.
     roots = sorted(
@@ -126,7 +129,7 @@ def check_olx(
     root = roots[0]
     prefix = "" if root == "." else f"{root}/"
     tree = Tree(_Under(members, prefix), prefix, memo, competences)
-    found = run_olxcleaner(members, root, tree, memo, sharded)
+    found = run_olxcleaner(members, root, tree, memo, sharded, spare)
     hashed = getattr(memo, "hashed", None)
     if hashed is not None:  # the pipeline's CheckMemo: it records the check's reads by these hashes
         hashed.append((prefix, tree.shas))
@@ -148,11 +151,26 @@ def run_olxcleaner(
     tree: Tree,
     memo: olx_shards.ShardMemo | None = None,
     sharded: bool = True,
+    spare: Spare | None = None,
 ) -> list[Diagnostic]:
     """olxcleaner's findings, chapter by chapter when the course allows (``olx_shards``: equal
-    findings, each chapter's reused from ``memo`` while unchanged), else over the whole tree."""
-    allowed = sorted(set(ALLOWED_XBLOCKS) | tree.pass_through_tags())
-    found = olx_shards.run(tree.files, allowed, memo, shas=tree.shas) if sharded else None
+    findings, each chapter's reused from ``memo`` while unchanged), else over the whole tree.
+
+    The chapters start before the scan that tells which XBlock tags are allowed, with the usual
+    answer (``olx_shards.Started``): with a ``spare`` process, they run there while this one scans.
+    """
+    started = None
+    if sharded:
+        tree.note_known_shas()  # the memo's reuse test then hashes only what the target did not
+        started = olx_shards.Started(
+            tree.files, sorted(set(ALLOWED_XBLOCKS)), memo, shas=tree.shas, spare=spare
+        )
+    try:
+        allowed = sorted(set(ALLOWED_XBLOCKS) | tree.pass_through_tags())
+        found = started.finish(allowed) if started is not None else None
+    finally:
+        if started is not None:
+            started.close()
     if found is None:
         whole = whole_olxcleaner(members, root, tree, allowed)
         if isinstance(whole, Diagnostic):
@@ -223,6 +241,13 @@ class _Under(Mapping[str, Member]):
 
     def __contains__(self, name: object) -> bool:
         return name in self.known
+
+    def note_read(self, shas: Mapping[str, str]) -> None:
+        """Members another process read for the check, with their sha256: the members that record
+        reads (``cache.RecordingMembers``) count them as read, as if read here."""
+        note = getattr(self.members, "note_read", None)
+        if note is not None:
+            note(self.prefix + name for name in shas)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.known)
@@ -311,6 +336,11 @@ class Tree:
         element = self.xml(f"{tag}/{url}.xml")
         return element is not None and element.get(setting) == as_text
 
+    def note_known_shas(self) -> None:
+        """Put the sha256 the members know without reading them (the OLX target hashes members
+        as it sets them) into ``shas``, once."""
+        # Nothing left to do: they are ``shas`` from the start (``_Under.shas``, not a copy).
+
     # ---- structure: one pass over the files (``scan``), each parsed once and then dropped
 
     def scan(self) -> Scan:
@@ -336,6 +366,7 @@ class Tree:
         # The shas the members know, and those of the others the scan reads: olx_shards' reuse
         # test and the pipeline's record of the check's reads take them from ``self.shas``.
         known = self.shas
+        self.note_known_shas()
 
         def sha_of(path: str) -> str:
             sha = known.get(path)

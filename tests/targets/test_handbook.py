@@ -529,3 +529,21 @@ def test_parallel_build_after_typesetting_in_the_same_process_does_not_hang(tmp_
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "MyOrg-C101-2026_T1.handbook.pdf" in done.stdout
+
+
+def test_pdf_sets_problem_and_outcome_ids_in_the_monospace_face(
+    sample_course: Course, reader: pypdf.PdfReader
+) -> None:
+    """The ids are typeset with text() in raw's face (raw itself cost ~3 % of a big handbook):
+    a trainer still sees every problem and outcome id in DejaVu Sans Mono."""
+    mono: list[str] = []
+
+    def visit(text: str, cm: object, tm: object, font: dict | None, size: float) -> None:
+        if font and "DejaVuSansMono" in str(font.get("/BaseFont", "")):
+            mono.append(text)
+
+    for page in reader.pages:
+        page.extract_text(visitor_text=visit)
+    shown = squash("".join(mono))
+    ids = [p.id for p in sample_course.problems()] + [o.id for o in sample_course.competences.outcomes()]
+    assert ids and all(squash(i) in shown for i in ids), [i for i in ids if squash(i) not in shown]

@@ -20,6 +20,7 @@ import pytest
 from builder import xmlsafe
 from builder.archive import Member
 from builder.diagnostics import Diagnostic
+from builder.spare import Spare
 from builder.targets import BuildOptions
 from builder.targets.olx import render
 from builder.validate import olx_shards
@@ -53,6 +54,19 @@ def assert_same(members: dict[str, Member], expect: set[str], sharded: bool = Tr
         assert got is None, "expected the whole-tree fallback"
     # And through the check itself (false-positive filters, file prefixes): the same diagnostics.
     assert check_olx(members) == check_olx(members, sharded=False)
+    # With the chapters run in a forked process beside the scan (``builder.spare.Spare``): the same.
+    spare = Spare()
+    try:
+        assert check_olx(members, spare=spare) == check_olx(members)
+    finally:
+        spare.close()
+
+
+@pytest.fixture(autouse=True)
+def _spare_for_any_course(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The spare process takes chapters even of the small trees here (it would not, in a build)."""
+    monkeypatch.setattr(olx_shards, "SPARE_MIN_FILES", 0)
+    monkeypatch.setattr(olx_shards, "SPARE_MIN_SHARDS", 2)
 
 
 # --------------------------------------------------------------------------- the tree's outline
@@ -183,6 +197,13 @@ def _merge_into_duplicate(o: Outline) -> None:
 Mutation = Callable[[Outline], None]
 
 CORPUS: list[tuple[str, Mutation, set[str], bool]] = [
+    (
+        # Allowed once the scan has met it: the chapters started with the usual tags start again.
+        "an inline XBlock of a tag only an import brings",
+        lambda o: o.add_to_vertical(1, '<my_import_xblock url_name="mx1" display_name="Mine"/>'),
+        set(),
+        True,
+    ),
     ("unchanged", lambda o: None, set(), True),
     (
         "duplicate url_name across chapters",
@@ -478,3 +499,36 @@ def test_each_shards_facts_are_let_go_before_the_next_shard_runs(
     monkeypatch.setattr(olx_shards, "run_shard", watched)
     assert findings(dict(sample_members), True) == findings(dict(sample_members), False)
     assert len(alive) == len(Outline(dict(sample_members)).chapters) > 1
+
+
+def test_chapters_the_spare_process_ran_are_kept_in_the_memo_and_counted_as_read_here(
+    sample_members: dict[str, Member],
+) -> None:
+    """The pipeline's check entry lists what the check read (``cache.RecordingMembers``) and the
+    memo keeps each chapter's result: for a chapter run in the spare process, both must come
+    from its result, since this process never read its files."""
+    from builder.cache import RecordingMembers
+
+    memo = DictMemo()
+    recording = RecordingMembers(dict(sample_members))
+    tree = Tree(_Under(recording, PREFIX), PREFIX)
+    allowed = sorted(ALLOWED_XBLOCKS)
+    spare = Spare()
+    try:
+        started = olx_shards.Started(tree.files, allowed, memo, spare=spare)
+        assert started.ahead is not None
+        started.ahead.wait()  # it claims every chapter before this process asks for one
+        read_here = set(recording.read)
+        got = started.finish(allowed)
+    finally:
+        spare.close()
+    assert got is not None and set(got) == findings(sample_members, False)
+    chapters = len(Outline(dict(sample_members)).chapters)
+    assert len(memo.entries) == chapters
+    reads = {PREFIX + n for body in memo.entries.values() for n in json.loads(body)["reads"]}
+    assert not reads <= read_here  # the chapters' files were read in the other process only
+    assert reads <= recording.read
+    # Reused as this process's own results would be: nothing runs again.
+    again = olx_shards.Started(tree.files, allowed, memo)
+    assert all(body is not None for body in again.bodies)
+    assert again.finish(allowed) == got
