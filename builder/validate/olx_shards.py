@@ -540,6 +540,9 @@ def run(
     return Started(files, allowed, memo, per_shard, shas).finish(allowed)
 
 
+HELD: dict[str, Any] = {"held": True}
+"""``Started.bodies``' mark for a shard whose memo result holds (read again when combined)."""
+
 SPARE_MIN_SHARDS = 4
 """Shards to run below which none goes to a spare process: an edit re-runs one or two chapters,
 and forking beside them would cost more than it saves."""
@@ -587,11 +590,10 @@ class Started:
             body = memo.get(key) if memo is not None else None
             self.keys.append(key)
             # What it read only decides reuse: 20,000 units' worth of shas are not kept.
-            if body is not None and self.folder.holds(body):
-                body = {k: v for k, v in body.items() if k not in ("reads", "asked")}
-            else:
-                body = None
-            self.bodies.append(body)
+            # Kept as a mark only: all chapters' results at once (every url_name, html file and
+            # discussion of the course) were ~60 MB at 20,000 units; ``finish`` reads each again.
+            self.bodies.append(HELD if body is not None and self.folder.holds(body) else None)
+            body = None
         todo = [i for i, body in enumerate(self.bodies) if body is None]
         share = len(files) * len(todo) // len(self.bodies)
         if spare is None or len(todo) < SPARE_MIN_SHARDS or share < SPARE_MIN_FILES:
@@ -616,6 +618,10 @@ class Started:
             for i, shard in enumerate(the_plan.shards):
                 body = self.bodies[i]
                 self.bodies[i] = None
+                if body is HELD and self.memo is not None:
+                    body = self.memo.get(self.keys[i])  # as looked up and tested in ``__init__``
+                    if body is None or not self.folder.holds(body):
+                        body = None  # (gone or changed meanwhile: run it again)
                 if body is None:
                     if self.ahead is not None and not self.ahead.here(i):
                         body = self.ahead.result(i)  # the spare process has taken it
