@@ -433,9 +433,11 @@ def _run_check(
     memo = CheckMemo(store) if check.memo else None
     found = list(check.run(seen, course, options, memo) if memo else check.run(seen, course, options))
     if memo is not None:
-        reads = {n: shas.get(n) or memo.sha(n) or sha_of(n) for n in sorted(recording.read)}
+        reads = {n: shas.get(n) or memo.sha(n) or sha_of(n) for n in sorted(recording.reads())}
+        memo.hashed.clear()  # the check's own hashes (~25 MB at 20,000 units), not held while stored
     else:
-        reads = {n: sha_of(n) for n in sorted(recording.read)}
+        reads = {n: sha_of(n) for n in sorted(recording.reads())}
+    del recording, seen
     own = memo.keys if memo else []
     used += own
     store.put(key, {"reads": reads, "diagnostics": [d.to_json() for d in found], "memo": own})
@@ -683,6 +685,21 @@ def _give_back_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)  # the C library this process runs on
 
 
+def _trim_heap() -> None:
+    """Return the heap a finished target freed to the system before the next target starts.
+
+    glibc keeps freed memory for reuse, but the next target's allocations do not fit the holes
+    the last one left: at 20,000 units each target left 25–40 MB behind, and the build's peak
+    came three targets later (an edit build, one process: 514 MB, 475 MB with a trim after each
+    target). No collection first: the model is frozen, and what the targets leave is freed by
+    reference counting; the trim costs ~15 ms at 20,000 units, ~1 ms at 2,000."""
+    import contextlib
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
+        ctypes.CDLL(None).malloc_trim(0)
+
+
 def _forget_shared_renders() -> None:
     """Drop what the targets of a run shared in this process (``scorm_common.PAGE_FRAMES``: unit
     pages without their runtime data), so that a long-lived process (``coursepack serve``, a
@@ -834,6 +851,7 @@ def run(
                         results[name] = run_target(name, course, options, staging, cache_dir, digest)
                     finally:
                         progress.set_sink(previous)
+                        _trim_heap()
                     tally.finish(name)
                     if on_done:
                         on_done(name)

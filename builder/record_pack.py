@@ -14,7 +14,9 @@ verified as a whole when opened): the record count, then per record its 32-byte 
 chosen by the user and the value's length, then the values in index order. The index is read
 when the first record is asked for; a value is read when it is asked for, by place
 (``BuildCache.open_raw``: the pack is never in memory whole) or, with ``whole=True``, from the
-entry read into memory once (a pack whose every record is used, e.g. the units of a load).
+entry read into memory once. That saves only a system call per record, even when every record is
+used: the unit pack read whole held ~145 MB at 20,000 units beside the model built from it (the
+load's peak), so both users now read by place.
 
 Rewriting a 20 MB pack for one edited unit cost more than reading it, so a build that made few
 new records writes only the records outside the base into the *delta*, a second pack read on

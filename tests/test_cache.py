@@ -754,7 +754,7 @@ def test_a_sha_the_members_know_counts_as_a_read() -> None:
 
     recording = cache.RecordingMembers(Known({"c/known": b"x", "c/other": b"y", "d/else": b"z"}))
     assert recording.known_shas("c/") == {"known": "ab" * 32}
-    assert recording.read == {"c/known"}
+    assert recording.reads() == {"c/known"}
     assert cache.RecordingMembers({"plain": b"z"}).known_shas() == {}
 
 

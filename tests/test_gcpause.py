@@ -79,3 +79,14 @@ def test_a_pipeline_run_keeps_the_callers_freeze(sample_course: Course) -> None:
         pipeline.run(sample_course, ["competences"], BuildOptions(), jobs=1)
         assert gc.get_freeze_count() >= frozen
     assert gc.get_freeze_count() == 0
+
+
+def test_one_process_returns_each_targets_freed_heap_before_the_next(
+    sample_course: Course, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After each target in one process the freed heap goes back to the system: the next
+    target's allocations did not fit the holes, and the build's peak came targets later."""
+    trims: list[int] = []
+    monkeypatch.setattr(pipeline, "_trim_heap", lambda: trims.append(1))
+    pipeline.run(sample_course, ["competences", "moodle-questions"], BuildOptions(), jobs=1)
+    assert len(trims) == 2

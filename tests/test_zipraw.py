@@ -3,6 +3,7 @@ when their content is unchanged."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 from pathlib import Path
@@ -189,3 +190,27 @@ def test_a_stored_member_whose_header_differs_is_read_from_the_old_file() -> Non
         assert zf.testzip() is None
         assert {i.filename: zf.read(i) for i in zf.infolist()} == members
         assert {i.date_time for i in zf.infolist()} == {later}
+
+
+def test_the_old_archives_index_is_let_go_before_the_new_one_is_stored(tmp_path: Path) -> None:
+    """The index of the archive being replaced is done with once the new one is written: held
+    beside the new index and its JSON, it was the SCORM 2004 writer's peak at 20,000 units."""
+    from builder.cache import BuildCache
+    from builder.zip_reuse import ZipReuse
+
+    store = BuildCache(tmp_path / "cache")
+    members = {"a.txt": b"x" * 100, "b.txt": b"y" * 50}
+    published = tmp_path / "p.zip"
+
+    def write(reuse: ZipReuse, out: io.BytesIO | None = None) -> None:
+        with open(published, "wb") if out is None else contextlib.nullcontext(out) as f:
+            pairs = [(n, lambda n=n: reuse.deflated(n, members[n])) for n in sorted(members)]
+            sha, where = zipraw.write(f, pairs, STAMP, archive.FILE_MODE, source=reuse.source)
+        reuse.save(sha, where)
+
+    write(ZipReuse(store, published))
+    second = ZipReuse(store, published)
+    assert set(second.index) == set(members)
+    write(second, io.BytesIO())
+    assert second.index == {}
+    second.close()

@@ -128,7 +128,7 @@ def check_olx(
         ]
     root = roots[0]
     prefix = "" if root == "." else f"{root}/"
-    tree = Tree(_Under(members, prefix), prefix, memo)
+    tree = Tree(_Under(members, prefix), prefix, memo, competences)
     found = run_olxcleaner(members, root, tree, memo, sharded, spare)
     hashed = getattr(memo, "hashed", None)
     if hashed is not None:  # the pipeline's CheckMemo: it records the check's reads by these hashes
@@ -138,7 +138,7 @@ def check_olx(
     found += tree.check_static_links()
     found += tree.check_verticals()
     found += tree.check_videos()
-    found += tree.check_tags(competences)
+    found += tree.check_tags()
     return sorted(set(found))
 
 
@@ -219,12 +219,20 @@ def _is_normal_speed(speed: str) -> bool:
 
 class _Under(Mapping[str, Member]):
     """The members under ``prefix``, named without it; read only when asked for (a build's members
-    are spilled to disk, and copying them all into a dict would bring the package back into memory)."""
+    are spilled to disk, and copying them all into a dict would bring the package back into memory).
+
+    Each name is one string, shared by the names and the shas the members know (``known_shas``):
+    at 20,000 units a package has 120,000 members, and a second copy of each name (as a list
+    beside the set, and again as the keys of the shas) held ~20 MB through the OLX check."""
 
     def __init__(self, members: Mapping[str, Member], prefix: str):
         self.members, self.prefix = members, prefix
-        self.names = [n[len(prefix) :] for n in members if n.startswith(prefix)]
-        self.known = set(self.names)
+        known = getattr(members, "known_shas", None)
+        self.shas: dict[str, str] = known(prefix) if known is not None else {}
+        """The sha256 of every member the members know without reading it, by name."""
+        cut = len(prefix)
+        self.known = set(self.shas)
+        self.known.update(n[cut:] for n in members if n.startswith(prefix))  # an equal name stays as it was
 
     def __getitem__(self, name: str) -> Member:
         if name not in self.known:
@@ -241,33 +249,36 @@ class _Under(Mapping[str, Member]):
         if note is not None:
             note(self.prefix + name for name in shas)
 
-    def known_shas(self) -> dict[str, str]:
-        """The sha256 of every member the members know without reading it (``known_shas``)."""
-        known = getattr(self.members, "known_shas", None)
-        return known(self.prefix) if known is not None else {}
-
     def __iter__(self) -> Iterator[str]:
-        return iter(self.names)
+        return iter(self.known)
 
     def __len__(self) -> int:
-        return len(self.names)
+        return len(self.known)
 
 
 class Tree:
     """The members under the course folder, with parsed XML on demand (only the few files asked
     for more than once are kept parsed: course.xml, blocks named by a SettingOverride)."""
 
-    def __init__(self, files: Mapping[str, Member], prefix: str, memo: olx_shards.ShardMemo | None = None):
+    def __init__(
+        self,
+        files: Mapping[str, Member],
+        prefix: str,
+        memo: olx_shards.ShardMemo | None = None,
+        competences: CompetenceMap | None = None,
+    ):
         self.files = files
         self.prefix = prefix
         self.memo = memo
         """Where the scan keeps each file's facts by its sha between builds (``_make_scan``)."""
-        self._table: list[list[str]] | bool | None = False
+        self.competences = competences
+        """The taxonomy ``check_tags`` holds tags.csv's values to (only its shape without it)."""
+        self._tags: _TagFindings | None = None
         self._xml: dict[str, etree._Element | None] = {}
         self._scan: Scan | None = None
-        self.shas: dict[str, str] = {}
-        self._noted = False
-        """sha256 of the files the scan read (``olx_shards`` tests its records against them)."""
+        self.shas: dict[str, str] = files.shas if isinstance(files, _Under) else {}
+        """sha256 of the files: those the members know, and those the scan read (``olx_shards``
+        tests its records against them; the pipeline's record of the check's reads takes them)."""
 
     def xml(self, path: str, keep: bool = True) -> etree._Element | None:
         """Parsed root of ``path``, or None when missing or malformed (olxcleaner reports that);
@@ -328,9 +339,7 @@ class Tree:
     def note_known_shas(self) -> None:
         """Put the sha256 the members know without reading them (the OLX target hashes members
         as it sets them) into ``shas``, once."""
-        if isinstance(self.files, _Under) and not self._noted:
-            self.shas.update(self.files.known_shas())
-        self._noted = True
+        # Nothing left to do: they are ``shas`` from the start (``_Under.shas``, not a copy).
 
     # ---- structure: one pass over the files (``scan``), each parsed once and then dropped
 
@@ -375,7 +384,7 @@ class Tree:
         if isinstance(kept, list):
             extra = set(kept)
         else:
-            tagged = self._tag_rows()
+            tagged = self._tag_pass()
             extra = {p for p in tagged if not _rules(p.split("/", 1)[0], p, p == course_file)}
             if self.memo is not None:
                 self.memo.put(extra_key, sorted(extra))
@@ -418,7 +427,7 @@ class Tree:
             # An edit rescans a bucket or two: only their files' tags.csv cells are gathered (all
             # of them: 0.02 s at 2,000 units, half of it the cells); more take the whole table once.
             wanted = {p for _b, entries, _k in stale for p, _r, _s in entries}
-            tagged = self._tag_rows(wanted if len(stale) <= 2 else None)
+            tagged = self._tag_pass(wanted if len(stale) <= 2 else None)
         for bucket, entries, result_key in stale:
             results[bucket] = self._scan_bucket(bucket, entries, tagged or {})
             if self.memo is not None:
@@ -672,55 +681,37 @@ class Tree:
 
     # ---- tags
 
-    def _tag_table(self) -> list[list[str]] | None:
-        """tags.csv's rows when it is there and starts with the right header, else None (read and
-        parsed once: the scan and ``check_tags`` both ask)."""
-        if self._table is not False:
-            return self._table  # type: ignore[return-value]
-        rows: list[list[str]] | None = None
-        if "tags.csv" in self.files:
-            rows = list(csv.reader(io.StringIO(self.text("tags.csv"))))
-            if not rows or rows[0][:3] != ["Name", "Type", "ID"]:
-                rows = None
-        self._table = rows
-        return rows
-
-    def _tag_rows(self, only: set[str] | None = None) -> dict[str, list[TagRow]]:
+    def _tag_pass(self, only: set[str] | None = None) -> dict[str, list[TagRow]]:
         """Per block file, the tags.csv cells its ``tags-v1`` must match (checked during the scan);
-        with ``only``, for those files alone."""
-        rows = self._tag_table()
-        if rows is None:
-            return {}
-        columns = rows[0][3:]
-        width = len(rows[0])
-        out: dict[str, list[TagRow]] = {}
-        for number, row in enumerate(rows[1:], start=2):
-            if len(row) != width or row[1] == "course":
-                continue
-            kind, block_id = row[1], row[2]
-            path = f"{kind}/{block_id}.xml"
-            if only is not None and path not in only:
-                continue
-            cells = out.setdefault(path, [])
-            for column, cell in zip(columns, row[3:], strict=True):
-                values = [v.strip() for v in cell.split(";") if v.strip()] if cell else []
-                cells.append((number, kind, block_id, column, values))
-        return out
+        with ``only``, for those files alone.
 
-    def check_tags(self, competences: CompetenceMap | None) -> list[Diagnostic]:
+        The same pass over tags.csv finds what ``check_tags`` reports of each row, so the file is
+        parsed once, row by row, and never held: its rows as lists were 30 MB at 20,000 units
+        (56 MB while parsed, the text's copy in a ``StringIO`` besides), the OLX check's largest
+        object. The one finding that needs the scan (an ID that names no file may name an inline
+        block) is kept as the row's place, for ``check_tags`` to decide."""
         where = f"{self.prefix}tags.csv"
+        tags = self._tags = _TagFindings()
+        out: dict[str, list[TagRow]] = {}
         if "tags.csv" not in self.files:
-            return [_diag(where, "tags.csv is missing", "olx.tags-missing", severity="warning")]
-        rows = self._tag_table()
-        if rows is None:
-            return [_diag(where, "tags.csv must start with the columns Name,Type,ID", "olx.tags-header")]
-        columns = rows[0][3:]
+            missing = _diag(where, "tags.csv is missing", "olx.tags-missing", severity="warning")
+            tags.header_found.append(missing)
+            return out
+        rows = self._tag_lines()
+        header = next(rows, None)
+        if header is None or header[:3] != ["Name", "Type", "ID"]:
+            tags.header_found.append(
+                _diag(where, "tags.csv must start with the columns Name,Type,ID", "olx.tags-header")
+            )
+            return out
+        columns = header[3:]
+        width = len(header)
+        competences = self.competences
         allowed: set[str] | None = None
-        out: list[Diagnostic] = []
         if competences is not None:
             allowed = {value for _id, value, _parent in taxonomy.taxonomy_rows(competences)}
             if columns != [taxonomy.export_id(competences)]:
-                out.append(
+                tags.header_found.append(
                     _diag(
                         where,
                         f"taxonomy columns {columns} != [{taxonomy.export_id(competences)!r}]",
@@ -729,7 +720,7 @@ class Tree:
                 )
         for column in columns:
             if not taxonomy.EXPORT_ID_PATTERN.match(column):
-                out.append(
+                tags.header_found.append(
                     _diag(where, f"{column!r} is not a valid taxonomy export_id", "olx.tags-export-id")
                 )
         pointer = self.xml("course.xml")
@@ -738,35 +729,68 @@ class Tree:
             if pointer is not None
             else None
         )
-        inline = self.inline_blocks()
-        for number, row in enumerate(rows[1:], start=2):
-            loc = f"{where}:{number}"
-            if len(row) != len(rows[0]):
-                out.append(_diag(loc, f"row has {len(row)} cells, header has {len(rows[0])}", "olx.tags-row"))
+        found = tags.found
+
+        def row_diag(number: int, message: str, code: str) -> None:
+            found.append(_diag(f"{where}:{number}", message, code))
+
+        for number, row in enumerate(rows, start=2):
+            if len(row) != width:
+                row_diag(number, f"row has {len(row)} cells, header has {width}", "olx.tags-row")
                 continue
             kind, block_id = row[1], row[2]
+            path = f"{kind}/{block_id}.xml"
             if kind == "course":
                 if block_id != course_key:
-                    out.append(_diag(loc, f"course row ID {block_id!r} != {course_key!r}", "olx.tags-id"))
-            elif f"{kind}/{block_id}.xml" not in self.files and (kind, block_id) not in inline:
-                out.append(
-                    _diag(loc, f"ID {block_id!r} is not the url_name of a {kind} in the tree", "olx.tags-id")
-                )
+                    row_diag(number, f"course row ID {block_id!r} != {course_key!r}", "olx.tags-id")
+            elif path not in self.files:
+                tags.unresolved.append((number, kind, block_id))
+            cells = out.setdefault(path, []) if kind != "course" and (only is None or path in only) else None
             for column, cell in zip(columns, row[3:], strict=True):
-                values = [v.strip() for v in cell.split(";") if v.strip()]
+                values = [v.strip() for v in cell.split(";") if v.strip()] if cell else []
+                if cells is not None:
+                    cells.append((number, kind, block_id, column, values))
                 if len(values) > taxonomy.MAX_TAGS_PER_OBJECT:
-                    out.append(
-                        _diag(
-                            loc, f"{len(values)} tags on one block (Studio's limit is 100)", "olx.tags-count"
-                        )
-                    )
+                    many = f"{len(values)} tags on one block (Studio's limit is 100)"
+                    row_diag(number, many, "olx.tags-count")
                 for value in values:
                     if allowed is not None and value not in allowed:
-                        out.append(
-                            _diag(loc, f"{value!r} is not a value of taxonomy {column}", "olx.tags-value")
-                        )
+                        row_diag(number, f"{value!r} is not a value of taxonomy {column}", "olx.tags-value")
                     elif len(value) > taxonomy.MAX_VALUE_CHARS or "\t" in value or " > " in value:
-                        out.append(_diag(loc, f"{value!r} is not a valid tag value", "olx.tags-value"))
+                        row_diag(number, f"{value!r} is not a valid tag value", "olx.tags-value")
+        return out
+
+    def _tag_pass_findings(self) -> _TagFindings:
+        """``_tag_pass`` for its findings alone (no block's cells kept)."""
+        self._tag_pass(set())
+        assert self._tags is not None
+        return self._tags
+
+    def _tag_lines(self) -> Iterator[list[str]]:
+        """tags.csv's rows one at a time: as ``csv.reader`` over the file decoded whole (UTF-8,
+        undecodable bytes replaced; lines end at ``\n`` only, as a ``StringIO``'s do), decoded as
+        the rows are read."""
+        data = io.BytesIO(_bytes(self.files["tags.csv"]))
+        return csv.reader(io.TextIOWrapper(data, encoding="utf-8", errors="replace", newline="\n"))
+
+    def check_tags(self) -> list[Diagnostic]:
+        """tags.csv's findings: its header's and each row's (from ``_tag_pass``, the scan's pass
+        over it when the scan needed its cells) and an ID that names no block of the tree."""
+        inline = self.inline_blocks()  # the scan first: it may need tags.csv's cells, and reads it then
+        tags = self._tags if self._tags is not None else self._tag_pass_findings()
+        if any(d.code in ("olx.tags-missing", "olx.tags-header") for d in tags.header_found):
+            return list(tags.header_found)  # nothing more to say of a file that is not there or not a table
+        where = f"{self.prefix}tags.csv"
+        out = tags.header_found + tags.found
+        for number, kind, block_id in tags.unresolved:
+            if (kind, block_id) not in inline:
+                out.append(
+                    _diag(
+                        f"{where}:{number}",
+                        f"ID {block_id!r} is not the url_name of a {kind} in the tree",
+                        "olx.tags-id",
+                    )
+                )
         # Each block's tags-v1 was compared with its cells while the scan had the block parsed.
         return out + self.scan().tags_v1
 
@@ -779,6 +803,18 @@ tree), ``i`` a vertical's inline XBlocks as [tag, url_name], ``t`` its parsed ``
 
 TagRow = tuple[int, str, str, str, list[str]]
 """A tags.csv cell a block's ``tags-v1`` must match: (line, type, id, export id, values)."""
+
+
+@dataclass
+class _TagFindings:
+    """What ``Tree._tag_pass`` found in tags.csv for ``check_tags``."""
+
+    header_found: list[Diagnostic] = field(default_factory=list)
+    """Findings about the file itself or its header (a missing file or bad header: the only one)."""
+    found: list[Diagnostic] = field(default_factory=list)
+    """Findings about rows."""
+    unresolved: list[tuple[int, str, str]] = field(default_factory=list)
+    """Rows whose ID names no file, as (line, type, id): an error unless it names an inline block."""
 
 
 SCAN_BUCKETS = 32

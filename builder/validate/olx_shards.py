@@ -62,7 +62,7 @@ import io
 import json
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -215,7 +215,9 @@ class Folder:
 
     def __init__(self, files: Mapping[str, Member], shas: dict[str, str] | None = None):
         self.files = files
-        self.names = set(files)
+        # The members' own set of names when they have one (``olx._Under``): not a copy of 120,000.
+        names = getattr(files, "known", None)
+        self.names: set[str] = names if isinstance(names, set) else set(files)
         self.dirs = {n.rsplit("/", 1)[0] for n in self.names if "/" in n}
         for d in list(self.dirs):
             while "/" in d:
@@ -459,54 +461,64 @@ class _Shown:
         return self.text
 
 
-def combine(the_plan: Plan, bodies: list[dict[str, Any]]) -> list[Finding] | None:
-    """The whole course's findings from its shards' results, or None when it must run whole."""
-    if any(b["whole"] for b in bodies):
-        return None
-    course_url, course_file = bodies[0]["course"]
-    chapters: list[tuple[int, dict[str, Any]]] = []
-    for shard_no, body in enumerate(bodies):
-        chapters += [(shard_no, facts) for facts in body["chapters"]]
+def combine(the_plan: Plan, bodies: Iterable[dict[str, Any]]) -> list[Finding] | None:
+    """The whole course's findings from its shards' results, or None when it must run whole.
+
+    The results are taken one at a time, in the course's order, and let go once their facts are
+    in: all 200 chapters' facts at once (every url_name, html file and discussion of the course,
+    as lists) were ~45 MB at 20,000 units, the OLX check's peak."""
     out: set[Finding] = set()
-    # url_names in traversal order: the course, then each chapter's subtree.
-    first: dict[str, tuple[str, str]] = {course_url: ("course", course_file)} if course_url else {}
-    home: dict[str, int] = {}
+    # url_names in traversal order: the course, then each chapter's subtree; each with where it
+    # first occurs (its tag and file, for a duplicate's message) and the shard that holds it.
+    first: dict[str, tuple[str, str, int]] = {}
     spread: set[str] = set()
-    for shard_no, facts in chapters:
-        for url_name, tag, filename in facts["urls"]:
-            if home.setdefault(url_name, shard_no) != shard_no:
-                spread.add(url_name)
-            if url_name in first:
-                tag1, file1 = first[url_name]
+    discussions: dict[str, str] = {}
+    htmls: dict[str, str] = {}
+    tags: dict[str, str] = {}  # one string per tag, not one per block
+    elsewhere: list[tuple[str, Finding]] = []  # kept only when its url_name is nowhere in the course
+    course_url = None
+    for shard_no, body in enumerate(bodies):
+        if body["whole"]:
+            return None
+        if shard_no == 0:
+            course_url, course_file = body["course"]
+            if course_url:
+                first[course_url] = ("course", course_file, -1)
+        for facts in body["chapters"]:
+            for url_name, tag, filename in facts["urls"]:
+                seen = first.get(url_name)
+                if seen is None:
+                    first[url_name] = (tags.setdefault(tag, tag), filename, shard_no)
+                    continue
+                tag1, file1, home = seen
+                if home != shard_no:  # (the course's own url_name always: no policy test needs it)
+                    spread.add(url_name)
                 err = DuplicateURLName(
                     filename, url_name=url_name, tag1=tag1, file1=file1, tag2=tag, file2=filename
                 )
                 out.add(_finding(err))
+            for disc_id, filename, shown in facts["discussions"]:
+                if disc_id in discussions:
+                    err = DuplicateID(
+                        filename, edxobj1=_Shown(shown), edxobj2=_Shown(discussions[disc_id]), disc_id=disc_id
+                    )
+                    out.add(_finding(err))
+                else:
+                    discussions[disc_id] = shown
+            for name, filename, html_file in facts["htmls"]:
+                if name in htmls:
+                    out.add(_finding(DuplicateHTMLName(filename, file2=htmls[name], htmlfilename=html_file)))
+                else:
+                    htmls[name] = filename
+        for kind, target, name, level, filename, description in body["errors"]:
+            finding = Finding(name, level, filename, description)
+            if kind:
+                elsewhere.append((target, finding))  # unless the url_name is in another shard
             else:
-                first[url_name] = (tag, filename)
+                out.add(finding)
     if any(u in spread and u != course_url for u in the_plan.policy_urls):
         return None  # a policy entry whose first object differs per shard
-    discussions: dict[str, str] = {}
-    htmls: dict[str, str] = {}
-    for _shard_no, facts in chapters:
-        for disc_id, filename, shown in facts["discussions"]:
-            if disc_id in discussions:
-                err = DuplicateID(
-                    filename, edxobj1=_Shown(shown), edxobj2=_Shown(discussions[disc_id]), disc_id=disc_id
-                )
-                out.add(_finding(err))
-            else:
-                discussions[disc_id] = shown
-        for name, filename, html_file in facts["htmls"]:
-            if name in htmls:
-                out.add(_finding(DuplicateHTMLName(filename, file2=htmls[name], htmlfilename=html_file)))
-            else:
-                htmls[name] = filename
-    for body in bodies:
-        for kind, target, name, level, filename, description in body["errors"]:
-            if kind and target in first:
-                continue  # the url_name is in another shard
-            out.add(Finding(name, level, filename, description))
+    out.update(finding for target, finding in elsewhere if target not in first)
     return sorted(out, key=lambda f: (f.filename, f.name, f.description))
 
 
@@ -527,6 +539,9 @@ def run(
     of members already hashed (the OLX rules' scan reads every file once and hashes it)."""
     return Started(files, allowed, memo, per_shard, shas).finish(allowed)
 
+
+HELD: dict[str, Any] = {"held": True}
+"""``Started.bodies``' mark for a shard whose memo result holds (read again when combined)."""
 
 SPARE_MIN_SHARDS = 4
 """Shards to run below which none goes to a spare process: an edit re-runs one or two chapters,
@@ -574,7 +589,11 @@ class Started:
             key = _shard_key(allowed, shard) if memo is not None else ""
             body = memo.get(key) if memo is not None else None
             self.keys.append(key)
-            self.bodies.append(body if body is not None and self.folder.holds(body) else None)
+            # What it read only decides reuse: 20,000 units' worth of shas are not kept.
+            # Kept as a mark only: all chapters' results at once (every url_name, html file and
+            # discussion of the course) were ~60 MB at 20,000 units; ``finish`` reads each again.
+            self.bodies.append(HELD if body is not None and self.folder.holds(body) else None)
+            body = None
         todo = [i for i, body in enumerate(self.bodies) if body is None]
         share = len(files) * len(todo) // len(self.bodies)
         if spare is None or len(todo) < SPARE_MIN_SHARDS or share < SPARE_MIN_FILES:
@@ -591,25 +610,32 @@ class Started:
         if allowed != self.allowed:
             self.close()
             return Started(self.files, allowed, self.memo, self.per_shard, self.shas).finish(allowed)
-        bodies = []
-        try:
-            for i, shard in enumerate(self.plan.shards):
+        the_plan = self.plan
+
+        def bodies() -> Iterator[dict[str, Any]]:
+            """Each shard's result as ``combine`` takes it, let go here once given (a shard that
+            says ``whole`` ends the run)."""
+            for i, shard in enumerate(the_plan.shards):
                 body = self.bodies[i]
+                self.bodies[i] = None
+                if body is HELD and self.memo is not None:
+                    body = self.memo.get(self.keys[i])  # as looked up and tested in ``__init__``
+                    if body is None or not self.folder.holds(body):
+                        body = None  # (gone or changed meanwhile: run it again)
                 if body is None:
                     if self.ahead is not None and not self.ahead.here(i):
                         body = self.ahead.result(i)  # the spare process has taken it
                         self.folder.note_read(body["reads"])
                     else:
-                        body = run_shard(self.folder, self.plan, shard, allowed)
+                        body = run_shard(self.folder, the_plan, shard, allowed)
                     if self.memo is not None:
                         self.memo.put(self.keys[i], body)
-                if body["whole"]:
-                    return None
-                # What it read only decides reuse: 20,000 units' worth of shas need not wait for combine.
-                bodies.append({k: v for k, v in body.items() if k not in ("reads", "asked")})
+                yield body
+
+        try:
+            return combine(the_plan, bodies())
         finally:
             self.close()
-        return combine(self.plan, bodies)
 
     def close(self) -> None:
         """Stop the spare process after its current shard (a check that ends early, or fails)."""

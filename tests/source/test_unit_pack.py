@@ -285,3 +285,37 @@ def test_a_unit_saved_while_the_course_loads_is_not_cached_under_the_hash_the_wa
         _competences(src)
     fresh = load_course(src)
     assert load_course(src, cache_dir=store).model_dump_json() == fresh.model_dump_json()
+
+
+def test_a_load_reads_the_pack_by_place_never_whole(
+    src: Path, tmp_path: Path, parsed: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pack's records are read one by one as the loader asks: read whole, its bytes (~145 MB
+    at 20,000 units) sat in memory beside the model built from them, the load's peak."""
+    store = tmp_path / "cache"
+    load_course(src, cache_dir=store)
+    whole: list[str] = []
+    real_get_raw = cache.BuildCache.get_raw
+
+    def get_raw(self: cache.BuildCache, key: str) -> bytes | None:
+        whole.append(key)
+        return real_get_raw(self, key)
+
+    pieces: list[int] = []
+    real_read = cache.RawEntry.read
+
+    def read(self: cache.RawEntry, offset: int, length: int) -> bytes:
+        pieces.append(length)
+        return real_read(self, offset, length)
+
+    monkeypatch.setattr(cache.BuildCache, "get_raw", get_raw)
+    monkeypatch.setattr(cache.RawEntry, "read", read)
+    parsed.clear()
+    _prose(src)
+    load_course(src, cache_dir=store)
+    assert parsed == [_units(src)[0]]  # every other unit came from the pack
+    pack = UnitPack(store, src).pack
+    assert pack.key not in whole and pack.delta_key not in whole
+    # one read of the count, one of the index, then one per unit taken from the pack
+    assert len(pieces) >= len(_units(src)) - 1 + 2
+    assert max(pieces) < sum(pieces) / 2

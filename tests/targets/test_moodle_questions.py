@@ -566,3 +566,31 @@ def test_text_is_cdata_never_entity_references(course: Course) -> None:
     outside_cdata = re.sub(r"<!\[CDATA\[.*?\]\]>", "", data, flags=re.DOTALL)
     assert "&" not in outside_cdata
     assert "<![CDATA[A & <b> c]]>" in data
+
+
+def test_each_subsections_questions_are_made_as_the_bank_is_written(
+    course: Course, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A subsection's questions (a piece of the build cache) are rendered or fetched while the
+    document is written, not all before it: the whole bank's pieces (23 MB at 20,000 units) then
+    sat in memory beside the document being written, the edit build's peak."""
+    from builder.targets import moodle_questions
+
+    writing: list[bool] = []
+    made: list[bool] = []
+    real_render, real_piece = moodle_questions.render_bytes, moodle_questions.piece
+
+    def render(template, **context):  # type: ignore[no-untyped-def]
+        writing.append(True)
+        return real_render(template, **context)
+
+    def piece(kind, parts, make):  # type: ignore[no-untyped-def]
+        made.append(bool(writing))
+        return real_piece(kind, parts, make)
+
+    monkeypatch.setattr(moodle_questions, "render_bytes", render)
+    monkeypatch.setattr(moodle_questions, "piece", piece)
+    expected = xml_bytes(course)
+    assert len(made) > 1 and all(made)
+    monkeypatch.undo()
+    assert xml_bytes(course) == expected

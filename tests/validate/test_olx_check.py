@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -231,7 +232,7 @@ def test_the_rules_keep_no_parsed_file_but_course_xml(members: dict[str, Member]
 
     tree = Tree(_Under(members, "course/"), "course/")
     tree.scan()
-    tree.check_tags(None)
+    tree.check_tags()
     assert set(tree._xml) == {"course.xml"}
 
 
@@ -280,3 +281,78 @@ def test_static_link_scan_finds_what_the_case_insensitive_pattern_finds() -> Non
     ]
     for page in pages:
         assert STATIC_LINK_SCAN.findall(page) == STATIC_LINK.findall(page), page
+
+
+def test_an_edit_check_holds_no_copy_of_tags_csv(members: dict[str, Member], course: Course) -> None:
+    """tags.csv is read row by row and its rows are not kept: held as lists (and parsed from a
+    ``StringIO`` copy of the text) they were the OLX check's largest object at 20,000 units."""
+    import tracemalloc
+
+    from tests.validate.test_olx_scan_memo import DictMemo
+
+    course_row = next(line for line in text(members, "tags.csv").splitlines() if '"course"' in line)
+    padding = "".join(course_row.replace('"', f'"{"Name " * 200}', 1) + "\n" for _ in range(8000))
+    members["course/tags.csv"] = (text(members, "tags.csv") + padding).encode()
+    size = len(members["course/tags.csv"])  # type: ignore[arg-type]
+    memo = DictMemo()
+    assert check_olx(members, course.competences, memo) == []
+    edit(members, "html/u-intro.html-1.html", "<p>", "<p>Edited. ")
+    tracemalloc.start()
+    try:
+        assert check_olx(members, course.competences, memo) == []
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert size > 8_000_000
+    assert peak < size / 2
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'"Name","Type","ID","m"\r\n"a","vertical","u","x"\r\n',
+        b'"Name","Type","ID","m"\n"a\rb","vertical","u","x; y"\r"c","problem","p",""\n',
+        b'"Name","Type","ID","m"\n"multi\nline\r\ncell","vertical","u","x"\n',
+        b'\xef\xbb\xbf"Name","Type","ID","m"\n"bad \xff\xfe utf-8","vertical","u","\xc3"\n',
+        b'"Name","Type","ID","m"\n' + "\u00e9\u20ac\U0001f600".encode() * 5000 + b',"vertical","u","x"\n',
+        b'"Name","Type","ID","m"\n' + b"x" * 8191 + "\u20ac".encode() + b'\xe2\x82,"h","u","y"',
+    ],
+)
+def test_tags_csv_rows_read_one_by_one_equal_the_rows_of_the_whole_text(data: bytes) -> None:
+    """Decoded as read (8 KB at a time), the rows are those of the whole file decoded at once:
+    characters and bad bytes split across chunks, and every kind of line end, come out the same."""
+    import csv
+    import io
+
+    from builder.validate.olx import Tree
+
+    def rows(read: Any) -> object:
+        try:
+            return list(read())
+        except csv.Error as exc:  # a lone CR outside quotes: the same error either way
+            return str(exc)
+
+    tree = Tree({"tags.csv": data}, "")
+    whole = rows(lambda: csv.reader(io.StringIO(data.decode("utf-8", errors="replace"))))
+    assert rows(tree._tag_lines) == whole
+
+
+def test_each_member_name_is_one_string_through_the_check(members: dict[str, Member]) -> None:
+    """The names the OLX check holds (the members under the course folder, the shas the target
+    knows, the names a check counts as read) are one string per member, not three copies of
+    120,000 names at 20,000 units, and the shas are the target's, not a copy."""
+    from builder import cache
+    from builder.validate.olx import Tree, _Under
+
+    class Known(dict):  # type: ignore[type-arg]
+        def known_shas(self, prefix: str = "") -> dict[str, str]:
+            return {n[len(prefix) :]: "ab" * 32 for n in self if n.startswith(prefix)}
+
+    recording = cache.RecordingMembers(Known(members))
+    under = _Under(recording, "course/")
+    names = {id(n) for n in under.known}
+    assert len(under.shas) == len(under.known) > 10
+    assert all(id(n) in names for n in under.shas)
+    assert Tree(under, "course/").shas is under.shas
+    assert recording.read == set()  # joined to their prefix only when the check is over:
+    assert recording.reads() == {n for n in members if n.startswith("course/")}

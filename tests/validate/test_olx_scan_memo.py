@@ -286,17 +286,17 @@ def test_an_edit_gathers_the_tags_of_the_rescanned_files_only(
     memo = DictMemo()
     assert check_olx(members, course.competences, memo) == []
     asked: list[set[str] | None] = []
-    real = Tree._tag_rows
+    real = Tree._tag_pass
 
     def recording(self: Tree, only: set[str] | None = None) -> Any:
         asked.append(only)
         return real(self, only)
 
-    monkeypatch.setattr(Tree, "_tag_rows", recording)
+    monkeypatch.setattr(Tree, "_tag_pass", recording)
     mutated = dict(members)
     _edit("vertical/u-intro.xml", 'learning_outcomes="', 'learning_outcomes=" ')(mutated)
     found = check_olx(mutated, course.competences, memo)
-    (only,) = asked
+    (only,) = asked  # one pass over tags.csv: the scan's, whose findings check_tags takes
     assert only is not None and "vertical/u-intro.xml" in only
     assert len(only) < len([n for n in members if n.startswith("course/") and n.endswith(".xml")])
     assert found == check_olx(mutated, course.competences)  # as a full scan reports it
