@@ -152,25 +152,59 @@ def _claim(root: Path) -> None:
     could hold pieces keyed for the right code and source — a SCO page with script the escaping
     would never have let through. A folder's device and inode cannot be chosen from outside, so
     a cache carries the ones of the folder it was made in; any other is emptied before use. A
-    renamed output folder keeps its cache; a copied one builds cold once."""
-    try:
-        if (root / OWNER).read_bytes() == _folder_id(root):
+    renamed output folder keeps its cache; a copied one builds cold once.
+
+    Builds that start together on one output folder claim it one at a time (``_claiming``): the
+    first to find no owner file makes the folder and writes it; without the lock a second one,
+    finding the folder but no owner file yet, moved the first one's folder aside under it."""
+    if _owned(root):
+        return
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with _claiming(root.parent):
+        if _owned(root):  # claimed by a build that held the lock before this one
             return
+        if root.is_symlink():
+            root.unlink()  # the link only: whatever it points to is not ours to empty
+        elif root.exists():
+            # Renamed aside first, so a concurrent build never sees it half-removed.
+            aside = root.with_name(f"{root.name}.discarded-{os.getpid()}-{time.monotonic_ns()}")
+            with contextlib.suppress(OSError):
+                os.rename(root, aside)
+                shutil.rmtree(aside, ignore_errors=True)
+        root.mkdir(parents=True, exist_ok=True)
+        _write_owner(root)
+
+
+def _owned(root: Path) -> bool:
+    try:
+        return (root / OWNER).read_bytes() == _folder_id(root)
     except OSError:
-        pass
-    if root.is_symlink():
-        root.unlink()  # the link only: whatever it points to is not ours to empty
-    elif root.exists():
-        # Renamed aside first, so a concurrent build never sees it half-removed.
-        aside = root.with_name(f"{root.name}.discarded-{os.getpid()}-{time.monotonic_ns()}")
-        with contextlib.suppress(OSError):
-            os.rename(root, aside)
-            shutil.rmtree(aside, ignore_errors=True)
-    root.mkdir(parents=True, exist_ok=True)
+        return False
+
+
+def _write_owner(root: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=root)
     with os.fdopen(fd, "wb") as f:
         f.write(_folder_id(root))
     os.replace(tmp, root / OWNER)
+
+
+@contextlib.contextmanager
+def _claiming(folder: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on the output folder itself (no lock file is left among the outputs)
+    while a build claims the cache in it; released when the descriptor closes, also when the build
+    dies. Where ``fcntl`` is missing (Windows) claims are not serialised."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 class BuildCache:

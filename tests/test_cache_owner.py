@@ -7,8 +7,11 @@ pieces that the escaping would never have produced. Such a folder is emptied bef
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from pathlib import Path
+
+import pytest
 
 from builder import cache
 from builder.targets import TARGETS
@@ -65,3 +68,45 @@ def test_a_cache_that_is_a_link_elsewhere_is_replaced_and_its_target_left_alone(
     assert not (out / cache.CACHE_DIR).is_symlink() and (out / cache.CACHE_DIR / cache.OWNER).is_file()
     assert precious.read_text() == "not the cache's"
     assert sorted(p.name for p in out.iterdir()) == [cache.CACHE_DIR]
+
+
+def test_builds_that_start_together_claim_the_cache_one_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that found no owner file made the folder, then wrote the file; a second build that
+    looked in between found a folder without an owner, moved it aside under the first, and the
+    first one's write failed (``test_concurrent_builds_share_the_cache_without_corrupting_it``
+    failed so, now and then). The second now waits for the first and finds the cache claimed."""
+    root = tmp_path / "dist" / cache.CACHE_DIR
+    first_made_folder, second_looked = threading.Event(), threading.Event()
+    real_write = cache._write_owner
+
+    def slow_write(folder: Path) -> None:
+        if threading.current_thread().name == "first":
+            (folder / "made-by-the-first").touch()
+            first_made_folder.set()
+            second_looked.wait(timeout=1)  # without the lock the second build moves the folder now
+        real_write(folder)
+
+    monkeypatch.setattr(cache, "_write_owner", slow_write)
+    errors: list[BaseException] = []
+
+    def claim() -> None:
+        try:
+            cache._claim(root)
+        except BaseException as exc:
+            errors.append(exc)
+
+    first = threading.Thread(target=claim, name="first")
+    first.start()
+    assert first_made_folder.wait(timeout=10)
+    second = threading.Thread(target=claim, name="second")
+    second.start()
+    second.join(timeout=0.5)
+    second_looked.set()
+    first.join(timeout=10)
+    second.join(timeout=10)
+    assert errors == []
+    assert cache._owned(root)
+    assert (root / "made-by-the-first").exists()  # not moved aside and made again by the second
+    assert not list(root.parent.glob(f"{cache.CACHE_DIR}.discarded-*"))
