@@ -79,3 +79,23 @@ def browser() -> Iterator[object]:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture
+def pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The ``max_workers`` of every process pool the pipeline and the spare process open, in order
+    (the pools still fork: only their sizes are recorded)."""
+    import concurrent.futures
+
+    from builder import pipeline, spare
+
+    sizes: list[int] = []
+
+    class CountingPool(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, max_workers: int, **kwargs):  # type: ignore[no-untyped-def]
+            sizes.append(max_workers)
+            super().__init__(max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(spare, "ProcessPoolExecutor", CountingPool)
+    return sizes

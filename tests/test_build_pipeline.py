@@ -408,23 +408,13 @@ def test_targets_are_prepared_before_workers_fork(sample_course, monkeypatch: py
 
 
 def test_workers_are_forked_only_for_targets_the_cache_cannot_restore(
-    sample_course, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample_course, tmp_path: Path, pools: list[int]
 ) -> None:
     """-j is an upper bound: a rebuild whose targets all come from the cache runs in one process,
     one with a single outdated target too; the files are the same bytes either way."""
-    import concurrent.futures
-
     from builder.build import build
     from builder.model import Course
 
-    pools: list[int] = []
-
-    class CountingPool(concurrent.futures.ProcessPoolExecutor):
-        def __init__(self, max_workers: int, **kwargs):  # type: ignore[no-untyped-def]
-            pools.append(max_workers)
-            super().__init__(max_workers=max_workers, **kwargs)
-
-    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", CountingPool)
     out = tmp_path / "dist"
     targets = ["olx", "scorm12", "competences"]
 

@@ -11,7 +11,6 @@ that dies fails the build.
 
 from __future__ import annotations
 
-import concurrent.futures
 import os
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -107,17 +106,8 @@ def test_a_lone_olx_target_renders_units_in_a_second_process_to_the_bytes_of_j1(
 
 
 def test_j1_and_small_courses_never_fork(
-    sample_course: Course, log: Path, monkeypatch: pytest.MonkeyPatch
+    sample_course: Course, log: Path, monkeypatch: pytest.MonkeyPatch, pools: list[int]
 ) -> None:
-    pools: list[int] = []
-
-    class CountingPool(concurrent.futures.ProcessPoolExecutor):
-        def __init__(self, max_workers: int, **kwargs):  # type: ignore[no-untyped-def]
-            pools.append(max_workers)
-            super().__init__(max_workers=max_workers, **kwargs)
-
-    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", CountingPool)
-    monkeypatch.setattr(spare, "ProcessPoolExecutor", CountingPool)
     run(sample_course, ["olx"], BuildOptions(), jobs=2)
     assert pools and set(pools) == {1}  # (the counting works: a spare process beside the lone target)
     pools.clear()
