@@ -161,7 +161,6 @@ def run_olxcleaner(
     """
     started = None
     if sharded:
-        tree.note_known_shas()  # the memo's reuse test then hashes only what the target did not
         started = olx_shards.Started(
             tree.files, sorted(set(ALLOWED_XBLOCKS)), memo, shas=tree.shas, spare=spare
         )
@@ -336,11 +335,6 @@ class Tree:
         element = self.xml(f"{tag}/{url}.xml")
         return element is not None and element.get(setting) == as_text
 
-    def note_known_shas(self) -> None:
-        """Put the sha256 the members know without reading them (the OLX target hashes members
-        as it sets them) into ``shas``, once."""
-        # Nothing left to do: they are ``shas`` from the start (``_Under.shas``, not a copy).
-
     # ---- structure: one pass over the files (``scan``), each parsed once and then dropped
 
     def scan(self) -> Scan:
@@ -363,10 +357,9 @@ class Tree:
             )
         files = self.files
         names = files.known if isinstance(files, _Under) else set(files)
-        # The shas the members know, and those of the others the scan reads: olx_shards' reuse
-        # test and the pipeline's record of the check's reads take them from ``self.shas``.
+        # The shas the members know (``_Under.shas``), and those of the others the scan reads:
+        # olx_shards' reuse test and the pipeline's record of the check's reads take them from here.
         known = self.shas
-        self.note_known_shas()
 
         def sha_of(path: str) -> str:
             sha = known.get(path)
