@@ -39,12 +39,12 @@ class ScratchFile:
         if not self._pending:
             self._pending_at = at
         if size >= FLUSH:
-            self._flush()
+            self.flush()
             self._write(data, at)
         else:
             self._pending += data
             if len(self._pending) >= FLUSH:
-                self._flush()
+                self.flush()
         self._end += size
         return at, size
 
@@ -56,7 +56,7 @@ class ScratchFile:
                 if len(data) != length:
                     raise OSError(f"scratch file is short: {len(data)} of {length} bytes at {offset}")
                 return data
-            self._flush()  # the range runs into the bytes not yet written
+            self.flush()  # the range runs into the bytes not yet written
         parts: list[bytes] = []
         got = 0
         while got < length:
@@ -71,10 +71,7 @@ class ScratchFile:
         return data
 
     def flush(self) -> None:
-        """Write out what is buffered (for a reader in another process, which reads the file)."""
-        self._flush()
-
-    def _flush(self) -> None:
+        """Write out what is buffered (also for a reader in another process, which reads the file)."""
         if self._pending:
             self._write(self._pending, self._pending_at)
             self._pending = bytearray()
