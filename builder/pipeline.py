@@ -714,9 +714,12 @@ sending each a copy of the course costs more than rendering the targets side by 
 
 def default_jobs(course: Course, targets: list[str]) -> int:
     """Worker processes when ``--jobs`` is not given: 1 for small courses, else one per core."""
-    if len(course.units()) < PARALLEL_MIN_UNITS:
-        return 1
-    return max(1, min(len(targets), _cores()))
+    return max(1, min(len(targets), _cores_for(course)))
+
+
+def _cores_for(course: Course) -> int:
+    """The processes a run without ``--jobs`` may use: one for a small course, else every core."""
+    return 1 if len(course.units()) < PARALLEL_MIN_UNITS else _cores()
 
 
 def spare_cores(course: Course, jobs: int | None, workers: int) -> int:
@@ -726,7 +729,7 @@ def spare_cores(course: Course, jobs: int | None, workers: int) -> int:
     (``builder.spare``)."""
     if workers != 1:
         return 0
-    allowed = jobs if jobs else (1 if len(course.units()) < PARALLEL_MIN_UNITS else _cores())
+    allowed = jobs if jobs else _cores_for(course)
     return max(0, allowed - workers)
 
 
