@@ -508,7 +508,7 @@ class RecordingMembers(Mapping[str, Any]):
         return name in self._members
 
     def note_read(self, names: Iterable[str]) -> None:
-        """Count ``names`` as read: another process read them for the check (``pipeline.Spare``)."""
+        """Count ``names`` as read: another process read them for the check (``builder.spare``)."""
         self.read.update(names)
 
     def known_shas(self, prefix: str = "") -> dict[str, str]:
